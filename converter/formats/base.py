@@ -1,0 +1,101 @@
+"""The one small interface every legacy format implements, and helpers they share.
+
+A format knows three things: how sure it is that a directory is in its layout (`detect`),
+how to read the directory into neutral `LegacyMigration`s in the order the tool runs them
+(`read`), and the name of the tool's tracking table. Everything else is shared.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from converter.errors import InputError
+from converter.model import Scan
+from converter.textio import read_text
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    encoding: str | None = None
+    dialect: str | None = None  # "postgresql" | "mysql" | "sqlite": picks per-database sources
+
+
+class LegacyFormat:
+    """Base of every reader. Subclasses set the class attributes and override two methods."""
+
+    name: str = ""
+    title: str = ""
+    tracking_tables: tuple[str, ...] = ()
+
+    def detect(self, root: Path) -> int:
+        """How sure this format is that `root` is in its layout: 0 (no) to 100 (certain)."""
+        raise NotImplementedError
+
+    def read(self, root: Path, options: ReadOptions) -> Scan:
+        """Read `root` into a Scan: migrations in the tool's order, plus problems found."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<format {self.name}>"
+
+
+# -- helpers shared by readers ---------------------------------------------------------------
+
+IGNORED_NAMES = {"__pycache__", "__init__.py", ".DS_Store", "README", "README.md", "README.txt"}
+
+
+def iter_files(root: Path, recursive: bool = False) -> Iterator[Path]:
+    """Files under `root` in a stable order, following symlinks, skipping hidden entries."""
+    if recursive:
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+            for f in sorted(filenames):
+                if not f.startswith(".") and f not in IGNORED_NAMES:
+                    yield Path(dirpath) / f
+    else:
+        for p in sorted(root.iterdir()):
+            if p.name.startswith(".") or p.name in IGNORED_NAMES:
+                continue
+            if p.is_file():
+                yield p
+
+
+def relname(root: Path, path: Path) -> str:
+    """`path` relative to the legacy root, with forward slashes."""
+    return path.relative_to(root).as_posix()
+
+
+def read_source(path: Path, options: ReadOptions) -> str:
+    return read_text(path, options.encoding)
+
+
+def describe(raw: str) -> str:
+    """A human description from a file-name fragment: `add_users-table` -> `add users table`."""
+    return re.sub(r"[_\-]+", " ", raw).strip()
+
+
+_TS_FORMATS = {14: "%Y%m%d%H%M%S", 12: "%Y%m%d%H%M", 8: "%Y%m%d"}
+
+
+def date_from_version(version: str) -> datetime | None:
+    """The date a timestamped version stands for (`20240301120000`), or None."""
+    digits = version.replace("_", "").replace("-", "")
+    fmt = _TS_FORMATS.get(len(digits))
+    if not fmt or not digits.isdigit() or not digits.startswith(("19", "20")):
+        return None
+    try:
+        return datetime.strptime(digits, fmt)
+    except ValueError:
+        return None
+
+
+def require_dir(root: Path) -> None:
+    if not root.exists():
+        raise InputError("no such directory", path=root, hint="give the legacy migrations directory")
+    if not root.is_dir():
+        raise InputError("not a directory", path=root, hint="give the legacy migrations directory")

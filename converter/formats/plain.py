@@ -1,0 +1,116 @@
+"""Plain numbered files: `NNN_desc.sql`, downs as `NNN_desc.down.sql` or `NNN_desc_down.sql`,
+and Python scripts `NNN_desc.py` defining `upgrade(conn)` and optionally `downgrade(conn)`.
+
+Versions are the leading integers, ordered numerically; `conn` is an SQLAlchemy Connection.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from converter.formats.base import (
+    LegacyFormat,
+    ReadOptions,
+    date_from_version,
+    describe,
+    iter_files,
+    read_source,
+    relname,
+)
+from converter.formats.python_script import python_functions
+from converter.model import Kind, LegacyMigration, Scan, Script
+
+NAME = re.compile(r"^(?P<version>\d+)[_\-.](?P<desc>.*?)(?P<down>\.down|_down)?\.(?P<ext>sql|py)$")
+NUMBERED = re.compile(r"^\d+.*\.(sql|py)$", re.IGNORECASE)
+
+
+class PlainFormat(LegacyFormat):
+    name = "plain"
+    title = "plain numbered SQL and Python files"
+
+    def detect(self, root: Path) -> int:
+        names = [p.name for p in iter_files(root)]
+        if any(n.endswith((".up.sql", ".down.sql")) for n in names) and any(
+            n.endswith(".up.sql") for n in names
+        ):
+            return 0  # golang-migrate's pairs
+        return 30 if any(NAME.match(n) for n in names) else 0
+
+    def read(self, root: Path, options: ReadOptions) -> Scan:
+        result = Scan(self.name, root)
+        ups: dict[tuple[int, str], Path] = {}
+        downs: dict[tuple[int, str], Path] = {}
+        for path in iter_files(root):
+            m = NAME.match(path.name)
+            if not m:
+                if NUMBERED.match(path.name) or path.suffix.lower() == ".sql":
+                    result.warn(
+                        "unmatched-file",
+                        "looks like a migration but matches no pattern of NNN_description.sql; "
+                        "rename it or remove it",
+                        path,
+                    )
+                continue
+            key = (int(m["version"]), m["version"] + "\0" + m["desc"])
+            if m["down"]:
+                if m["ext"] == "py":
+                    result.error("unmatched-file", "Python downs go in the script's downgrade(conn)", path)
+                    continue
+                downs[key] = path
+            else:
+                ups[key] = path
+
+        for key, path in downs.items():
+            if key not in ups:
+                result.error(
+                    "down-without-up",
+                    "down file has no matching up file (same number and description); "
+                    "rename it to match its up, or remove it",
+                    path,
+                )
+
+        for key in sorted(ups):
+            path = ups[key]
+            m = NAME.match(path.name)
+            assert m is not None
+            version, desc = m["version"], m["desc"]
+            up: tuple[Script, ...]
+            down: tuple[Script, ...] = ()
+            text = read_source(path, options)
+            name = relname(root, path)
+            if m["ext"] == "py":
+                functions = python_functions(text, path, result)
+                if functions is None:
+                    continue
+                if "upgrade" not in functions:
+                    result.error(
+                        "python-no-upgrade",
+                        "Python migration defines no upgrade(conn) function; add one",
+                        path,
+                    )
+                    continue
+                up = (Script("python", text, path, name, entry="upgrade"),)
+                if "downgrade" in functions:
+                    down = (Script("python", text, path, name, entry="downgrade"),)
+            else:
+                up = (Script("sql", text, path, name),)
+                down_path = downs.get(key)
+                if down_path is not None:
+                    down = (Script("sql", read_source(down_path, options), down_path, relname(root, down_path)),)
+            result.migrations.append(
+                LegacyMigration(
+                    format=self.name,
+                    version=version,
+                    description=describe(desc),
+                    kind=Kind.VERSIONED,
+                    up=up,
+                    down=down,
+                    date=date_from_version(version),
+                    sort_key=(int(version),),
+                )
+            )
+        return result
+
+
+FORMAT = PlainFormat()

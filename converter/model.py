@@ -1,0 +1,212 @@
+"""The neutral model every reader yields: nothing downstream specialises on the format.
+
+A `LegacyMigration` is one step of the legacy history, in the order the legacy tool runs it.
+Its `up` and `down` are tuples of `Script`s: usually one, several when the format allows
+several sections in one file (dbmate), none when there is no down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+
+
+class Kind(str, Enum):
+    VERSIONED = "versioned"
+    REPEATABLE = "repeatable"
+    BASELINE = "baseline"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Script:
+    """One piece of source: SQL text, or Python code with the function to call.
+
+    `path` is the file as opened (the legacy root joined with `name`); `name` is the path
+    relative to the legacy root, with forward slashes, stable across machines. `line` is the
+    1-based line of `path` where `text` starts (sections inside a file start later).
+    `text` has its BOM removed and CRLF turned into LF; nothing else is changed.
+    """
+
+    language: str  # "sql" | "python"
+    text: str
+    path: Path
+    name: str
+    line: int = 1
+    entry: str | None = None  # python: the function to call ("upgrade", "downgrade", ...)
+    delimiter: str | None = None  # a statement delimiter the format declares (Liquibase endDelimiter)
+    split: bool = True  # False: the format says run the text as one statement
+
+    @property
+    def is_blank(self) -> bool:
+        """True when the script holds nothing but whitespace and SQL comments."""
+        if self.language == "python":
+            return not self.text.strip()
+        return not strip_sql_comments(self.text).strip()
+
+
+@dataclass(frozen=True)
+class LegacyMigration:
+    """One step of a legacy history, as the legacy tool orders and runs it."""
+
+    format: str
+    version: str  # the legacy tool's own version string ("1.2", "20240101120000", "add_users")
+    description: str
+    kind: Kind
+    up: tuple[Script, ...]
+    down: tuple[Script, ...] = ()
+    transactional: bool = True
+    date: datetime | None = None
+    sort_key: tuple = ()
+    module: str | None = None
+    depends: tuple[str, ...] = ()
+    dialect: str | None = None  # set when the source is specific to one database
+    batch: bool = False  # True: the legacy tool sends each script as one batch, unsplit
+    tool_checksum: str | None = None  # the checksum the legacy tool itself records, if any
+    notes: tuple[str, ...] = ()
+
+    @property
+    def has_down(self) -> bool:
+        return bool(self.down)
+
+    @property
+    def script(self) -> str:
+        """"python" when any part of the migration is Python code, else "sql"."""
+        return "python" if any(s.language == "python" for s in self.up + self.down) else "sql"
+
+    @property
+    def path(self) -> Path | None:
+        return self.up[0].path if self.up else (self.down[0].path if self.down else None)
+
+    @property
+    def name(self) -> str | None:
+        """The legacy file of the up script, relative to the legacy root."""
+        return self.up[0].name if self.up else (self.down[0].name if self.down else None)
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 over the up and down sources (normalised text), stable across machines."""
+        digest = hashlib.sha256()
+        for label, scripts in (("up", self.up), ("down", self.down)):
+            for s in scripts:
+                digest.update(f"{label}:{s.language}:{s.entry or ''}\n".encode())
+                digest.update(s.text.encode("utf-8"))
+                digest.update(b"\0")
+        return digest.hexdigest()
+
+    @property
+    def is_empty(self) -> bool:
+        return all(s.is_blank for s in self.up)
+
+    def to_json(self) -> dict:
+        return {
+            "version": self.version,
+            "description": self.description,
+            "format": self.format,
+            "kind": self.kind.value,
+            "has_down": self.has_down,
+            "transactional": self.transactional,
+            "script": self.script,
+            "path": str(self.path) if self.path else None,
+            "down_path": str(self.down[0].path) if self.down else None,
+            "date": self.date.isoformat() if self.date else None,
+            "module": self.module,
+            "depends": list(self.depends),
+            "dialect": self.dialect,
+            "checksum": self.checksum,
+            "tool_checksum": self.tool_checksum,
+        }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong or suspicious in a legacy directory, with where it is."""
+
+    severity: Severity
+    code: str  # short, stable: "duplicate-version", "unmatched-file", ...
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "path": str(self.path) if self.path else None,
+            "line": self.line,
+        }
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return f"{self.severity.value}: {where}{self.message}"
+
+
+@dataclass
+class Scan:
+    """What a reader found in a legacy directory: the migrations in order, and problems."""
+
+    format: str
+    root: Path
+    migrations: list[LegacyMigration] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    def error(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+        self.problems.append(Problem(Severity.ERROR, code, message, path, line))
+
+    def warn(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+        self.problems.append(Problem(Severity.WARNING, code, message, path, line))
+
+
+def strip_sql_comments(text: str) -> str:
+    """Remove `-- line` and `/* block */` comments (nested), leaving string literals alone.
+
+    Used only to decide whether a script is empty; never to change what is executed.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "-" and text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c == "#" and (i == 0 or text[i - 1] == "\n"):
+            # MySQL line comment at line start; harmless elsewhere for emptiness checks
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c == "/" and text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        elif c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i : j + 1])
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)

@@ -1,0 +1,73 @@
+"""Scanning: read a legacy directory with the right reader, then check the history.
+
+The checks here know nothing of formats: duplicate versions, numbering that goes backwards
+or skips, empty migrations. Readers add what only they can see (files that match no
+pattern, downs without ups).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from converter.formats import detect_format, get_format
+from converter.formats.base import ReadOptions, require_dir
+from converter.model import Kind, Scan
+from converter.textio import check_encoding
+
+
+def scan(root: Path, format: str | None = None, options: ReadOptions | None = None) -> Scan:
+    """Read `root` (auto-detecting the format unless given) and check the history."""
+    options = options or ReadOptions()
+    check_encoding(options.encoding)
+    require_dir(root)
+    reader = get_format(format) if format else detect_format(root)
+    result = reader.read(root, options)
+    check_history(result)
+    return result
+
+
+def check_history(result: Scan) -> None:
+    _check_duplicates(result)
+    _check_numbering(result)
+    for m in result.migrations:
+        if m.is_empty:
+            result.warn(
+                "empty-migration",
+                f"migration {m.version} has no statements (kept only to hold a number?)",
+                m.path,
+            )
+
+
+def _check_duplicates(result: Scan) -> None:
+    seen: dict[tuple, list] = defaultdict(list)
+    for m in result.migrations:
+        if m.kind is Kind.REPEATABLE:
+            continue
+        seen[(m.module, m.sort_key or m.version)].append(m)
+    for dupes in seen.values():
+        if len(dupes) > 1:
+            files = ", ".join(str(m.path) for m in dupes)
+            result.error(
+                "duplicate-version",
+                f"version {dupes[0].version} is used by {len(dupes)} migrations: {files}",
+                dupes[1].path,
+            )
+
+
+def _check_numbering(result: Scan) -> None:
+    """Warn when small integer versions go backwards or skip numbers, per module."""
+    by_module: dict[str | None, list] = defaultdict(list)
+    for m in result.migrations:
+        if m.kind is Kind.VERSIONED and m.version.isdigit():
+            by_module[m.module].append(m)
+    for migrations in by_module.values():
+        numbers = [int(m.version) for m in migrations]
+        if not numbers or max(numbers) >= 10**6:  # timestamps: gaps are normal
+            continue
+        for prev, cur, m in zip(numbers, numbers[1:], migrations[1:], strict=False):
+            if cur < prev:
+                result.warn("out-of-order", f"version {m.version} runs after {prev}", m.path)
+            elif cur > prev + 1:
+                missing = f"{prev + 1}" if cur == prev + 2 else f"{prev + 1}..{cur - 1}"
+                result.warn("gap", f"numbering skips {missing} before version {m.version}", m.path)
