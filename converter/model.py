@@ -10,17 +10,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     VERSIONED = "versioned"
     REPEATABLE = "repeatable"
     BASELINE = "baseline"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -43,6 +43,8 @@ class Script:
     entry: str | None = None  # python: the function to call ("upgrade", "downgrade", ...)
     delimiter: str | None = None  # a statement delimiter the format declares (Liquibase endDelimiter)
     split: bool = True  # False: the format says run the text as one statement
+    calling: str = "connection"  # python: what the function takes: "connection" (SQLAlchemy
+    # Connection), "engine" (sqlalchemy-migrate's migrate_engine), "dbapi" (a DB-API connection)
 
     @property
     def is_blank(self) -> bool:

@@ -1,0 +1,62 @@
+"""Alembic environment written by converter.
+
+The database URL comes from `alembic -x url=...`, else the DATABASE_URL environment variable,
+else `sqlalchemy.url` in alembic.ini. Each revision runs in its own transaction
+(transaction_per_migration), so a revision that needs autocommit_block() commits only its own
+earlier work. On SQLite, DDL is made transactional with SQLAlchemy's documented recipe
+(pysqlite otherwise commits around DDL).
+"""
+
+import os
+
+from alembic import context
+from sqlalchemy import engine_from_config, event, pool
+
+config = context.config
+
+
+def database_url() -> str:
+    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get("DATABASE_URL")
+    url = url or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit(
+            "no database URL: pass `alembic -x url=...`, set DATABASE_URL, or set sqlalchemy.url"
+        )
+    return url
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=database_url(),
+        literal_binds=True,
+        transaction_per_migration=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = engine_from_config(
+        {"sqlalchemy.url": database_url()}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    if connectable.dialect.name == "sqlite":
+
+        @event.listens_for(connectable, "connect")
+        def _no_pysqlite_transactions(dbapi_connection, connection_record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(connectable, "begin")
+        def _emit_begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+    with connectable.connect() as connection:
+        context.configure(connection=connection, transaction_per_migration=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,74 @@
+"""Writing output trees atomically.
+
+The new tree is built in a temporary directory beside the target, then moved into place, so
+a crash or Ctrl-C leaves either the old tree or the complete new one. Replacing an existing
+tree takes two renames (old -> backup, new -> target); a run that finds a backup without its
+target (a crash between the two) puts the backup back first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from converter.errors import OutputError
+
+BACKUP_SUFFIX = ".converter-backup"
+
+
+def recover(target: Path) -> None:
+    """Undo an interrupted swap: restore the backup when the target is missing."""
+    backup = target.with_name(target.name + BACKUP_SUFFIX)
+    if backup.exists():
+        if not target.exists():
+            os.rename(backup, target)
+        else:
+            shutil.rmtree(backup)
+
+
+def write_tree(target: Path, files: dict[str, str], keep_existing: bool = True) -> None:
+    """Make `target` hold `files` (relative path -> text) plus, with keep_existing, every
+    file it already had that is not in `files`."""
+    target = target.resolve() if target.exists() else target.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        staging = tmp / target.name
+        if target.exists() and keep_existing:
+            shutil.copytree(target, staging, symlinks=True)
+        else:
+            staging.mkdir()
+        for rel, text in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        if target.exists():
+            backup = target.with_name(target.name + BACKUP_SUFFIX)
+            os.rename(target, backup)
+            os.rename(staging, target)
+            shutil.rmtree(backup)
+        else:
+            os.rename(staging, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write output: {exc.strerror or exc}", path=target) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write one file atomically (temporary file beside it, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write file: {exc.strerror or exc}", path=path) from None
