@@ -52,7 +52,13 @@ IGNORED_NAMES = {"__pycache__", "__init__.py", ".DS_Store", "README", "README.md
 def iter_files(root: Path, recursive: bool = False) -> Iterator[Path]:
     """Files under `root` in a stable order, following symlinks, skipping hidden entries."""
     if recursive:
+        seen: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in seen:  # a symlink loop, or a folder linked twice: read it once
+                dirnames[:] = []
+                continue
+            seen.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
             for f in sorted(filenames):
                 if not f.startswith(".") and f not in IGNORED_NAMES:

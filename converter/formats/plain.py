@@ -1,5 +1,6 @@
 """Plain numbered files: `NNN_desc.sql`, downs as `NNN_desc.down.sql` or `NNN_desc_down.sql`,
-and Python scripts `NNN_desc.py` defining `upgrade(conn)` and optionally `downgrade(conn)`.
+and Python scripts `NNN_desc.py` defining `upgrade(conn)` and optionally `downgrade(conn)`
+(or paired with a `NNN_desc.down.sql` instead).
 
 Versions are the leading integers, ordered numerically; `conn` is an SQLAlchemy Connection.
 """
@@ -57,6 +58,14 @@ class PlainFormat(LegacyFormat):
                 if m["ext"] == "py":
                     result.error("unmatched-file", "Python downs go in the script's downgrade(conn)", path)
                     continue
+                if key in downs:
+                    result.error(
+                        "duplicate-down",
+                        f"two down files for one migration ({downs[key].name} and {path.name}); "
+                        "keep one",
+                        path,
+                    )
+                    continue
                 downs[key] = path
             else:
                 ups[key] = path
@@ -95,9 +104,16 @@ class PlainFormat(LegacyFormat):
                     down = (Script("python", text, path, name, entry="downgrade"),)
             else:
                 up = (Script("sql", text, path, name),)
-                down_path = downs.get(key)
-                if down_path is not None:
-                    down = (Script("sql", read_source(down_path, options), down_path, relname(root, down_path)),)
+            down_path = downs.get(key)
+            if down_path is not None and down:
+                result.error(
+                    "ambiguous-down",
+                    f"the migration has both a downgrade(conn) function and the down file "
+                    f"{down_path.name}; keep one",
+                    down_path,
+                )
+            elif down_path is not None:
+                down = (Script("sql", read_source(down_path, options), down_path, relname(root, down_path)),)
             result.migrations.append(
                 LegacyMigration(
                     format=self.name,

@@ -1,0 +1,365 @@
+"""Flyway: SQL migrations named by prefix, found in the location folder and every folder below it.
+
+- `V<version>__<description>.sql`: versioned, run once, in version order.
+- `U<version>__<description>.sql`: undo (Flyway Teams) of the `V` with the same version.
+- `B<version>__<description>.sql`: baseline migration (Flyway Teams): on an empty database it
+  replaces the versioned migrations up to its version.
+- `R__<description>.sql`: repeatable, run after all versioned ones, ordered by description,
+  and run again whenever its checksum changes.
+
+Versions turn `_` into `.` and compare numerically part by part, missing parts being zero:
+`1` = `1.0` = `001`, `1.10` > `1.9`. The description is the text after the first `__` with
+`_` shown as spaces. Callback scripts (`afterMigrate.sql`, `beforeEachMigrate__x.sql`, ...)
+are not migrations. `<script>.sql.conf` next to a script holds per-script settings:
+`executeInTransaction=false` and `encoding=...` are honoured here. The tracking table records
+Flyway's CRC32 checksum of each script, which `flyway_checksum` computes the same way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from converter.errors import InputError
+from converter.formats.base import LegacyFormat, ReadOptions, date_from_version, iter_files, relname
+from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.textio import decode, read_text
+
+# Flyway's callback events (org.flywaydb.core.api.callback.Event, all editions and versions).
+CALLBACK_EVENTS = (
+    "beforeMigrate", "beforeRepeatables", "beforeEachMigrate", "beforeEachMigrateStatement",
+    "afterEachMigrateStatement", "afterEachMigrateStatementError", "afterEachMigrate",
+    "afterEachMigrateError", "afterMigrate", "afterMigrateApplied", "afterVersioned",
+    "afterMigrateError", "beforeUndo", "beforeEachUndo", "beforeEachUndoStatement",
+    "afterEachUndoStatement", "afterEachUndoStatementError", "afterEachUndo", "afterEachUndoError",
+    "afterUndo", "afterUndoError", "beforeClean", "afterClean", "afterCleanError", "beforeInfo",
+    "afterInfo", "afterInfoError", "beforeValidate", "afterValidate", "afterValidateError",
+    "beforeBaseline", "afterBaseline", "afterBaselineError", "beforeRepair", "afterRepair",
+    "afterRepairError", "createSchema", "beforeCreateSchema", "beforeConnect", "afterConnect",
+    "afterMigrateOperationFinish", "afterInfoOperationFinish", "afterCleanOperationFinish",
+    "afterValidateOperationFinish", "afterUndoOperationFinish", "afterRepairOperationFinish",
+    "afterBaselineOperationFinish",
+)
+# `<event>` or `<event>__<description>`: Flyway matches the event name case-sensitively.
+CALLBACK = re.compile(r"^(?:" + "|".join(sorted(CALLBACK_EVENTS, key=len, reverse=True)) + r")(?:__.*)?$")
+# After the prefix letter: `<version>` then optionally `__<description>` (first `__` splits).
+PREFIXED = re.compile(r"^(?P<prefix>[VUBR])(?P<rest>.*)$")
+# A version once `_` is turned into `.`: numbers separated by single dots.
+VERSION = re.compile(r"^\d+(?:\.\d+)*$")
+SQL_SUFFIX = ".sql"
+CONF_SUFFIX = ".sql.conf"
+# Migrations Flyway runs that are not SQL: Java classes and Teams script migrations.
+NON_SQL_SUFFIXES = (".java", ".class", ".kt", ".scala", ".ps1", ".bat", ".cmd", ".sh", ".bash", ".py")
+PLACEHOLDER = re.compile(r"\$\{[^}\s]+\}")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+CONF_LINE = re.compile(r"^(?P<key>[^=:\s]+)\s*[=:]\s*(?P<value>.*)$")
+FLYWAY_CONFIG_FILES = ("flyway.conf", "flyway.toml")
+
+KIND_OF_PREFIX = {"V": Kind.VERSIONED, "U": Kind.VERSIONED, "B": Kind.BASELINE, "R": Kind.REPEATABLE}
+
+
+def flyway_checksum(data: bytes, encoding: str | None = None) -> int:
+    """Flyway's checksum of a script's raw bytes, as the signed int its history table stores.
+
+    Flyway (ChecksumCalculator) reads the script with its encoding, line by line as Java's
+    BufferedReader does (terminators `\\n`, `\\r`, `\\r\\n` dropped), strips a BOM from the
+    first line, and feeds each line's UTF-8 bytes to one CRC32. Line endings and blank lines
+    therefore do not change it. The bytes must decode (callers decode strictly first).
+    """
+    text = data.decode(encoding or "utf-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    crc = 0
+    for line in LINE_BREAK.split(text):
+        crc = zlib.crc32(line.encode("utf-8"), crc)
+    return crc - (1 << 32) if crc >= 1 << 31 else crc
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Flyway's version order: numeric parts, trailing zero parts dropped (`1.0` == `1`)."""
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class FlywayName:
+    """A script name Flyway recognises: prefix letter, version (dotted), description."""
+
+    prefix: str
+    version: str
+    description: str
+
+
+def parse_name(stem: str) -> FlywayName | str:
+    """Parse a script name without its suffix; a string says why it is not a migration name."""
+    m = PREFIXED.match(stem)
+    if not m:
+        return "does not start with V, U, B or R"
+    prefix, rest = m["prefix"], m["rest"]
+    raw_version, sep, desc = rest.partition("__")
+    description = desc.replace("_", " ") if sep else ""
+    if prefix == "R":
+        if raw_version:
+            return f"R{raw_version} is not a repeatable migration name (no version): name it R__<description>.sql"
+        return FlywayName(prefix, "", description)
+    version = raw_version.replace("_", ".")
+    if not raw_version or not VERSION.match(version):
+        return (
+            f"{prefix}{raw_version or '?'} is not a Flyway version; name it "
+            f"{prefix}<version>__<description>.sql with two underscores (for example {prefix}1_2__add_users.sql)"
+        )
+    return FlywayName(prefix, version, description)
+
+
+@dataclass
+class ScriptConf:
+    """What a `<script>.sql.conf` file says."""
+
+    execute_in_transaction: bool | None = None
+    encoding: str | None = None
+    placeholder_replacement: bool = True
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def read_conf(path: Path, options: ReadOptions, result: Scan) -> ScriptConf:
+    """Parse a script configuration file (Java properties: `key=value`, `#` comments)."""
+    conf = ScriptConf()
+    text = read_text(path, options.encoding)
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith(("#", "!")):
+            continue
+        m = CONF_LINE.match(line)
+        if not m:
+            result.warn(
+                "bad-conf-line",
+                f"not a key=value line: {line!r}; Flyway script settings look like executeInTransaction=false",
+                path,
+                number,
+            )
+            continue
+        key, value = m["key"], m["value"].strip()
+        conf.keys[key] = value
+        if key in ("executeInTransaction", "placeholderReplacement"):
+            if value not in ("true", "false"):
+                result.warn("bad-conf-line", f"{key} must be true or false, not {value!r}; ignored", path, number)
+            elif key == "executeInTransaction":
+                conf.execute_in_transaction = value == "true"
+            else:
+                conf.placeholder_replacement = value == "true"
+        elif key == "encoding":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                result.warn("bad-conf-line", f"unknown encoding {value!r}; the file is read as UTF-8", path, number)
+            else:
+                conf.encoding = value
+    return conf
+
+
+@dataclass
+class Found:
+    """One recognised script file, read."""
+
+    path: Path
+    name: FlywayName
+    script: Script
+    checksum: int
+    conf: ScriptConf
+
+
+class FlywayFormat(LegacyFormat):
+    name = "flyway"
+    title = "Flyway SQL migrations (V/U/B/R prefixes)"
+    tracking_tables = ("flyway_schema_history", "schema_version")
+
+    def detect(self, root: Path) -> int:
+        found = False
+        for path in iter_files(root, recursive=True):
+            if path.name.endswith(SQL_SUFFIX) and isinstance(parse_name(path.name[: -len(SQL_SUFFIX)]), FlywayName):
+                found = True
+                break
+        if not found:
+            return 0
+        return 90 if any((root / f).is_file() for f in FLYWAY_CONFIG_FILES) else 70
+
+    def read(self, root: Path, options: ReadOptions) -> Scan:
+        result = Scan(self.name, root)
+        scripts: list[Path] = []
+        confs: dict[Path, Path] = {}  # script path -> its .conf
+        callbacks: set[Path] = set()
+        for path in iter_files(root, recursive=True):
+            self._sort_file(path, scripts, confs, callbacks, result)
+
+        found: list[Found] = []
+        for path in scripts:
+            conf_path = confs.pop(path, None)
+            conf = read_conf(conf_path, options, result) if conf_path else ScriptConf()
+            item = self._read_script(root, path, conf, options, result)
+            if item is not None:
+                found.append(item)
+
+        for script_path, conf_path in confs.items():
+            if script_path not in callbacks:
+                result.warn(
+                    "unmatched-file",
+                    f"script configuration for {script_path.name}, which does not exist; "
+                    "rename it to match its script, or remove it",
+                    conf_path,
+                )
+
+        result.migrations.extend(self._assemble(found, result))
+        return result
+
+    # -- sorting files ---------------------------------------------------------------------
+
+    def _sort_file(
+        self, path: Path, scripts: list[Path], confs: dict[Path, Path], callbacks: set[Path], result: Scan
+    ) -> None:
+        name = path.name
+        if name.endswith(CONF_SUFFIX):
+            confs[path.with_name(name[: -len(".conf")])] = path
+            return
+        if name.endswith(SQL_SUFFIX):
+            stem = name[: -len(SQL_SUFFIX)]
+            if CALLBACK.match(stem):
+                callbacks.add(path)
+                return
+            parsed = parse_name(stem)
+            if isinstance(parsed, str):
+                result.warn(
+                    "unmatched-file",
+                    f"Flyway does not run this file: {parsed}; rename it or move it out of the migrations folder",
+                    path,
+                )
+            else:
+                scripts.append(path)
+            return
+        if name.lower().endswith(SQL_SUFFIX):
+            result.warn(
+                "unmatched-file",
+                "Flyway only reads files ending in lower-case .sql; rename it if it is a migration",
+                path,
+            )
+            return
+        if name.endswith(NON_SQL_SUFFIXES):
+            stem = name.rsplit(".", 1)[0]
+            if isinstance(parse_name(stem), FlywayName) or isinstance(parse_name(stem.split("$", 1)[0]), FlywayName):
+                result.error(
+                    "not-convertible",
+                    "Flyway runs this as a migration, but it is code, not SQL: rewrite it as a SQL "
+                    "migration (or as an Alembic revision by hand) before converting",
+                    path,
+                )
+
+    def _read_script(
+        self, root: Path, path: Path, conf: ScriptConf, options: ReadOptions, result: Scan
+    ) -> Found | None:
+        parsed = parse_name(path.name[: -len(SQL_SUFFIX)])
+        assert isinstance(parsed, FlywayName)
+        encoding = conf.encoding or options.encoding
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
+        text = decode(data, path, encoding)
+        if conf.placeholder_replacement:
+            m = PLACEHOLDER.search(text)
+            if m:
+                result.warn(
+                    "placeholder",
+                    f"uses the Flyway placeholder {m.group()}, which Flyway replaces when it runs the "
+                    "script; the converted SQL keeps it as written: put in its value",
+                    path,
+                    text.count("\n", 0, m.start()) + 1,
+                )
+        script = Script("sql", text, path, relname(root, path))
+        return Found(path, parsed, script, flyway_checksum(data, encoding), conf)
+
+    # -- building migrations ---------------------------------------------------------------
+
+    def _assemble(self, found: list[Found], result: Scan) -> list[LegacyMigration]:
+        undos: dict[tuple[int, ...], Found] = {}
+        for item in found:
+            if item.name.prefix != "U":
+                continue
+            key = version_key(item.name.version)
+            if key in undos:
+                result.error(
+                    "duplicate-undo",
+                    f"undo version {item.name.version} is used by {undos[key].path} and {item.path}; "
+                    "keep one of them",
+                    item.path,
+                )
+                continue
+            undos[key] = item
+
+        versioned = {version_key(i.name.version) for i in found if i.name.prefix == "V"}
+        for key, item in undos.items():
+            if key not in versioned:
+                result.error(
+                    "undo-without-versioned",
+                    f"undo migration has no versioned migration V{item.name.version}__...; "
+                    "rename it to match its V file, or remove it",
+                    item.path,
+                )
+
+        migrations: list[LegacyMigration] = []
+        repeatables: dict[str, Found] = {}
+        for item in found:
+            if item.name.prefix == "U":
+                continue
+            if item.name.prefix == "R":
+                other = repeatables.get(item.name.description)
+                if other is not None:
+                    result.error(
+                        "duplicate-repeatable",
+                        f"repeatable description {item.name.description!r} is used by {other.path} and "
+                        f"{item.path}; Flyway refuses two repeatables with the same description",
+                        item.path,
+                    )
+                    continue
+                repeatables[item.name.description] = item
+            migrations.append(self._migration(item, undos))
+        migrations.sort(key=lambda m: (m.sort_key, m.name or ""))
+        return migrations
+
+    def _migration(self, item: Found, undos: dict[tuple[int, ...], Found]) -> LegacyMigration:
+        n = item.name
+        kind = KIND_OF_PREFIX[n.prefix]
+        down: tuple[Script, ...] = ()
+        notes: tuple[str, ...] = ()
+        if kind is Kind.REPEATABLE:
+            sort_key: tuple = (1, (), 0, n.description)
+            notes = ("Flyway repeatable: runs after all versioned migrations, again whenever it changes",)
+        else:
+            key = version_key(n.version)
+            # a baseline runs before a versioned migration of the same version, and is not its duplicate
+            sort_key = (0, key, 0 if kind is Kind.BASELINE else 1, "")
+            if kind is Kind.BASELINE:
+                notes = ("Flyway baseline migration: on an empty database it replaces the versioned "
+                         f"migrations up to version {n.version}",)
+            elif key in undos:
+                down = (undos[key].script,)
+        transactional = item.conf.execute_in_transaction is not False
+        return LegacyMigration(
+            format=self.name,
+            version=n.version,
+            description=n.description,
+            kind=kind,
+            up=(item.script,),
+            down=down,
+            transactional=transactional,
+            date=date_from_version(n.version.replace(".", "")) if n.version else None,
+            sort_key=sort_key,
+            tool_checksum=str(item.checksum),
+            notes=notes,
+        )
+
+
+FORMAT = FlywayFormat()

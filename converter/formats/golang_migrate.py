@@ -1,0 +1,121 @@
+"""golang-migrate: `<version>_<name>.up.<ext>` and `<version>_<name>.down.<ext>` pairs in one folder.
+
+The file pattern is golang-migrate's own: `^([0-9]+)_(.*)\\.(up|down)\\.(.*)$`. Versions are
+unsigned 64-bit integers compared numerically (`10_` runs after `2_`, `001` is version 1);
+an up and a down pair up by version alone. Sub-folders are not read. Each file is sent to
+the database as one batch, without client-side splitting and without a transaction around it.
+The tracking table `schema_migrations` holds one row: the last version applied and `dirty`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from converter.formats.base import (
+    LegacyFormat,
+    ReadOptions,
+    date_from_version,
+    describe,
+    iter_files,
+    read_source,
+    relname,
+)
+from converter.model import Kind, LegacyMigration, Scan, Script
+
+NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.(?P<direction>up|down)\.(?P<ext>.*)$")
+NUMBERED = re.compile(r"^[0-9]+")
+MAX_VERSION = 2**64 - 1  # strconv.ParseUint(..., 10, 64)
+
+
+class GolangMigrateFormat(LegacyFormat):
+    name = "golang-migrate"
+    title = "golang-migrate up/down file pairs"
+    tracking_tables = ("schema_migrations",)
+
+    def detect(self, root: Path) -> int:
+        matches = [NAME.match(p.name) for p in iter_files(root)]
+        directions = {m["direction"] for m in matches if m}
+        if "up" not in directions:
+            return 0  # downs alone are plain numbered files' `.down.sql`
+        return 60
+
+    def read(self, root: Path, options: ReadOptions) -> Scan:
+        result = Scan(self.name, root)
+        ups: list[tuple[int, Path]] = []
+        downs: dict[int, Path] = {}
+        for path in iter_files(root):
+            m = NAME.match(path.name)
+            if not m:
+                if NUMBERED.match(path.name) or path.name.lower().endswith(".sql"):
+                    result.warn(
+                        "unmatched-file",
+                        "golang-migrate does not run this file: names look like "
+                        "<version>_<name>.up.sql and <version>_<name>.down.sql; rename it or remove it",
+                        path,
+                    )
+                continue
+            version = int(m["version"])
+            if version > MAX_VERSION:
+                result.warn(
+                    "unmatched-file",
+                    "golang-migrate skips this file: its version does not fit an unsigned 64-bit integer",
+                    path,
+                )
+                continue
+            if m["ext"].lower() != "sql":
+                result.error(
+                    "not-convertible",
+                    f"golang-migrate runs this file as a migration, but its extension .{m['ext']} is not "
+                    "SQL; convert it by hand, or move it out of the migrations folder",
+                    path,
+                )
+                continue
+            if m["direction"] == "up":
+                ups.append((version, path))
+            elif version in downs:
+                result.error(
+                    "duplicate-down",
+                    f"version {version} has two down files: {downs[version].name} and {path.name}; "
+                    "golang-migrate refuses this: keep one",
+                    path,
+                )
+            else:
+                downs[version] = path
+
+        up_versions = {v for v, _ in ups}
+        for version, path in downs.items():
+            if version not in up_versions:
+                result.error(
+                    "down-without-up",
+                    f"down file has no up file with version {version}; add the up file, or remove it",
+                    path,
+                )
+
+        for version, path in sorted(ups):
+            result.migrations.append(self._migration(root, version, path, downs.get(version), options))
+        return result
+
+    def _migration(
+        self, root: Path, version: int, path: Path, down_path: Path | None, options: ReadOptions
+    ) -> LegacyMigration:
+        m = NAME.match(path.name)
+        assert m is not None
+        up = (Script("sql", read_source(path, options), path, relname(root, path)),)
+        down: tuple[Script, ...] = ()
+        if down_path is not None:
+            down = (Script("sql", read_source(down_path, options), down_path, relname(root, down_path)),)
+        return LegacyMigration(
+            format=self.name,
+            version=str(version),
+            description=describe(m["name"]),
+            kind=Kind.VERSIONED,
+            up=up,
+            down=down,
+            date=date_from_version(m["version"]),
+            sort_key=(version,),
+            batch=True,
+        )
+
+
+FORMAT = GolangMigrateFormat()

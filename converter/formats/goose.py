@@ -1,0 +1,418 @@
+"""goose (pressly/goose): `<version>_<name>.sql` files with `-- +goose Up` / `-- +goose Down`
+sections, and `<version>_<name>.go` Go migrations.
+
+Versions are positive int64s (the text before the first `_`), ordered numerically; goose
+records them as `version_id` in `goose_db_version`. The annotation rules mirror goose's own
+parser (`internal/sqlparser/parser.go`, v3.2x): a line is an annotation when, trimmed, it
+starts with `--` and it contains `+goose`; the annotation is what is left after removing
+every `--` and the first `+goose`, matched case-insensitively against Up, Down,
+StatementBegin, StatementEnd, NO TRANSACTION, ENVSUB ON and ENVSUB OFF. Anything else
+carrying `+goose` is an error to goose, and so is an indented annotation; a comment that
+merely mentions "Down" is ordinary text. `NO TRANSACTION` anywhere applies to the whole file.
+
+goose splits statements itself: outside StatementBegin/StatementEnd a statement ends on a
+line whose last word (before any `--` comment) ends with `;`. Each StatementBegin/End block
+becomes one Script with split=False (its exact text); each run of ordinary statements
+between annotations becomes one Script with split=True, so `up`/`down` keep file order.
+Go migrations are compiled into the user's own binary and cannot be converted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from converter.formats.base import (
+    LegacyFormat,
+    ReadOptions,
+    date_from_version,
+    describe,
+    iter_files,
+    read_source,
+    relname,
+)
+from converter.model import Kind, LegacyMigration, Scan, Script
+
+# goose's NumericComponent: the text before the first "_" is the version, extension .sql/.go
+FILE_NAME = re.compile(r"^(?P<version>[^_]*)_(?P<desc>.*)\.(?P<ext>sql|go)$")
+GO_INT = re.compile(r"^[+-]?[0-9]+$")  # what strconv.ParseInt(s, 10, 64) accepts
+INT64_MAX = 2**63 - 1
+MARKER_HINT = re.compile(r"^[ \t]*--.*\+goose", re.MULTILINE)
+GOOSE_IMPORT = re.compile(r'"github\.com/pressly/goose(?:/v\d+)?"')
+
+UP, DOWN = "Up", "Down"
+BEGIN, END = "StatementBegin", "StatementEnd"
+NO_TRANSACTION, ENVSUB_ON, ENVSUB_OFF = "NO TRANSACTION", "ENVSUB ON", "ENVSUB OFF"
+ANNOTATIONS = (UP, DOWN, BEGIN, END, NO_TRANSACTION, ENVSUB_ON, ENVSUB_OFF)
+
+GOOSE_DOCS = "see https://github.com/pressly/goose#sql-migrations"
+
+
+class GooseSyntaxError(Exception):
+    """A file goose itself refuses to run; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Piece:
+    """Lines [start, end) of a file (0-based): a run of ordinary statements, or one block."""
+
+    start: int
+    end: int = -1
+    block: bool = False
+
+
+@dataclass
+class ParsedFile:
+    up: list[Piece] = field(default_factory=list)
+    down: list[Piece] = field(default_factory=list)
+    up_marker: int | None = None  # 0-based line of `-- +goose Up`
+    transactional: bool = True
+    envsub_lines: list[int] = field(default_factory=list)  # 1-based lines of ENVSUB ON
+    empty_blocks: list[int] = field(default_factory=list)  # 1-based lines of empty StatementBegin
+
+
+def annotation_of(line: str) -> str | None:
+    """The annotation a line carries (canonical spelling), None for an ordinary line.
+
+    Raises GooseSyntaxError (line unset) for lines goose rejects, exactly as goose does.
+    """
+    if not (line.strip().startswith("--") and "+goose" in line):
+        return None
+    if line.startswith((" ", "\t")):
+        raise GooseSyntaxError(
+            "goose annotation is indented; goose refuses it: start the line with `--`", None
+        )
+    cmd = line.replace("--", "").replace("+goose", "", 1)
+    if "+goose" in cmd:
+        raise GooseSyntaxError("line holds more than one `+goose`; goose refuses it", None)
+    cmd = cmd.strip()
+    if not cmd:
+        raise GooseSyntaxError("empty `-- +goose` annotation; goose refuses it", None)
+    for known in ANNOTATIONS:
+        if known.casefold() == cmd.casefold():
+            return known
+    raise GooseSyntaxError(
+        f"unknown goose annotation {cmd!r} (goose accepts {', '.join(ANNOTATIONS)}); "
+        "fix the spelling, or reword the comment so it does not contain `+goose`",
+        None,
+    )
+
+
+def ends_statement(line: str) -> bool:
+    """goose's endsWithSemicolon: the last word before any `--` word ends with `;`."""
+    last = ""
+    for word in line.split():
+        if word.startswith("--"):
+            break
+        last = word
+    return last.endswith(";")
+
+
+class _Parser:
+    """goose's state machine over one file, recording where each piece of SQL lies."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.state = "start"  # start | up | up_block | down | down_block
+        self.result = ParsedFile()
+        self.piece: Piece | None = None
+        self.buffer: list[int] = []  # goose's statement buffer, as line indexes
+        self.after_empty_block = False
+
+    def parse(self) -> ParsedFile:
+        for i, line in enumerate(self.lines):
+            if self.state == "start" and not line.strip():
+                continue
+            try:
+                marker = annotation_of(line)
+            except GooseSyntaxError as exc:
+                raise GooseSyntaxError(exc.message, i + 1) from None
+            if marker is not None:
+                self._annotation(marker, i)
+            else:
+                self._sql_line(line, i)
+        if self.state == "start":
+            raise GooseSyntaxError(
+                f"no `-- +goose Up` annotation; goose refuses the file ({GOOSE_DOCS})", None
+            )
+        if self.state.endswith("_block"):
+            assert self.piece is not None
+            raise GooseSyntaxError(
+                "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`; add one",
+                self.piece.start,
+            )
+        self._check_unfinished("the end of the file")
+        self._close(len(self.lines))
+        return self.result
+
+    # -- annotations ----------------------------------------------------------------------
+
+    def _annotation(self, marker: str, i: int) -> None:
+        if marker == UP:
+            if self.state != "start":
+                raise GooseSyntaxError(
+                    "duplicate `-- +goose Up` annotation; keep only the first", i + 1
+                )
+            self.state = "up"
+            self.result.up_marker = i
+            self._open(i + 1)
+        elif marker == DOWN:
+            if self.state != "up":
+                where = {
+                    "start": "before `-- +goose Up`",
+                    "up_block": "inside a StatementBegin/StatementEnd block",
+                    "down_block": "inside a StatementBegin/StatementEnd block",
+                }.get(self.state, "twice")
+                raise GooseSyntaxError(f"`-- +goose Down` {where}; goose refuses it", i + 1)
+            self._check_unfinished("`-- +goose Down`")
+            self._close(i)
+            self.state = "down"
+            self._open(i + 1)
+            self.buffer = []  # goose parses each direction apart: the down starts afresh
+            self.after_empty_block = False
+        elif marker == BEGIN:
+            if self.state not in ("up", "down"):
+                raise GooseSyntaxError(
+                    "`-- +goose StatementBegin` must follow `-- +goose Up` or `-- +goose Down` "
+                    "and cannot nest",
+                    i + 1,
+                )
+            pending = self._pending()
+            if pending is not None:
+                raise GooseSyntaxError(
+                    "statement has no terminating `;` before `-- +goose StatementBegin`; goose "
+                    "would run it glued to the block: end it with `;`",
+                    pending,
+                )
+            self._close(i)
+            self.state += "_block"
+            self.piece = Piece(i + 1, block=True)
+            self.after_empty_block = False
+        elif marker == END:
+            if not self.state.endswith("_block"):
+                raise GooseSyntaxError(
+                    "`-- +goose StatementEnd` without a `-- +goose StatementBegin` before it", i + 1
+                )
+            assert self.piece is not None
+            if not self.buffer:
+                self.result.empty_blocks.append(self.piece.start)
+                self.after_empty_block = True
+            self.buffer = []
+            self._close(i)
+            self.state = self.state.removesuffix("_block")
+            self._open(i + 1)
+        elif marker == NO_TRANSACTION:
+            self.result.transactional = False
+            self._split_run(i)
+        else:
+            if marker == ENVSUB_ON:
+                self.result.envsub_lines.append(i + 1)
+            self._split_run(i)
+
+    def _split_run(self, i: int) -> None:
+        """An annotation inside a run of statements ends that run; a new one starts after it."""
+        if self.state in ("up", "down") and self._pending() is None:
+            self._close(i)
+            self._open(i + 1)
+
+    # -- SQL lines --------------------------------------------------------------------------
+
+    def _sql_line(self, line: str, i: int) -> None:
+        ignorable = line.strip().startswith("--") or line == ""
+        if not self.buffer and ignorable:
+            return
+        if self.state == "start":
+            raise GooseSyntaxError(
+                "SQL before the `-- +goose Up` annotation; goose refuses it: move it below", i + 1
+            )
+        if self.after_empty_block:
+            # goose's state machine swallows the first such line after an empty block
+            self.after_empty_block = False
+            if line.strip():
+                raise GooseSyntaxError(
+                    "goose silently skips this line because the StatementBegin/StatementEnd "
+                    "block just before it is empty; remove the empty block",
+                    i + 1,
+                )
+            return
+        self.buffer.append(i)
+        if self.state in ("up", "down") and ends_statement(line):
+            self.buffer = []
+
+    def _pending(self) -> int | None:
+        """The 1-based line where a statement not yet ended by `;` starts, if goose holds one."""
+        return next((j + 1 for j in self.buffer if self.lines[j].strip()), None)
+
+    def _check_unfinished(self, where: str) -> None:
+        pending = self._pending()
+        if self.state in ("up", "down") and pending is not None:
+            raise GooseSyntaxError(
+                f"statement has no terminating `;` before {where}; goose refuses it "
+                "(it ends a statement only on a line whose last word ends with `;`)",
+                pending,
+            )
+
+    # -- pieces -----------------------------------------------------------------------------
+
+    def _open(self, start: int) -> None:
+        self.piece = Piece(start)
+
+    def _close(self, end: int) -> None:
+        if self.piece is None:
+            return
+        self.piece.end = end
+        target = self.result.down if self.state.startswith("down") else self.result.up
+        target.append(self.piece)
+        self.piece = None
+
+
+def parse_goose_sql(text: str) -> ParsedFile:
+    """Where the up and down SQL of a goose file lie; GooseSyntaxError when goose refuses it."""
+    return _Parser(text.split("\n")).parse()
+
+
+class GooseFormat(LegacyFormat):
+    name = "goose"
+    title = "goose SQL migrations"
+    tracking_tables = ("goose_db_version",)
+
+    def detect(self, root: Path) -> int:
+        score = 0
+        for path in iter_files(root):
+            m = FILE_NAME.match(path.name)
+            if not m or not GO_INT.match(m["version"]):
+                continue
+            head = _head(path)
+            if m["ext"] == "sql" and MARKER_HINT.search(head):
+                return 90
+            if m["ext"] == "go" and GOOSE_IMPORT.search(head):
+                score = 80
+        return score
+
+    def read(self, root: Path, options: ReadOptions) -> Scan:
+        result = Scan(self.name, root)
+        found: list[tuple[int, Path, str]] = []
+        for path in iter_files(root):
+            if path.suffix not in (".sql", ".go") or path.name.endswith("_test.go"):
+                continue
+            version = _version(path, result)
+            if version is None:
+                continue
+            if path.suffix == ".go":
+                result.error(
+                    "not-convertible",
+                    f"Go migration {path.name} cannot be converted (goose runs it from your own "
+                    "compiled binary); rewrite it as an SQL migration with `-- +goose Up`/"
+                    "`-- +goose Down` sections, or port it to an Alembic revision by hand",
+                    path,
+                )
+                continue
+            found.append((version, path, FILE_NAME.match(path.name)["desc"]))  # type: ignore[index]
+
+        for version, path, desc in sorted(found, key=lambda f: (f[0], f[1].name)):
+            migration = self._read_sql(root, path, version, desc, options, result)
+            if migration is not None:
+                result.migrations.append(migration)
+        return result
+
+    def _read_sql(
+        self, root: Path, path: Path, version: int, desc: str, options: ReadOptions, result: Scan
+    ) -> LegacyMigration | None:
+        text = read_source(path, options)
+        try:
+            parsed = parse_goose_sql(text)
+        except GooseSyntaxError as exc:
+            result.error("goose-syntax", exc.message, path, exc.line)
+            return None
+        for line in parsed.envsub_lines:
+            result.warn(
+                "envsub",
+                "`-- +goose ENVSUB ON`: goose replaces ${VAR} with environment variables in the "
+                "lines after this; the converter keeps the text unsubstituted: write the values "
+                "in, or pass them to the revision yourself",
+                path,
+                line,
+            )
+        for line in parsed.empty_blocks:
+            result.warn(
+                "empty-block", "empty StatementBegin/StatementEnd block; remove it", path, line
+            )
+
+        name = relname(root, path)
+        pieces = _line_texts(text)
+        up = _scripts(parsed.up, pieces, path, name)
+        if not up:  # keep the (blank) section so the migration still names its file
+            start = (parsed.up_marker or 0) + 1
+            end = parsed.up[-1].end if parsed.up else start
+            up = (Script("sql", "".join(pieces[start:end]), path, name, line=start + 1),)
+        return LegacyMigration(
+            format=self.name,
+            version=str(version),
+            description=describe(desc),
+            kind=Kind.VERSIONED,
+            up=up,
+            down=_scripts(parsed.down, pieces, path, name),
+            transactional=parsed.transactional,
+            date=date_from_version(str(version)),
+            sort_key=(version,),
+            batch=False,
+            notes=("envsub",) if parsed.envsub_lines else (),
+        )
+
+
+def _version(path: Path, result: Scan) -> int | None:
+    """goose's version for a file name; None (with an error for .sql files) when there is none."""
+    m = FILE_NAME.match(path.name)
+    problem = None
+    if not m:
+        problem = "has no `_` after the version number"
+    elif not GO_INT.match(m["version"]) or not 0 < int(m["version"]) <= INT64_MAX:
+        problem = f"version {m['version']!r} is not a positive 64-bit integer"
+    if problem is None:
+        return int(m["version"])  # type: ignore[index]
+    if path.suffix == ".sql":  # goose refuses the directory; Go files without a version are skipped
+        result.error(
+            "bad-name",
+            f"file name {problem}; goose refuses the directory: rename it to <version>_<name>.sql",
+            path,
+        )
+    return None
+
+
+def _line_texts(text: str) -> list[str]:
+    """The file's lines split on LF only (as goose reads them), each keeping its LF."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def _scripts(pieces: list[Piece], lines: list[str], path: Path, name: str) -> tuple[Script, ...]:
+    scripts = []
+    for piece in pieces:
+        script = Script(
+            "sql",
+            "".join(lines[piece.start : piece.end]),
+            path,
+            name,
+            line=piece.start + 1,
+            split=not piece.block,
+        )
+        if not script.is_blank:
+            scripts.append(script)
+    return tuple(scripts)
+
+
+def _head(path: Path, size: int = 65536) -> str:
+    try:
+        with path.open("rb") as f:
+            return f.read(size).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return ""
+
+
+FORMAT = GooseFormat()

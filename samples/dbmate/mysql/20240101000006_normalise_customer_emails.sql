@@ -1,0 +1,4 @@
+-- migrate:up
+UPDATE customers SET email = LOWER(TRIM(email));
+
+-- migrate:down

@@ -1,0 +1,1 @@
+DROP INDEX ix_invoices_issued_on ON invoices;

@@ -1,0 +1,5 @@
+DROP VIEW IF EXISTS active_subscriptions;
+CREATE VIEW active_subscriptions AS
+SELECT id, customer_id, plan_id, started_on
+FROM subscriptions
+WHERE ended_on IS NULL;

@@ -1,0 +1,4 @@
+-- +goose Up
+UPDATE customers SET email = LOWER(TRIM(email));
+
+-- +goose Down

@@ -1,0 +1,7 @@
+-- +goose up
+ALTER TABLE customers ADD COLUMN phone VARCHAR(32);
+CREATE INDEX ix_customers_status ON customers (status);
+
+-- +goose down
+DROP INDEX ix_customers_status ON customers;
+ALTER TABLE customers DROP COLUMN phone;

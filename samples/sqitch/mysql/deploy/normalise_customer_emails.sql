@@ -1,0 +1,8 @@
+-- Deploy isp:normalise_customer_emails to mysql
+-- requires: seed_plans_and_customers
+
+BEGIN;
+
+UPDATE customers SET email = LOWER(TRIM(email));
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert isp:create_invoices from mysql
+
+BEGIN;
+
+DROP TABLE invoices;
+
+COMMIT;

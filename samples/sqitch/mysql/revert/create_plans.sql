@@ -1,0 +1,7 @@
+-- Revert isp:create_plans from mysql
+
+BEGIN;
+
+DROP TABLE plans;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert isp:create_subscriptions from mysql
+
+BEGIN;
+
+DROP TABLE subscriptions;
+
+COMMIT;

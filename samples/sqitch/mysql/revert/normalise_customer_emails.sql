@@ -1,0 +1,7 @@
+-- Revert isp:normalise_customer_emails from mysql
+
+BEGIN;
+
+-- XXX Add DDLs here.
+
+COMMIT;

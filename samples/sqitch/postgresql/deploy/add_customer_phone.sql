@@ -1,0 +1,9 @@
+-- Deploy isp:add_customer_phone to pg
+-- requires: create_customers
+
+BEGIN;
+
+ALTER TABLE customers ADD COLUMN phone VARCHAR(32);
+CREATE INDEX ix_customers_status ON customers (status);
+
+COMMIT;

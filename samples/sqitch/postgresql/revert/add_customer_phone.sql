@@ -1,0 +1,8 @@
+-- Revert isp:add_customer_phone from pg
+
+BEGIN;
+
+DROP INDEX ix_customers_status;
+ALTER TABLE customers DROP COLUMN phone;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert isp:create_customers from pg
+
+BEGIN;
+
+DROP TABLE customers;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert isp:create_invoices from pg
+
+BEGIN;
+
+DROP TABLE invoices;
+
+COMMIT;

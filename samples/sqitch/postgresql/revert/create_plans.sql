@@ -1,0 +1,7 @@
+-- Revert isp:create_plans from pg
+
+BEGIN;
+
+DROP TABLE plans;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert isp:normalise_customer_emails from pg
+
+BEGIN;
+
+-- XXX Add DDLs here.
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Verify isp:normalise_customer_emails on pg
+
+BEGIN;
+
+SELECT email FROM customers WHERE FALSE;
+
+ROLLBACK;

@@ -1,0 +1,7 @@
+-- Revert isp:create_invoices from sqlite
+
+BEGIN;
+
+DROP TABLE invoices;
+
+COMMIT;

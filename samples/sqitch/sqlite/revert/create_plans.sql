@@ -1,0 +1,7 @@
+-- Revert isp:create_plans from sqlite
+
+BEGIN;
+
+DROP TABLE plans;
+
+COMMIT;

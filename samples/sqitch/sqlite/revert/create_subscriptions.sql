@@ -1,0 +1,7 @@
+-- Revert isp:create_subscriptions from sqlite
+
+BEGIN;
+
+DROP TABLE subscriptions;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Verify isp:normalise_customer_emails on sqlite
+
+BEGIN;
+
+SELECT email FROM customers WHERE 0;
+
+ROLLBACK;
