@@ -1,0 +1,3 @@
+-- create plans
+
+DROP TABLE plans;

@@ -1,0 +1,3 @@
+-- create customers
+
+DROP TABLE customers;

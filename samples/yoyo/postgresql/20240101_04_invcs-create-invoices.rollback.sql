@@ -1,0 +1,3 @@
+-- create invoices
+
+DROP TABLE invoices;

@@ -1,0 +1,3 @@
+-- create subscriptions
+
+DROP TABLE subscriptions;

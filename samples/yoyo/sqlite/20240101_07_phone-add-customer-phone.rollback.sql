@@ -1,0 +1,4 @@
+-- add customer phone
+
+DROP INDEX ix_customers_status;
+ALTER TABLE customers DROP COLUMN phone;

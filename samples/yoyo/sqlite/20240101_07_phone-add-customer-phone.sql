@@ -1,0 +1,5 @@
+-- add customer phone
+-- depends: 20240101_06_email-normalise-customer-emails
+
+ALTER TABLE customers ADD COLUMN phone VARCHAR(32);
+CREATE INDEX ix_customers_status ON customers (status);
