@@ -295,7 +295,7 @@ class PythonSteps:
             text, line = sql
             return Script("sql", text, self.path, self.name, line=line, split=False)
         if isinstance(node, ast.Name) and node.id in self.functions:
-            return Script("python", self.text, self.path, self.name, entry=node.id)
+            return Script("python", self.text, self.path, self.name, entry=node.id, calling="dbapi")
         what = "a lambda" if isinstance(node, ast.Lambda) else f"`{ast.unparse(node)}`"
         raise StepError(
             f"step() gets {what}: only SQL string literals and functions defined with `def` at the "
