@@ -17,6 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from converter import __version__
+from converter.convert import ConvertOptions, ConvertResult
+from converter.convert import convert as convert_directory
 from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
@@ -116,6 +118,56 @@ def scan(directory: Path, format_name: str | None, encoding: str | None, dialect
             console.print("no problems found")
     if result.errors:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("legacy_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory to write (created, or updated in place).")
+@click.option("--dialect", required=True, type=click.Choice(DIALECTS), help="The database the legacy SQL is written for.")
+@format_option
+@encoding_option
+@click.option("--style", type=click.Choice(["ops", "sql"]), default="ops", show_default=True, help="ops: structured op.* calls where lossless; sql: every statement verbatim.")
+@click.option("--rev-id", type=click.Choice(["slug", "hash", "version"]), default="slug", show_default=True, help="How revision ids are made.")
+@click.option("--date-from", default="name", show_default=True, metavar="name|git|mtime|YYYYMMDD", help="Date of revisions whose legacy name has no timestamp.")
+@click.option("--before-base", is_flag=True, help="Insert the legacy history before the base of an existing Alembic history instead of after its head.")
+@click.option("--force", is_flag=True, help="Overwrite revisions that were edited by hand.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--report", type=click.Choice(["json"]), help="Print the summary as JSON instead of a table.")
+@handle_errors
+def convert(legacy_dir: Path, out_dir: Path, dialect: str, format_name: str | None, encoding: str | None, style: str, rev_id: str, date_from: str, before_base: bool, force: bool, dry_run: bool, report: str | None) -> None:
+    """Convert the legacy migrations in LEGACY_DIR into Alembic revisions in --out.
+
+    Example: converter convert samples/flyway/sqlite --out /tmp/alembic --dialect sqlite
+    """
+    options = ConvertOptions(
+        dialect=dialect, format=format_name, style=style, rev_id=rev_id, date_from=date_from,
+        encoding=encoding, force=force, dry_run=dry_run, before_base=before_base,
+    )
+    result = convert_directory(legacy_dir, out_dir, options)
+    if report == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        print_convert_summary(result, dry_run)
+
+
+def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
+    table = Table(title=f"{len(result.plans)} revisions from {result.format} -> {result.out}")
+    for col in ("revision", "legacy", "ops", "verbatim", "unparsed", "autocommit", "removed tx", "downgrade"):
+        table.add_column(col)
+    for p in result.plans:
+        s = p.stats
+        table.add_row(escape(p.revision), escape(p.migration.version or p.migration.description), str(s.ops), str(s.verbatim), str(s.unparsed), str(s.autocommit), str(s.removed), p.downgrade.source)
+    console.print(table)
+    verb = "would write" if dry_run else "wrote"
+    console.print(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged")
+    if result.chained_after:
+        console.print(f"chained after the existing head {escape(result.chained_after)}")
+    if result.repointed:
+        console.print(f"re-pointed the existing base {escape(result.repointed)} to the last legacy revision")
+    if result.alembic_ini is not None:
+        console.print(f"{'would write' if dry_run else 'wrote'} {escape(str(result.alembic_ini))}")
+    for w in result.warnings:
+        console.print(f"[yellow]warning[/]: {escape(w)}", soft_wrap=True)
 
 
 def main() -> None:

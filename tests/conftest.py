@@ -86,3 +86,30 @@ def db_url(request) -> str:
     """A scratch database URL for each of the three dialects in turn."""
     fixture = {"sqlite": "sqlite_url", "postgresql": "pg_url", "mysql": "mysql_url"}[request.param]
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def make_db(request, tmp_path):
+    """A factory of scratch databases: make_db("postgresql") -> URL; all dropped afterwards."""
+    made: list[tuple[sa.Engine, str]] = []
+
+    def make(dialect: str) -> str:
+        if dialect == "sqlite":
+            return f"sqlite:///{tmp_path / (_scratch_name() + '.db')}"
+        server = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
+        name = _scratch_name()
+        with server.connect() as conn:
+            if dialect == "postgresql":
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            else:
+                conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        made.append((server, name))
+        return server.url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for server, name in made:
+        with server.connect() as conn:
+            if server.dialect.name == "postgresql":
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")

@@ -9,8 +9,9 @@ earlier work. On SQLite, DDL is made transactional with SQLAlchemy's documented 
 
 import os
 
-from alembic import context
 from sqlalchemy import engine_from_config, event, pool
+
+from alembic import context
 
 config = context.config
 
@@ -48,7 +49,8 @@ def run_migrations_online() -> None:
 
         @event.listens_for(connectable, "begin")
         def _emit_begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                conn.exec_driver_sql("BEGIN")
 
     with connectable.connect() as connection:
         context.configure(connection=connection, transaction_per_migration=True)

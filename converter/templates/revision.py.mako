@@ -13,17 +13,18 @@ ${line}
 
 ${imports}
 % if legacy_python:
-
+${legacy_gap}
 ${legacy_python}
+
 % endif
 
 # revision identifiers, used by Alembic.
-revision = ${revision | repr}
-down_revision = ${down_revision | repr}
-branch_labels = ${branch_labels | repr}
-depends_on = ${depends_on | repr}
+revision = ${py(revision)}
+down_revision = ${py(down_revision)}
+branch_labels = ${py(branch_labels)}
+depends_on = ${py(depends_on)}
 # The legacy tool's own version of this migration: `converter stamp` maps databases with it.
-legacy_version = ${legacy_version | repr}
+legacy_version = ${py(legacy_version)}
 % for helper in helpers:
 
 

@@ -1,0 +1,79 @@
+"""Applying a legacy history to a database the way the legacy tool would.
+
+Per migration: a transaction when the format runs it in one (autocommit otherwise);
+statements split with the same splitter the converter uses and sent one by one, exactly as
+written (no bind parameters, no `%` formatting); a batch-mode format (golang-migrate, dbmate)
+sends each script whole where the driver accepts several statements (psycopg), since
+PyMySQL and sqlite3 cannot (see PITFALLS 2). Transaction control written in the legacy text
+is left to this runner, as the converter leaves it to Alembic. Python scripts are called with
+the connection the legacy way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+
+from converter.errors import DatabaseError
+from converter.legacy_python import call_legacy
+from converter.model import LegacyMigration, Script
+from converter.split import StatementKind, split_script
+
+NO_PARAMETERS = {"no_parameters": True}
+
+
+def sqlite_transactional_ddl(engine: sa.Engine) -> None:
+    """SQLAlchemy's documented recipe: let BEGIN cover DDL on pysqlite (PITFALLS 6)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN")
+
+
+def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, batch: bool) -> None:
+    for script in scripts:
+        if script.language == "python":
+            call_legacy(script, conn)
+            continue
+        split = split_script(script, dialect)
+        statements = [s for s in split if s.kind is StatementKind.SQL]
+        if batch and dialect == "postgresql" and statements and len(statements) == len(split):
+            conn.exec_driver_sql(script.text, execution_options=NO_PARAMETERS)
+            continue
+        for st in statements:
+            try:
+                conn.exec_driver_sql(st.text, execution_options=NO_PARAMETERS)
+            except sa.exc.DBAPIError as exc:
+                raise DatabaseError(
+                    f"legacy statement failed: {exc.orig}",
+                    path=st.path,
+                    line=st.line,
+                ) from exc
+
+
+def apply_migration(engine: sa.Engine, m: LegacyMigration, dialect: str, direction: str = "up") -> None:
+    scripts = m.up if direction == "up" else m.down
+    if m.transactional:
+        with engine.begin() as conn:
+            run_scripts(conn, scripts, dialect, m.batch)
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            run_scripts(conn, scripts, dialect, m.batch)
+
+
+def apply_history(
+    engine: sa.Engine,
+    migrations: Iterable[LegacyMigration],
+    dialect: str,
+    after_each: Callable[[LegacyMigration], None] | None = None,
+) -> None:
+    for m in migrations:
+        apply_migration(engine, m, dialect)
+        if after_each is not None:
+            after_each(m)

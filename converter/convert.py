@@ -1,0 +1,277 @@
+"""convert: a legacy migrations directory -> an Alembic script directory.
+
+`convert(legacy_dir, out_dir, ConvertOptions(...))` is the verb; the CLI only wires options
+to it. The pipeline: scan (readers) -> names (ids, dates, files) -> plans (split, parse,
+translate) -> render (templates) -> write (atomically). Nothing is written when any step
+fails, and nothing at all with `dry_run`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from mako.template import Template
+
+from converter.errors import InputError, OutputError, UsageError
+from converter.formats.base import ReadOptions
+from converter.naming import (
+    REV_ID_STYLES,
+    check_date_from,
+    file_names,
+    migration_date,
+    revision_ids,
+)
+from converter.plan import STYLES, RevisionPlan, plan_revision
+from converter.render import generated_state, render_revision
+from converter.scan import scan
+from converter.write import write_file, write_tree
+
+DIALECTS = ("postgresql", "mysql", "sqlite")
+STATIC_FILES = ("env.py", "script.py.mako", "README")
+REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    dialect: str
+    format: str | None = None
+    style: str = "ops"
+    rev_id: str = "slug"
+    date_from: str = "name"
+    encoding: str | None = None
+    force: bool = False
+    dry_run: bool = False
+    before_base: bool = False
+
+
+@dataclass
+class ConvertResult:
+    out: Path
+    format: str
+    plans: list[RevisionPlan]
+    written: list[str] = field(default_factory=list)  # files new or changed (relative to out)
+    unchanged: list[str] = field(default_factory=list)
+    chained_after: str | None = None
+    repointed: str | None = None  # --before-base: the existing file whose down_revision changed
+    alembic_ini: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        totals: dict[str, int] = {}
+        for p in self.plans:
+            for k, v in p.stats.to_json().items():
+                totals[k] = totals.get(k, 0) + v
+        return {
+            "out": str(self.out),
+            "format": self.format,
+            "revisions": [p.to_json() for p in self.plans],
+            "totals": totals,
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "chained_after": self.chained_after,
+            "repointed": self.repointed,
+            "warnings": self.warnings,
+        }
+
+
+def check_options(o: ConvertOptions) -> None:
+    if o.dialect not in DIALECTS:
+        raise UsageError(f"unknown dialect {o.dialect!r}", hint="use one of " + ", ".join(DIALECTS))
+    if o.style not in STYLES:
+        raise UsageError(f"unknown style {o.style!r}", hint="use one of " + ", ".join(STYLES))
+    if o.rev_id not in REV_ID_STYLES:
+        raise UsageError(f"unknown --rev-id {o.rev_id!r}", hint="use one of " + ", ".join(REV_ID_STYLES))
+    check_date_from(o.date_from)
+
+
+def check_paths(legacy_dir: Path, out_dir: Path) -> None:
+    legacy, out = legacy_dir.resolve(), out_dir.resolve()
+    if out == legacy or legacy in out.parents:
+        raise UsageError(
+            "the output directory is inside the legacy directory",
+            path=out_dir,
+            hint="write the Alembic directory elsewhere, e.g. --out alembic next to migrations/",
+        )
+    if out in legacy.parents:
+        raise UsageError(
+            "the legacy directory is inside the output directory",
+            path=out_dir,
+            hint="choose an --out that does not contain the legacy migrations",
+        )
+
+
+@dataclass
+class Existing:
+    """What an existing output directory already holds."""
+
+    files: dict[str, str] = field(default_factory=dict)  # versions/<name> -> text
+    ours: dict[str, str] = field(default_factory=dict)  # filename -> state (intact | edited)
+    foreign: dict[str, tuple[str, str]] = field(default_factory=dict)  # filename -> (rev, down text)
+
+
+def read_existing(out_dir: Path) -> Existing:
+    existing = Existing()
+    if not out_dir.exists():
+        return existing
+    if not out_dir.is_dir():
+        raise OutputError("the output path exists and is not a directory", path=out_dir)
+    entries = [p for p in out_dir.iterdir() if not p.name.startswith(".")]
+    if entries and not (out_dir / "versions").is_dir():
+        raise OutputError(
+            "the output directory is not empty and is not an Alembic directory (no versions/)",
+            path=out_dir,
+            hint="choose an empty or new --out, or an existing Alembic script directory",
+        )
+    versions = out_dir / "versions"
+    if not versions.is_dir():
+        return existing
+    for path in sorted(versions.iterdir()):
+        if path.name.startswith((".", "__")) or path.suffix != ".py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        existing.files[path.name] = text
+        state = generated_state(text)
+        if state == "foreign":
+            rev = REVISION_ID_RE.search(text)
+            down = DOWN_REVISION_RE.search(text)
+            if rev is None:
+                raise OutputError(
+                    "this file in versions/ is not an Alembic revision (no `revision = ...`)",
+                    path=path,
+                    hint="move it out of versions/",
+                )
+            existing.foreign[path.name] = (rev.group(1), down.group(1).strip() if down else "None")
+        else:
+            existing.ours[path.name] = state
+    return existing
+
+
+def foreign_heads(existing: Existing, ours: set[str]) -> list[str]:
+    """Heads of the revisions not written by converter, ignoring links into ours."""
+    revs = {rev for rev, _ in existing.foreign.values()}
+    pointed = set()
+    for _, down in existing.foreign.values():
+        pointed.update(re.findall(r"['\"]([^'\"]+)['\"]", down))
+    return sorted(revs - pointed - ours)
+
+
+def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> ConvertResult:
+    check_options(options)
+    check_paths(legacy_dir, out_dir)
+    result_scan = scan(legacy_dir, options.format, ReadOptions(encoding=options.encoding, dialect=options.dialect))
+    if result_scan.errors:
+        first = result_scan.errors[0]
+        more = f" (and {len(result_scan.errors) - 1} more)" if len(result_scan.errors) > 1 else ""
+        raise InputError(
+            first.message + more,
+            path=first.path,
+            line=first.line,
+            hint=f"fix the legacy directory; `converter scan {legacy_dir}` lists every problem",
+        )
+    migrations = result_scan.migrations
+    if not migrations:
+        raise InputError("no migrations found", path=legacy_dir, hint="check the directory and --format")
+
+    existing = read_existing(out_dir)
+    foreign_ids = {rev for rev, _ in existing.foreign.values()}
+    ids = revision_ids(migrations, options.rev_id, taken=foreign_ids)
+    dates = [migration_date(m, options.date_from) for m in migrations]
+    names = file_names(migrations, dates)
+    clash = set(names) & set(existing.foreign)
+    if clash:
+        raise OutputError(
+            f"a revision file of the existing directory has the same name: {sorted(clash)[0]}",
+            path=out_dir / "versions",
+            hint="rename the existing file, or convert into another directory",
+        )
+
+    result = ConvertResult(out=out_dir, format=result_scan.format, plans=[])
+    base_down = None
+    heads = foreign_heads(existing, set(ids))
+    if heads and not options.before_base:
+        if len(heads) > 1:
+            raise OutputError(
+                f"the existing Alembic directory has several heads: {', '.join(heads)}",
+                path=out_dir,
+                hint="merge them first (`alembic merge heads`), then convert again",
+            )
+        base_down = heads[0]
+        result.chained_after = base_down
+
+    for i, m in enumerate(migrations):
+        plan = plan_revision(
+            m,
+            revision=ids[i],
+            down_revision=ids[i - 1] if i else base_down,
+            filename=names[i],
+            date=dates[i],
+            dialect=options.dialect,
+            style=options.style,
+        )
+        result.plans.append(plan)
+
+    files: dict[str, str] = {f"versions/{p.filename}": render_revision(p) for p in result.plans}
+    for name in STATIC_FILES:
+        if not (out_dir / name).exists():
+            files[name] = resources.files("converter").joinpath("templates", name).read_text(encoding="utf-8")
+
+    if options.before_base and existing.foreign:
+        _repoint_base(existing, ids[-1], files, result)
+
+    _check_overwrites(existing, files, out_dir, options, result)
+    changed = {}
+    for rel, text in files.items():
+        current = out_dir / rel
+        if current.exists() and current.read_text(encoding="utf-8") == text:
+            result.unchanged.append(rel)
+        else:
+            changed[rel] = text
+            result.written.append(rel)
+
+    ini = out_dir.parent / "alembic.ini"
+    if not ini.exists():
+        result.alembic_ini = ini
+    if options.dry_run:
+        return result
+    if changed:
+        write_tree(out_dir, changed)
+    if result.alembic_ini is not None:
+        template = resources.files("converter").joinpath("templates", "alembic.ini.mako").read_text(encoding="utf-8")
+        write_file(ini, Template(template).render(script_location=out_dir.resolve().name))
+    return result
+
+
+def _check_overwrites(existing: Existing, files: dict[str, str], out_dir: Path, options: ConvertOptions, result: ConvertResult) -> None:
+    new_names = {rel.split("/", 1)[1] for rel in files if rel.startswith("versions/")}
+    for name, state in existing.ours.items():
+        if state == "edited" and not options.force:
+            raise OutputError(
+                "this revision was written by converter and then edited by hand",
+                path=out_dir / "versions" / name,
+                hint="keep your edits by converting into another directory, or pass --force to overwrite",
+            )
+        if name not in new_names:
+            result.warnings.append(
+                f"versions/{name} was written by an earlier run but no legacy migration produces it now; "
+                "it is left in place"
+            )
+
+
+def _repoint_base(existing: Existing, last: str, files: dict[str, str], result: ConvertResult) -> None:
+    bases = [name for name, (_, down) in existing.foreign.items() if down in ("None", f"'{last}'", f'"{last}"')]
+    if len(bases) != 1:
+        raise OutputError(
+            f"--before-base needs exactly one base revision in the existing directory, found {len(bases)}",
+            hint="merge the existing bases first",
+        )
+    name = bases[0]
+    text = existing.files[name]
+    new = DOWN_REVISION_RE.sub(lambda m: f"down_revision = {last!r}", text, count=1)
+    new = re.sub(r"^Revises:[ \t]*$", f"Revises: {last}", new, count=1, flags=re.M)
+    if new != text:
+        files[f"versions/{name}"] = new
+        result.repointed = name

@@ -1,0 +1,166 @@
+"""Planning: each legacy migration becomes a RevisionPlan, pure data ready to render.
+
+For every statement of the up (and down) sources: transaction control is removed and
+counted; statements that cannot run in a transaction go into an autocommit block; with
+`style="ops"` the rest is parsed and translated to Alembic operations where that is provably
+lossless, else kept verbatim. The downgrade comes from the legacy down when there is one,
+else from the exact inverse of the upgrade's operations, else it raises naming the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from converter.model import LegacyMigration, Script
+from converter.parse import is_dml, parse_statement
+from converter.split import Statement, StatementKind, split_script
+from converter.translate import reverse, translate
+
+STYLES = ("ops", "sql")
+
+
+@dataclass
+class Block:
+    """One piece of a revision body, in execution order."""
+
+    kind: str  # "ops" | "sql" | "python"
+    ops: list = field(default_factory=list)  # alembic MigrateOperation objects
+    statement: Statement | None = None  # where the block came from (sql and ops)
+    autocommit: bool = False
+    script: Script | None = None  # python: the legacy script and its entry function
+
+
+@dataclass
+class Body:
+    """An upgrade() or downgrade() body."""
+
+    blocks: list[Block] = field(default_factory=list)
+    source: str = "legacy"  # legacy | inverse | python | empty | none
+    error: str | None = None  # set when the body must raise instead (no downgrade known)
+    note: str | None = None  # a comment rendered at the top of the body
+
+    @property
+    def has_python(self) -> bool:
+        return any(b.kind == "python" for b in self.blocks)
+
+
+@dataclass
+class Stats:
+    ops: int = 0  # structured Alembic operations emitted
+    verbatim: int = 0  # statements kept as written
+    unparsed: int = 0  # of which sqlglot could not structure (or refused, see parse.py)
+    autocommit: int = 0  # statements run outside a transaction
+    removed: int = 0  # transaction-control statements removed (Alembic owns the transaction)
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RevisionPlan:
+    migration: LegacyMigration
+    revision: str
+    down_revision: str | tuple[str, ...] | None
+    filename: str
+    date: datetime
+    upgrade: Body
+    downgrade: Body
+    dialect: str
+    branch_labels: tuple[str, ...] | None = None
+    depends_on: tuple[str, ...] | None = None
+    stats: Stats = field(default_factory=Stats)
+
+    def to_json(self) -> dict:
+        m = self.migration
+        return {
+            "revision": self.revision,
+            "down_revision": self.down_revision,
+            "file": self.filename,
+            "legacy_version": m.version,
+            "legacy_file": m.name,
+            "description": m.description,
+            "transactional": m.transactional,
+            "downgrade": self.downgrade.source,
+            **self.stats.to_json(),
+        }
+
+
+def plan_body(scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, style: str, stats: Stats) -> Body:
+    body = Body()
+    for script in scripts:
+        if script.language == "python":
+            body.blocks.append(Block("python", script=script))
+            body.source = "python"
+            continue
+        for st in split_script(script, dialect):
+            if st.kind is StatementKind.TRANSACTION:
+                stats.removed += 1
+                continue
+            autocommit = st.no_transaction or not m.transactional
+            ops = None
+            if style == "ops" and not is_dml(st):
+                expr = parse_statement(st, dialect)
+                if expr is None:
+                    stats.unparsed += 1
+                elif not autocommit:
+                    ops = translate(expr, dialect, st.text)
+            if autocommit:
+                stats.autocommit += 1
+            if ops:
+                stats.ops += len(ops)
+                body.blocks.append(Block("ops", ops=list(ops), statement=st))
+            else:
+                stats.verbatim += 1
+                body.blocks.append(Block("sql", statement=st, autocommit=autocommit))
+    return body
+
+
+def plan_downgrade(m: LegacyMigration, upgrade: Body, dialect: str, style: str) -> Body:
+    if m.down:
+        down = plan_body(m.down, m, dialect, style, Stats())
+        if not down.blocks and down.source != "python":
+            down.source = "empty"
+            down.note = f"the legacy down ({m.down[0].name}) is declared empty: nothing to undo"
+        return down
+    if not upgrade.blocks:
+        return Body(source="empty", note="the legacy migration holds no statements: nothing to undo")
+    if all(b.kind == "ops" for b in upgrade.blocks):
+        forward = [op for b in upgrade.blocks for op in b.ops]
+        inverse = reverse(forward)
+        if inverse is not None:
+            return Body(blocks=[Block("ops", ops=list(inverse))], source="inverse")
+    return Body(
+        source="none",
+        error=f"legacy migration {m.name} has no down migration and its statements cannot be "
+        "inverted exactly; write this downgrade by hand if you need it",
+    )
+
+
+def plan_revision(
+    m: LegacyMigration,
+    *,
+    revision: str,
+    down_revision: str | tuple[str, ...] | None,
+    filename: str,
+    date: datetime,
+    dialect: str,
+    style: str = "ops",
+) -> RevisionPlan:
+    stats = Stats()
+    upgrade = plan_body(m.up, m, dialect, style, stats)
+    if not upgrade.blocks:
+        upgrade.source = "empty"
+        upgrade.note = "the legacy migration holds no statements (kept to hold its number)"
+    downgrade = plan_downgrade(m, upgrade, dialect, style)
+    return RevisionPlan(
+        migration=m,
+        revision=revision,
+        down_revision=down_revision,
+        filename=filename,
+        date=date,
+        upgrade=upgrade,
+        downgrade=downgrade,
+        dialect=dialect,
+        stats=stats,
+    )

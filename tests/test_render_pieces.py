@@ -1,0 +1,61 @@
+"""The pieces of a rendered revision: exact SQL literals, carried Python, the trailer."""
+
+import ast
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from converter.model import Script
+from converter.render import carry_python, generated_state, py_string, with_trailer
+
+
+@given(st.text())
+def test_py_string_evaluates_to_exactly_the_text(text):
+    assert ast.literal_eval(py_string(text)) == text
+
+
+def test_py_string_keeps_multiline_sql_readable():
+    sql = "INSERT INTO t (a) VALUES\n    ('x :name 100%');"
+    assert py_string(sql) == f'"""{sql}"""'
+    assert py_string("SELECT E'a\\nb'\nFROM t") == 'r"""SELECT E\'a\\nb\'\nFROM t"""'
+    assert py_string("SELECT 'it''s'") == "\"SELECT 'it''s'\""
+
+
+LEGACY = '''"""Normalise e-mails.
+
+Second line.
+"""
+from sqlalchemy import text
+
+
+def helper(conn):
+    return conn
+
+
+def upgrade(conn):
+    helper(conn).execute(text("SELECT 1"))
+
+
+def downgrade(conn):
+    upgrade(conn)
+'''
+
+
+def test_carry_python_renames_entries_and_references_and_keeps_the_rest():
+    script = Script("python", LEGACY, Path("m/006_x.py"), "006_x.py", entry="upgrade")
+    code = carry_python(script, {"upgrade", "downgrade"})
+    tree = ast.parse(code)
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert names == ["helper", "legacy_upgrade", "legacy_downgrade"]
+    assert "    legacy_upgrade(conn)" in code
+    assert "# Normalise e-mails." in code and "# Second line." in code
+    assert '"""Normalise' not in code
+    assert code.startswith("# Legacy Python script 006_x.py")
+
+
+def test_trailer_tells_intact_edited_and_foreign_files():
+    text = with_trailer('"""x"""\nrevision = "a"\n')
+    assert generated_state(text) == "intact"
+    assert generated_state(text.replace('"a"', '"b"')) == "edited"
+    assert generated_state('revision = "a"\n') == "foreign"
