@@ -130,11 +130,13 @@ def scan(directory: Path, format_name: str | None, encoding: str | None, dialect
 @click.option("--rev-id", type=click.Choice(["slug", "hash", "version"]), default="slug", show_default=True, help="How revision ids are made.")
 @click.option("--date-from", default="name", show_default=True, metavar="name|git|mtime|YYYYMMDD", help="Date of revisions whose legacy name has no timestamp.")
 @click.option("--before-base", is_flag=True, help="Insert the legacy history before the base of an existing Alembic history instead of after its head.")
+@click.option("--modules", is_flag=True, help="Each subfolder of LEGACY_DIR is a module with its own history: one Alembic branch per module.")
+@click.option("--depends", multiple=True, metavar="MODULE:REVISION", help="With --modules: the module's first revision depends on REVISION (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite revisions that were edited by hand.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option("--report", type=click.Choice(["json"]), help="Print the summary as JSON instead of a table.")
 @handle_errors
-def convert(legacy_dir: Path, out_dir: Path, dialect: str, format_name: str | None, encoding: str | None, style: str, rev_id: str, date_from: str, before_base: bool, force: bool, dry_run: bool, report: str | None) -> None:
+def convert(legacy_dir: Path, out_dir: Path, dialect: str, format_name: str | None, encoding: str | None, style: str, rev_id: str, date_from: str, before_base: bool, modules: bool, depends: tuple[str, ...], force: bool, dry_run: bool, report: str | None) -> None:
     """Convert the legacy migrations in LEGACY_DIR into Alembic revisions in --out.
 
     Example: converter convert samples/flyway/sqlite --out /tmp/alembic --dialect sqlite
@@ -142,6 +144,7 @@ def convert(legacy_dir: Path, out_dir: Path, dialect: str, format_name: str | No
     options = ConvertOptions(
         dialect=dialect, format=format_name, style=style, rev_id=rev_id, date_from=date_from,
         encoding=encoding, force=force, dry_run=dry_run, before_base=before_base,
+        modules=modules, depends=depends,
     )
     result = convert_directory(legacy_dir, out_dir, options)
     if report == "json":

@@ -8,6 +8,7 @@ fails, and nothing at all with `dry_run`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,7 +17,8 @@ from pathlib import Path
 from mako.template import Template
 
 from converter.errors import InputError, OutputError, UsageError
-from converter.formats.base import ReadOptions
+from converter.formats.base import ReadOptions, require_dir
+from converter.model import LegacyMigration
 from converter.naming import (
     REV_ID_STYLES,
     check_date_from,
@@ -46,6 +48,8 @@ class ConvertOptions:
     force: bool = False
     dry_run: bool = False
     before_base: bool = False
+    modules: bool = False
+    depends: tuple[str, ...] = ()  # "module:revision": the module's base depends on revision
 
 
 @dataclass
@@ -159,22 +163,65 @@ def foreign_heads(existing: Existing, ours: set[str]) -> list[str]:
     return sorted(revs - pointed - ours)
 
 
-def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> ConvertResult:
-    check_options(options)
-    check_paths(legacy_dir, out_dir)
-    result_scan = scan(legacy_dir, options.format, ReadOptions(encoding=options.encoding, dialect=options.dialect))
-    if result_scan.errors:
-        first = result_scan.errors[0]
-        more = f" (and {len(result_scan.errors) - 1} more)" if len(result_scan.errors) > 1 else ""
+def read_legacy(legacy_dir: Path, options: ConvertOptions) -> tuple[str, list[LegacyMigration]]:
+    """The legacy history: one directory, or with `modules` one history per subfolder."""
+    read = ReadOptions(encoding=options.encoding, dialect=options.dialect)
+    if not options.modules:
+        found = _checked_scan(legacy_dir, options.format, read)
+        return found.format, found.migrations
+    require_dir(legacy_dir)
+    subdirs = sorted(p for p in legacy_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    loose = sorted(p.name for p in legacy_dir.iterdir() if p.is_file() and p.suffix in (".sql", ".py"))
+    if loose:
+        raise UsageError(
+            f"--modules expects one subfolder per module, but migrations lie at the top: {', '.join(loose[:3])}",
+            path=legacy_dir,
+            hint="move them into a module folder, or convert without --modules",
+        )
+    if not subdirs:
+        raise InputError("--modules found no module subfolders", path=legacy_dir)
+    formats, migrations = set(), []
+    for sub in subdirs:
+        found = _checked_scan(sub, options.format, read)
+        formats.add(found.format)
+        migrations.extend(dataclasses.replace(m, module=sub.name) for m in found.migrations)
+    return ",".join(sorted(formats)), migrations
+
+
+def _checked_scan(root: Path, format: str | None, read: ReadOptions):
+    found = scan(root, format, read)
+    if found.errors:
+        first = found.errors[0]
+        more = f" (and {len(found.errors) - 1} more)" if len(found.errors) > 1 else ""
         raise InputError(
             first.message + more,
             path=first.path,
             line=first.line,
-            hint=f"fix the legacy directory; `converter scan {legacy_dir}` lists every problem",
+            hint=f"fix the legacy directory; `converter scan {root}` lists every problem",
         )
-    migrations = result_scan.migrations
-    if not migrations:
-        raise InputError("no migrations found", path=legacy_dir, hint="check the directory and --format")
+    if not found.migrations:
+        raise InputError("no migrations found", path=root, hint="check the directory and --format")
+    return found
+
+
+def parse_depends(values: tuple[str, ...]) -> dict[str, list[str]]:
+    """`--depends module:revision` -> {module: [revision, ...]}."""
+    out: dict[str, list[str]] = {}
+    for value in values:
+        module, sep, rev = value.partition(":")
+        if not sep or not module or not rev:
+            raise UsageError(f"invalid --depends {value!r}", hint="write it as MODULE:REVISION")
+        out.setdefault(module, []).append(rev)
+    return out
+
+
+def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> ConvertResult:
+    check_options(options)
+    check_paths(legacy_dir, out_dir)
+    declared = parse_depends(options.depends)
+    if declared and not options.modules:
+        raise UsageError("--depends needs --modules", hint="add --modules, or drop --depends")
+    format_name, migrations = read_legacy(legacy_dir, options)
 
     existing = read_existing(out_dir)
     foreign_ids = {rev for rev, _ in existing.foreign.values()}
@@ -189,10 +236,10 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             hint="rename the existing file, or convert into another directory",
         )
 
-    result = ConvertResult(out=out_dir, format=result_scan.format, plans=[])
+    result = ConvertResult(out=out_dir, format=format_name, plans=[])
     base_down = None
     heads = foreign_heads(existing, set(ids))
-    if heads and not options.before_base:
+    if heads and not options.before_base and not options.modules:
         if len(heads) > 1:
             raise OutputError(
                 f"the existing Alembic directory has several heads: {', '.join(heads)}",
@@ -202,17 +249,24 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         base_down = heads[0]
         result.chained_after = base_down
 
+    previous: dict[str | None, str] = {}  # module -> its last revision so far
     for i, m in enumerate(migrations):
+        first_of_module = m.module not in previous
         plan = plan_revision(
             m,
             revision=ids[i],
-            down_revision=ids[i - 1] if i else base_down,
+            down_revision=previous.get(m.module, base_down),
             filename=names[i],
             date=dates[i],
             dialect=options.dialect,
             style=options.style,
         )
+        if options.modules and first_of_module:
+            plan.branch_labels = (m.module,)
+        previous[m.module] = ids[i]
         result.plans.append(plan)
+    if options.modules:
+        _module_dependencies(result.plans, declared, set(ids) | foreign_ids)
 
     files: dict[str, str] = {f"versions/{p.filename}": render_revision(p) for p in result.plans}
     for name in STATIC_FILES:
@@ -220,6 +274,8 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             files[name] = resources.files("converter").joinpath("templates", name).read_text(encoding="utf-8")
 
     if options.before_base and existing.foreign:
+        if options.modules:
+            raise UsageError("--before-base cannot be combined with --modules")
         _repoint_base(existing, ids[-1], files, result)
 
     _check_overwrites(existing, files, out_dir, options, result)
@@ -243,6 +299,37 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         template = resources.files("converter").joinpath("templates", "alembic.ini.mako").read_text(encoding="utf-8")
         write_file(ini, Template(template).render(script_location=out_dir.resolve().name))
     return result
+
+
+def _module_dependencies(plans: list[RevisionPlan], declared: dict[str, list[str]], known: set[str]) -> None:
+    """depends_on between module branches: declared with --depends, or found where a
+    module's migration references a table that another module's migration creates."""
+    creator: dict[str, RevisionPlan] = {}
+    for plan in plans:
+        for table in plan.creates:
+            creator.setdefault(table, plan)
+    modules = {p.migration.module for p in plans}
+    for module in declared:
+        if module not in modules:
+            raise UsageError(f"--depends names an unknown module {module!r}", hint="known modules: " + ", ".join(sorted(modules)))
+    covered: dict[str, set[str]] = {}
+    for plan in plans:
+        module = plan.migration.module
+        seen = covered.setdefault(module, set())
+        needs: list[str] = []
+        if plan.branch_labels:
+            for rev in declared.get(module, []):
+                if rev not in known:
+                    raise UsageError(f"--depends {module}:{rev}: no such revision", hint="use a revision id of the converted output")
+                needs.append(rev)
+        for table in sorted(plan.references):
+            owner = creator.get(table)
+            if owner is not None and owner.migration.module != module:
+                needs.append(owner.revision)
+        needs = [r for r in dict.fromkeys(needs) if r not in seen]
+        if needs:
+            plan.depends_on = tuple(needs)
+            seen.update(needs)
 
 
 def _check_overwrites(existing: Existing, files: dict[str, str], out_dir: Path, options: ConvertOptions, result: ConvertResult) -> None:

@@ -9,8 +9,11 @@ else from the exact inverse of the upgrade's operations, else it raises naming t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlglot import exp
 
 from converter.model import LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
@@ -70,6 +73,8 @@ class RevisionPlan:
     branch_labels: tuple[str, ...] | None = None
     depends_on: tuple[str, ...] | None = None
     stats: Stats = field(default_factory=Stats)
+    creates: set[str] = field(default_factory=set)  # tables its upgrade creates
+    references: set[str] = field(default_factory=set)  # tables its upgrade uses otherwise
 
     def to_json(self) -> dict:
         m = self.migration
@@ -86,7 +91,39 @@ class RevisionPlan:
         }
 
 
-def plan_body(scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, style: str, stats: Stats) -> Body:
+DML_TARGET = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"\[]?(\w+)", re.I)
+REFERENCES = re.compile(r"\bREFERENCES\s+[`\"\[]?(\w+)", re.I)
+
+
+@dataclass
+class Tables:
+    """Tables a body creates and tables it otherwise uses (for module dependencies)."""
+
+    creates: set[str] = field(default_factory=set)
+    references: set[str] = field(default_factory=set)
+
+    def note(self, st: Statement, expr) -> None:
+        if expr is None:
+            m = DML_TARGET.match(st.text)
+            found = {m.group(1)} if m else set()
+            found.update(REFERENCES.findall(st.text))
+            self.references.update(t.lower() for t in found)
+            return
+        created = None
+        if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
+            table = expr.find(exp.Table)
+            if table is not None:
+                created = table.name.lower()
+                self.creates.add(created)
+        for table in expr.find_all(exp.Table):
+            if table.name and table.name.lower() != created:
+                self.references.add(table.name.lower())
+
+
+def plan_body(
+    scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, style: str, stats: Stats, tables: Tables | None = None
+) -> Body:
+    tables = tables if tables is not None else Tables()
     body = Body()
     for script in scripts:
         if script.language == "python":
@@ -98,13 +135,14 @@ def plan_body(scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, sty
                 stats.removed += 1
                 continue
             autocommit = st.no_transaction or not m.transactional
+            # big data statements need no tree: classified from their leading tokens
+            expr = None if is_dml(st) else parse_statement(st, dialect)
+            if expr is None and not is_dml(st):
+                stats.unparsed += 1
+            tables.note(st, expr)
             ops = None
-            if style == "ops" and not is_dml(st):
-                expr = parse_statement(st, dialect)
-                if expr is None:
-                    stats.unparsed += 1
-                elif not autocommit:
-                    ops = translate(expr, dialect, st.text)
+            if style == "ops" and expr is not None and not autocommit:
+                ops = translate(expr, dialect, st.text)
             if autocommit:
                 stats.autocommit += 1
             if ops:
@@ -148,7 +186,8 @@ def plan_revision(
     style: str = "ops",
 ) -> RevisionPlan:
     stats = Stats()
-    upgrade = plan_body(m.up, m, dialect, style, stats)
+    tables = Tables()
+    upgrade = plan_body(m.up, m, dialect, style, stats, tables)
     if not upgrade.blocks:
         upgrade.source = "empty"
         upgrade.note = "the legacy migration holds no statements (kept to hold its number)"
@@ -163,4 +202,6 @@ def plan_revision(
         downgrade=downgrade,
         dialect=dialect,
         stats=stats,
+        creates=tables.creates,
+        references=tables.references - tables.creates,
     )
