@@ -44,7 +44,8 @@ def downgrade(conn):
 
 def test_carry_python_renames_entries_and_references_and_keeps_the_rest():
     script = Script("python", LEGACY, Path("m/006_x.py"), "006_x.py", entry="upgrade")
-    code = carry_python(script, {"upgrade", "downgrade"})
+    imports, code = carry_python(script, {"upgrade", "downgrade"})
+    assert imports == ["from sqlalchemy import text"]
     tree = ast.parse(code)
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert names == ["helper", "legacy_upgrade", "legacy_downgrade"]
@@ -59,3 +60,17 @@ def test_trailer_tells_intact_edited_and_foreign_files():
     assert generated_state(text) == "intact"
     assert generated_state(text.replace('"a"', '"b"')) == "edited"
     assert generated_state('revision = "a"\n') == "foreign"
+
+
+def test_import_block_is_sorted_the_way_ruff_wants():
+    from converter.render import import_block
+
+    block = import_block(["from alembic import op", "import sqlalchemy as sa", "import contextlib", "from sqlalchemy import text"])
+    assert block == "import contextlib\n\nimport sqlalchemy as sa\nfrom sqlalchemy import text\n\nfrom alembic import op"
+
+
+def test_portable_source_drops_what_only_yoyo_needs():
+    from converter.legacy_python import portable_source
+
+    text = 'from yoyo import step\n\n__depends__ = {"a"}\n\n\ndef apply(conn):\n    pass\n\n\nsteps = [step(apply)]\n'
+    assert portable_source(text) == "\n\n\ndef apply(conn):\n    pass\n\n\n"
