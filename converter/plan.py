@@ -165,7 +165,7 @@ def plan_downgrade(m: LegacyMigration, upgrade: Body, dialect: str, style: str) 
         return Body(source="empty", note="the legacy migration holds no statements: nothing to undo")
     if all(b.kind == "ops" for b in upgrade.blocks):
         forward = [op for b in upgrade.blocks for op in b.ops]
-        inverse = reverse(forward)
+        inverse = reverse(forward, dialect)
         if inverse is not None:
             return Body(blocks=[Block("ops", ops=list(inverse))], source="inverse")
     return Body(

@@ -67,7 +67,8 @@ def py_string(text: str) -> str:
     """A Python literal that evaluates to exactly `text`, as readable as possible."""
     if "\n" not in text:
         return repr(text) if '"' in text and "'" not in text else _double_quoted(text)
-    if '"""' not in text and not text.endswith('"'):
+    plain = all(c in "\n\t" or c.isprintable() for c in text)  # no \r, no control characters
+    if plain and '"""' not in text and not text.endswith('"'):
         if "\\" not in text:
             return f'"""{text}"""'
         if not text.endswith("\\"):
@@ -101,7 +102,20 @@ def _comment(text: str, indent: str) -> list[str]:
     return lines
 
 
-def render_body(body: Body, plan: RevisionPlan, direction: str) -> str:
+def statement_comments(st) -> str:
+    """Every comment of a statement: the lines before it, those inside it, the one after it."""
+    parts = [st.comment] if st.comment else []
+    for tok in st.tokens:
+        for c in getattr(tok, "comments", None) or ():
+            c = c.strip()
+            if c and c not in st.comment:
+                parts.append(c)
+    if st.trailing_comment:
+        parts.append(st.trailing_comment)
+    return "\n".join(parts)
+
+
+def render_body(body: Body, plan: RevisionPlan, direction: str, imports: set[str]) -> str:
     lines: list[str] = []
     if body.note:
         lines.append(f"{INDENT}# {body.note}")
@@ -123,9 +137,10 @@ def render_body(body: Body, plan: RevisionPlan, direction: str) -> str:
         if block.kind == "sql":
             lines.extend(_sql_lines(block, INDENT))
         elif block.kind == "ops":
-            if block.statement is not None and block.statement.comment:
-                lines.extend(_comment(block.statement.comment, INDENT))
-            code = render_ops(block.ops)
+            comments = statement_comments(block.statement) if block.statement is not None else ""
+            if comments:
+                lines.extend(_comment(comments, INDENT))
+            code = render_ops(block.ops, imports)
             lines.extend(INDENT + line if line.strip() else "" for line in code.strip("\n").splitlines())
         elif block.kind == "python":
             lines.extend(_python_call_lines(block.script, direction))
@@ -232,9 +247,10 @@ def render_revision(plan: RevisionPlan) -> str:
     callings = {s.calling for s, _ in python_scripts.values()}
     if "engine" in callings:
         helpers.append(LEGACY_ENGINE)
-    upgrade_body = render_body(plan.upgrade, plan, "upgrade")
-    downgrade_body = render_body(plan.downgrade, plan, "downgrade")
-    imports = ["from alembic import op"]
+    op_imports: set[str] = set()
+    upgrade_body = render_body(plan.upgrade, plan, "upgrade", op_imports)
+    downgrade_body = render_body(plan.downgrade, plan, "downgrade", op_imports)
+    imports = ["from alembic import op", *sorted(op_imports)]
     if "engine" in callings:
         imports.append("import contextlib")
     if re.search(r"\bsa\.", upgrade_body + downgrade_body):

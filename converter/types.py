@@ -105,7 +105,9 @@ class TypeKey:
     def __str__(self) -> str:
         text = self.name
         if self.params:
-            text += "(" + ",".join(repr(p) if isinstance(p, str) else str(p) for p in self.params) + ")"
+            text += (
+                "(" + ",".join(repr(p) if isinstance(p, str) else str(p) for p in self.params) + ")"
+            )
         return " ".join([text, *self.flags])
 
 
@@ -351,7 +353,9 @@ def candidates(key: TypeKey, dialect: str) -> list[sa.types.TypeEngine]:
     return out + _dialect_specific(key, dialect) + _ischema(key, dialect)
 
 
-def to_sqlalchemy(dtype: exp.DataType, dialect: str, spelling: str | None = None) -> sa.types.TypeEngine | None:
+def to_sqlalchemy(
+    dtype: exp.DataType, dialect: str, spelling: str | None = None
+) -> sa.types.TypeEngine | None:
     """The SQLAlchemy type that the dialect spells exactly as `spelling`, or None.
 
     `spelling` is the type's text in the legacy statement; without it the type is spelled
@@ -367,4 +371,3 @@ def to_sqlalchemy(dtype: exp.DataType, dialect: str, spelling: str | None = None
         if compiled_key(candidate, dialect) == _comparable(key):
             return candidate
     return None
-
