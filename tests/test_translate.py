@@ -429,7 +429,7 @@ def test_refused(dialect, statement):
     try:
         expr = parse(statement, dialect)
     except sqlglot.errors.SqlglotError:
-        pytest.skip("sqlglot cannot parse it: the caller never asks")
+        return  # sqlglot itself refuses it: parse_statement yields None, the statement stays verbatim
     assert translate(expr, dialect, statement) is None
 
 
