@@ -123,7 +123,8 @@ def scan(directory: Path, format_name: str | None, encoding: str | None, dialect
 @cli.command()
 @click.argument("legacy_dir", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory to write (created, or updated in place).")
-@click.option("--dialect", required=True, type=click.Choice(DIALECTS), help="The database the legacy SQL is written for.")
+@click.option("--dialect", required=True, metavar="postgresql|mysql|sqlite[,...]|all", help="The database the legacy SQL is written for; several (or all) for a history with per-database variants: one Alembic history that runs the right variant.")
+@click.option("--missing-variant", type=click.Choice(["error", "skip"]), default="error", show_default=True, help="Several dialects: what a database gets when a migration has no variant for it.")
 @format_option
 @encoding_option
 @click.option("--style", type=click.Choice(["ops", "sql"]), default="ops", show_default=True, help="ops: structured op.* calls where lossless; sql: every statement verbatim.")
@@ -136,7 +137,7 @@ def scan(directory: Path, format_name: str | None, encoding: str | None, dialect
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option("--report", type=click.Choice(["json"]), help="Print the summary as JSON instead of a table.")
 @handle_errors
-def convert(legacy_dir: Path, out_dir: Path, dialect: str, format_name: str | None, encoding: str | None, style: str, rev_id: str, date_from: str, before_base: bool, modules: bool, depends: tuple[str, ...], force: bool, dry_run: bool, report: str | None) -> None:
+def convert(legacy_dir: Path, out_dir: Path, dialect: str, missing_variant: str, format_name: str | None, encoding: str | None, style: str, rev_id: str, date_from: str, before_base: bool, modules: bool, depends: tuple[str, ...], force: bool, dry_run: bool, report: str | None) -> None:
     """Convert the legacy migrations in LEGACY_DIR into Alembic revisions in --out.
 
     Example: converter convert samples/flyway/sqlite --out /tmp/alembic --dialect sqlite
@@ -144,7 +145,7 @@ def convert(legacy_dir: Path, out_dir: Path, dialect: str, format_name: str | No
     options = ConvertOptions(
         dialect=dialect, format=format_name, style=style, rev_id=rev_id, date_from=date_from,
         encoding=encoding, force=force, dry_run=dry_run, before_base=before_base,
-        modules=modules, depends=depends,
+        modules=modules, depends=depends, missing_variant=missing_variant,
     )
     result = convert_directory(legacy_dir, out_dir, options)
     if report == "json":

@@ -50,6 +50,11 @@ class ConvertOptions:
     before_base: bool = False
     modules: bool = False
     depends: tuple[str, ...] = ()  # "module:revision": the module's base depends on revision
+    missing_variant: str = "error"  # several dialects: a migration with no variant for one -> error | skip
+
+    @property
+    def dialects(self) -> list[str]:
+        return parse_dialects(self.dialect)
 
 
 @dataclass
@@ -82,9 +87,21 @@ class ConvertResult:
         }
 
 
+def parse_dialects(value: str) -> list[str]:
+    """`postgresql`, `postgresql,sqlite` or `all` -> the dialects, in the order given."""
+    names = list(DIALECTS) if value == "all" else [d.strip() for d in value.split(",") if d.strip()]
+    for d in names:
+        if d not in DIALECTS:
+            raise UsageError(f"unknown dialect {d!r}", hint="use one or more of " + ", ".join(DIALECTS) + ", or all")
+    if not names or len(set(names)) != len(names):
+        raise UsageError(f"invalid dialect list {value!r}", hint="e.g. --dialect postgresql,sqlite")
+    return names
+
+
 def check_options(o: ConvertOptions) -> None:
-    if o.dialect not in DIALECTS:
-        raise UsageError(f"unknown dialect {o.dialect!r}", hint="use one of " + ", ".join(DIALECTS))
+    o.dialects  # noqa: B018 - validates the dialect list
+    if o.missing_variant not in ("error", "skip"):
+        raise UsageError(f"unknown missing-variant rule {o.missing_variant!r}", hint="use error or skip")
     if o.style not in STYLES:
         raise UsageError(f"unknown style {o.style!r}", hint="use one of " + ", ".join(STYLES))
     if o.rev_id not in REV_ID_STYLES:
@@ -163,11 +180,28 @@ def foreign_heads(existing: Existing, ours: set[str]) -> list[str]:
     return sorted(revs - pointed - ours)
 
 
-def read_legacy(legacy_dir: Path, options: ConvertOptions) -> tuple[str, list[LegacyMigration]]:
-    """The legacy history: one directory, or with `modules` one history per subfolder."""
-    read = ReadOptions(encoding=options.encoding, dialect=options.dialect)
+def legacy_root(legacy_dir: Path, dialect: str) -> Path:
+    """Where the legacy history for `dialect` lies: `legacy_dir/<dialect>/` when the tree keeps
+    one folder per database (postgresql/, mysql/, sqlite/), else legacy_dir itself."""
+    folders = [d for d in DIALECTS if (legacy_dir / d).is_dir()]
+    if not folders:
+        return legacy_dir
+    if dialect not in folders:
+        raise InputError(
+            f"no {dialect} folder in this per-database tree (it has {', '.join(folders)})",
+            path=legacy_dir,
+            hint=f"add {legacy_dir / dialect}, or convert only for " + ", ".join(folders),
+        )
+    return legacy_dir / dialect
+
+
+def read_legacy(legacy_dir: Path, options: ConvertOptions, dialect: str) -> tuple[str, list[LegacyMigration]]:
+    """The legacy history for one dialect: one directory, or with `modules` one history per
+    subfolder."""
+    read = ReadOptions(encoding=options.encoding, dialect=dialect)
+    legacy_dir = legacy_root(legacy_dir, dialect)
     if not options.modules:
-        found = _checked_scan(legacy_dir, options.format, read)
+        found = _checked_scan(legacy_dir, options.format, read, options)
         return found.format, found.migrations
     require_dir(legacy_dir)
     subdirs = sorted(p for p in legacy_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
@@ -182,26 +216,45 @@ def read_legacy(legacy_dir: Path, options: ConvertOptions) -> tuple[str, list[Le
         raise InputError("--modules found no module subfolders", path=legacy_dir)
     formats, migrations = set(), []
     for sub in subdirs:
-        found = _checked_scan(sub, options.format, read)
+        found = _checked_scan(sub, options.format, read, options)
         formats.add(found.format)
         migrations.extend(dataclasses.replace(m, module=sub.name) for m in found.migrations)
     return ",".join(sorted(formats)), migrations
 
 
-def _checked_scan(root: Path, format: str | None, read: ReadOptions):
+def _checked_scan(root: Path, format: str | None, read: ReadOptions, options: ConvertOptions):
     found = scan(root, format, read)
-    if found.errors:
-        first = found.errors[0]
-        more = f" (and {len(found.errors) - 1} more)" if len(found.errors) > 1 else ""
+    missing = [p for p in found.warnings if p.code == "no-variant"]
+    errors = found.errors + (missing if len(options.dialects) == 1 and options.missing_variant == "error" else [])
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise InputError(
             first.message + more,
             path=first.path,
             line=first.line,
-            hint=f"fix the legacy directory; `converter scan {root}` lists every problem",
+            hint=f"fix the legacy directory; `converter scan {root} --dialect {read.dialect}` lists every problem",
         )
     if not found.migrations:
         raise InputError("no migrations found", path=root, hint="check the directory and --format")
     return found
+
+
+def align(histories: dict[str, tuple[str, list[LegacyMigration]]]) -> list[dict[str, LegacyMigration | None]]:
+    """One row per migration of the union of the dialects' histories, in order; each row
+    maps every dialect to its variant, or None where that dialect has none."""
+    if len(histories) == 1:  # the reader's order, exactly
+        ((d, (_, migrations)),) = histories.items()
+        return [{d: m} for m in migrations]
+    modules: list[str | None] = []
+    rows: dict[tuple, dict[str, LegacyMigration | None]] = {}
+    for d, (_, migrations) in histories.items():
+        for m in migrations:
+            if m.module not in modules:
+                modules.append(m.module)
+            key = (modules.index(m.module), m.sort_key or (m.version,), m.version)
+            rows.setdefault(key, dict.fromkeys(histories))[d] = m
+    return [rows[k] for k in sorted(rows)]
 
 
 def parse_depends(values: tuple[str, ...]) -> dict[str, list[str]]:
@@ -221,7 +274,18 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
     declared = parse_depends(options.depends)
     if declared and not options.modules:
         raise UsageError("--depends needs --modules", hint="add --modules, or drop --depends")
-    format_name, migrations = read_legacy(legacy_dir, options)
+    dialects = options.dialects
+    histories = {d: read_legacy(legacy_dir, options, d) for d in dialects}
+    formats = {f for f, _ in histories.values()}
+    if len(formats) > 1:
+        raise InputError(
+            "the per-database histories are in different formats: " + ", ".join(sorted(formats)),
+            path=legacy_dir,
+            hint="convert each database's history separately",
+        )
+    format_name = formats.pop()
+    rows = align(histories)
+    migrations = [next(m for m in variants.values() if m is not None) for variants in rows]
 
     existing = read_existing(out_dir)
     foreign_ids = {rev for rev, _ in existing.foreign.values()}
@@ -252,15 +316,22 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
     previous: dict[str | None, str] = {}  # module -> its last revision so far
     for i, m in enumerate(migrations):
         first_of_module = m.module not in previous
-        plan = plan_revision(
-            m,
-            revision=ids[i],
-            down_revision=previous.get(m.module, base_down),
-            filename=names[i],
-            date=dates[i],
-            dialect=options.dialect,
-            style=options.style,
-        )
+        variants = {
+            d: None if v is None else plan_revision(
+                v,
+                revision=ids[i],
+                down_revision=previous.get(m.module, base_down),
+                filename=names[i],
+                date=dates[i],
+                dialect=d,
+                style=options.style,
+            )
+            for d, v in rows[i].items()
+        }
+        plan = next(p for p in variants.values() if p is not None)
+        if len(dialects) > 1:
+            plan = dataclasses.replace(plan, variants=variants, missing_variant=options.missing_variant)
+            plan.merge_variant_stats()
         if options.modules and first_of_module:
             plan.branch_labels = (m.module,)
         previous[m.module] = ids[i]

@@ -75,9 +75,26 @@ class RevisionPlan:
     stats: Stats = field(default_factory=Stats)
     creates: set[str] = field(default_factory=set)  # tables its upgrade creates
     references: set[str] = field(default_factory=set)  # tables its upgrade uses otherwise
+    # several dialects: each one's plan of this revision (None: no variant for that dialect)
+    variants: dict[str, RevisionPlan | None] | None = None
+    missing_variant: str = "error"  # what a database without a variant gets: error | skip
+
+    def merge_variant_stats(self) -> None:
+        """With variants: the statistics, tables and downgrade source over all variants."""
+        if not self.variants:
+            return
+        present = [p for p in self.variants.values() if p is not None]
+        self.stats = Stats(**{k: sum(getattr(p.stats, k) for p in present) for k in Stats().__dict__})
+        self.creates = set().union(*(p.creates for p in present))
+        self.references = set().union(*(p.references for p in present))
+        sources = sorted({p.downgrade.source for p in present})
+        self.downgrade = Body(source=sources[0] if len(sources) == 1 else "+".join(sources))
 
     def to_json(self) -> dict:
         m = self.migration
+        extra = {}
+        if self.variants:
+            extra["variants"] = {d: (p.migration.name if p else None) for d, p in self.variants.items()}
         return {
             "revision": self.revision,
             "down_revision": self.down_revision,
@@ -88,6 +105,7 @@ class RevisionPlan:
             "transactional": m.transactional,
             "downgrade": self.downgrade.source,
             **self.stats.to_json(),
+            **extra,
         }
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import re
 import sys
+import tokenize
 from importlib import resources
 
 from mako.template import Template
 
 from converter import __version__
+from converter.errors import OutputError
 from converter.legacy_python import portable_source
 from converter.model import Script
 from converter.plan import Block, Body, RevisionPlan
@@ -140,8 +143,7 @@ def render_body(body: Body, plan: RevisionPlan, direction: str, imports: set[str
             comments = statement_comments(block.statement) if block.statement is not None else ""
             if comments:
                 lines.extend(_comment(comments, INDENT))
-            code = render_ops(block.ops, imports)
-            lines.extend(INDENT + line if line.strip() else "" for line in code.strip("\n").splitlines())
+            lines.extend(indent_code(render_ops(block.ops, imports).strip("\n")))
         elif block.kind == "python":
             lines.extend(_python_call_lines(block.script, direction))
         i += 1
@@ -232,9 +234,62 @@ def import_block(lines: list[str]) -> str:
     return "\n\n".join("\n".join(sorted(v, key=key)) for _, v in sorted(sections.items()) if v)
 
 
+DIALECT_NAMES = {"postgresql": ("postgresql",), "mysql": ("mysql", "mariadb"), "sqlite": ("sqlite",)}
+
+
+def indent_code(code: str, prefix: str = INDENT) -> list[str]:
+    """Indent Python source by `prefix`, leaving the inside of multi-line strings untouched
+    (indenting them would change the SQL they hold)."""
+    lines = code.splitlines()
+    inside: set[int] = set()  # 0-based lines that continue a multi-line string
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0], tok.end[0]))  # lines after the first
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return [line if (i in inside or not line) else prefix + line for i, line in enumerate(lines)]
+
+
+def _condition(dialects: list[str]) -> str:
+    names = [n for d in dialects for n in DIALECT_NAMES[d]]
+    return f'dialect == "{names[0]}"' if len(names) == 1 else "dialect in (" + ", ".join(f'"{n}"' for n in names) + ")"
+
+
+def render_dispatch(plan: RevisionPlan, direction: str, imports: set[str]) -> str:
+    """A body that runs the variant written for the connected database; databases whose
+    variants render the same share a branch, and one shared body needs no branch at all."""
+    assert plan.variants is not None
+    groups: dict[str, list[str]] = {}
+    missing: list[str] = []
+    for dialect, variant in plan.variants.items():
+        if variant is None:
+            missing.append(dialect)
+            continue
+        body = variant.upgrade if direction == "upgrade" else variant.downgrade
+        groups.setdefault(render_body(body, variant, direction, imports), []).append(dialect)
+    if len(groups) == 1 and not missing:
+        return next(iter(groups))
+    lines = [f"{INDENT}dialect = op.get_context().dialect.name"]
+    keyword = "if"
+    for body, dialects in groups.items():
+        lines.append(f"{INDENT}{keyword} {_condition(dialects)}:")
+        lines.extend(indent_code(body))
+        keyword = "elif"
+    if missing and plan.missing_variant == "skip":
+        lines.append(f"{INDENT}{keyword} {_condition(missing)}:")
+        lines.append(f"{INDENT * 2}pass  # no variant of this legacy migration for this database: skipped as configured")
+    files = ", ".join(dict.fromkeys(p.migration.name or "" for p in plan.variants.values() if p is not None))
+    message = f"legacy migration {plan.migration.version} ({files}) has no variant for this database: "
+    lines.append(f"{INDENT}else:")
+    lines.append(f"{INDENT * 2}raise NotImplementedError({py_string(message)} + dialect)")
+    return "\n".join(lines)
+
+
 def render_revision(plan: RevisionPlan) -> str:
     m = plan.migration
-    bodies = (plan.upgrade, plan.downgrade)
+    variants = [p for p in (plan.variants or {}).values() if p is not None] or [plan]
+    bodies = [b for p in variants for b in (p.upgrade, p.downgrade)]
     blocks = [b for body in bodies for b in body.blocks]
     helpers = []
     if any(b.kind == "sql" for b in blocks):
@@ -248,8 +303,18 @@ def render_revision(plan: RevisionPlan) -> str:
     if "engine" in callings:
         helpers.append(LEGACY_ENGINE)
     op_imports: set[str] = set()
-    upgrade_body = render_body(plan.upgrade, plan, "upgrade", op_imports)
-    downgrade_body = render_body(plan.downgrade, plan, "downgrade", op_imports)
+    if plan.variants:
+        if len(python_scripts) > 1:
+            raise OutputError(
+                "different Python scripts for different databases in one migration are not supported",
+                path=m.path,
+                hint="use one Python script that checks conn.dialect.name, or SQL variants",
+            )
+        upgrade_body = render_dispatch(plan, "upgrade", op_imports)
+        downgrade_body = render_dispatch(plan, "downgrade", op_imports)
+    else:
+        upgrade_body = render_body(plan.upgrade, plan, "upgrade", op_imports)
+        downgrade_body = render_body(plan.downgrade, plan, "downgrade", op_imports)
     imports = ["from alembic import op", *sorted(op_imports)]
     if "engine" in callings:
         imports.append("import contextlib")
@@ -265,15 +330,20 @@ def render_revision(plan: RevisionPlan) -> str:
     starts_with_def = re.match(r"(#.*\n)*(def|class|async def|@)", legacy_python)
     gap = "\n" if starts_with_def else ""
 
-    files = [s.name for s in m.up + m.down]
+    files = [s.name for p in variants for s in p.migration.up + p.migration.down]
     legacy_files = ", ".join(dict.fromkeys(files))
     notes = []
-    if plan.dialect == "mysql":
+    if any(p.dialect == "mysql" for p in variants):
         notes.append("MySQL/MariaDB commit DDL implicitly: if this revision fails half-way, the DDL")
         notes.append("already run stays applied and cannot be rolled back; check before retrying.")
-    if not m.transactional:
+    if not all(p.migration.transactional for p in variants):
         notes.append("The legacy migration ran outside a transaction: its statements run in autocommit blocks.")
-    if plan.downgrade.source == "none":
+    if plan.variants:
+        missing = [d for d, p in plan.variants.items() if p is None]
+        notes.append("Runs the variant written for the connected database (" + ", ".join(d for d in plan.variants if d not in missing) + ").")
+        if missing:
+            notes.append(f"No variant for {', '.join(missing)}: " + ("skipped, as configured." if plan.missing_variant == "skip" else "upgrading such a database raises."))
+    if any(p.downgrade.source == "none" for p in variants):
         notes.append("No downgrade: the legacy migration has no down and cannot be inverted exactly.")
     down = plan.down_revision
     revises = ", ".join(down) if isinstance(down, tuple) else (down or "")

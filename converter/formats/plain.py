@@ -3,6 +3,10 @@ and Python scripts `NNN_desc.py` defining `upgrade(conn)` and optionally `downgr
 (or paired with a `NNN_desc.down.sql` instead).
 
 Versions are the leading integers, ordered numerically; `conn` is an SQLAlchemy Connection.
+Per-database variants of one migration: `NNN_desc.postgresql.sql` (`.mysql.sql`,
+`.sqlite.sql`, with `.down` before `.sql` for downs) or `NNN_desc.sql.postgres`. With a
+dialect to read for, its variant wins over the generic file; a migration that has variants
+but none for that dialect (and no generic file) is left out with a `no-variant` warning.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from converter.formats.base import (
 from converter.formats.python_script import python_functions
 from converter.model import Kind, LegacyMigration, Scan, Script
 
-NAME = re.compile(r"^(?P<version>\d+)[_\-.](?P<desc>.*?)(?P<down>\.down|_down)?\.(?P<ext>sql|py)$")
+_DB = r"postgresql|postgres|pg|mysql|mariadb|sqlite3|sqlite"
+NAME = re.compile(
+    rf"^(?P<version>\d+)[_\-.](?P<desc>.*?)(?:\.(?P<db1>{_DB}))?(?P<down>\.down|_down)?"
+    rf"\.(?P<ext>sql|py)(?:\.(?P<db2>{_DB}))?$"
+)
+DIALECT_NAMES = {
+    "postgresql": "postgresql", "postgres": "postgresql", "pg": "postgresql",
+    "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "sqlite3": "sqlite",
+}
 NUMBERED = re.compile(r"^\d+.*\.(sql|py)$", re.IGNORECASE)
 
 
@@ -40,8 +52,8 @@ class PlainFormat(LegacyFormat):
 
     def read(self, root: Path, options: ReadOptions) -> Scan:
         result = Scan(self.name, root)
-        ups: dict[tuple[int, str], Path] = {}
-        downs: dict[tuple[int, str], Path] = {}
+        ups: dict[tuple[int, str], dict[str | None, Path]] = {}
+        downs: dict[tuple[int, str], dict[str | None, Path]] = {}
         for path in iter_files(root):
             m = NAME.match(path.name)
             if not m:
@@ -54,33 +66,45 @@ class PlainFormat(LegacyFormat):
                     )
                 continue
             key = (int(m["version"]), m["version"] + "\0" + m["desc"])
+            db = m["db1"] or m["db2"]
+            dialect = DIALECT_NAMES[db.lower()] if db else None
             if m["down"]:
                 if m["ext"] == "py":
                     result.error("unmatched-file", "Python downs go in the script's downgrade(conn)", path)
                     continue
-                if key in downs:
+                if dialect in downs.get(key, {}):
                     result.error(
                         "duplicate-down",
-                        f"two down files for one migration ({downs[key].name} and {path.name}); "
+                        f"two down files for one migration ({downs[key][dialect].name} and {path.name}); "
                         "keep one",
                         path,
                     )
                     continue
-                downs[key] = path
-            else:
-                ups[key] = path
-
-        for key, path in downs.items():
-            if key not in ups:
+                downs.setdefault(key, {})[dialect] = path
+            elif dialect in ups.get(key, {}):
                 result.error(
-                    "down-without-up",
-                    "down file has no matching up file (same number and description); "
-                    "rename it to match its up, or remove it",
+                    "duplicate-variant",
+                    f"two files for one migration and database ({ups[key][dialect].name} and {path.name}); keep one",
                     path,
                 )
+            else:
+                ups.setdefault(key, {})[dialect] = path
+
+        for key, variants in downs.items():
+            for dialect, path in variants.items():
+                if dialect not in ups.get(key, {}) and None not in ups.get(key, {}):
+                    result.error(
+                        "down-without-up",
+                        "down file has no matching up file (same number and description); "
+                        "rename it to match its up, or remove it",
+                        path,
+                    )
 
         for key in sorted(ups):
-            path = ups[key]
+            chosen = self._variant(ups[key], options.dialect, result)
+            if chosen is None:
+                continue
+            dialect, path = chosen
             m = NAME.match(path.name)
             assert m is not None
             version, desc = m["version"], m["desc"]
@@ -104,7 +128,8 @@ class PlainFormat(LegacyFormat):
                     down = (Script("python", text, path, name, entry="downgrade"),)
             else:
                 up = (Script("sql", text, path, name),)
-            down_path = downs.get(key)
+            down_variants = downs.get(key, {})
+            down_path = down_variants.get(dialect, down_variants.get(None))
             if down_path is not None and down:
                 result.error(
                     "ambiguous-down",
@@ -124,9 +149,28 @@ class PlainFormat(LegacyFormat):
                     down=down,
                     date=date_from_version(version),
                     sort_key=(int(version),),
+                    dialect=dialect,
                 )
             )
         return result
+
+    @staticmethod
+    def _variant(variants: dict[str | None, Path], dialect: str | None, result: Scan) -> tuple[str | None, Path] | None:
+        """The file to read for `dialect`: its own variant, else the generic file."""
+        if dialect is not None and dialect in variants:
+            return dialect, variants[dialect]
+        if None in variants:
+            return None, variants[None]
+        if dialect is None:  # no database named: show the first variant
+            first = sorted(variants)[0]
+            return first, variants[first]
+        others = ", ".join(p.name for _, p in sorted(variants.items()))
+        result.warn(
+            "no-variant",
+            f"no {dialect} variant of this migration (only {others}); it is left out for {dialect}",
+            next(iter(sorted(variants.items())))[1],
+        )
+        return None
 
 
 FORMAT = PlainFormat()
