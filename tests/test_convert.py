@@ -468,3 +468,27 @@ def test_cli_summary_table(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "7 revisions from plain" in res.output and "wrote 10 files" in res.output
+
+
+def test_mysql_revision_failing_half_way_reports_what_was_applied(mysql_url, tmp_path, capsys):
+    legacy = write_legacy(
+        tmp_path / "m",
+        {
+            "001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+            "002_b.sql": "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+        },
+    )
+    out = tmp_path / "alembic"
+    result = run_convert(legacy, out, "mysql", style="sql")
+    text = (out / "versions" / result.plans[1].filename).read_text()
+    assert "MySQL/MariaDB commit DDL implicitly" in text
+    with pytest.raises(sa.exc.OperationalError):
+        command.upgrade(config(out, mysql_url), "head")
+    err = capsys.readouterr().err
+    assert "NOT rolled back" in err
+    assert "1. CREATE TABLE b (id INTEGER PRIMARY KEY)" in err
+    assert "CREATE TABLE a" not in err.split("NOT rolled back")[1]
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert sorted(sa.inspect(conn).get_table_names()) == ["a", "alembic_version", "b"]
+    engine.dispose()

@@ -8,6 +8,7 @@ earlier work. On SQLite, DDL is made transactional with SQLAlchemy's documented 
 """
 
 import os
+import sys
 
 from sqlalchemy import engine_from_config, event, pool
 
@@ -52,10 +53,37 @@ def run_migrations_online() -> None:
             if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
                 conn.exec_driver_sql("BEGIN")
 
+    applied: list[str] = []  # statements of the revision being applied
+
+    @event.listens_for(connectable, "after_cursor_execute")
+    def _remember(conn, cursor, statement, parameters, context_, executemany):
+        if "alembic_version" not in statement:
+            applied.append(statement)
+
+    def _next_revision(ctx, step, heads, run_args):
+        applied.clear()
+
     with connectable.connect() as connection:
-        context.configure(connection=connection, transaction_per_migration=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        context.configure(
+            connection=connection, transaction_per_migration=True, on_version_apply=_next_revision
+        )
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        except Exception:
+            if connectable.dialect.name in ("mysql", "mariadb") and applied:
+                report_partial(applied)
+            raise
+
+
+def report_partial(applied: list[str]) -> None:
+    """MySQL/MariaDB commit DDL implicitly: say what the failed revision already did."""
+    sys.stderr.write(
+        "\nThe failed revision had already run these statements; MySQL/MariaDB commit DDL "
+        "implicitly, so they are NOT rolled back. Check them before retrying:\n"
+    )
+    for i, statement in enumerate(applied, 1):
+        sys.stderr.write(f"  {i}. {statement.strip()[:200]}\n")
 
 
 if context.is_offline_mode():
