@@ -174,5 +174,54 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
         console.print(f"[yellow]warning[/]: {escape(w)}", soft_wrap=True)
 
 
+@cli.command()
+@click.argument("legacy_dir", type=click.Path(path_type=Path))
+@click.argument("alembic_dir", type=click.Path(path_type=Path))
+@click.option("--url", metavar="URL", help="A PostgreSQL or MySQL/MariaDB server to make two scratch databases on (dropped afterwards). Default: two temporary SQLite files.")
+@format_option
+@encoding_option
+@click.option("--dialect", type=click.Choice(DIALECTS), help="The legacy dialect (default: the URL's; sqlite without --url).")
+@click.option("--stepwise/--final-only", default=True, show_default=True, help="Compare after every step, or once at the end.")
+@click.option("--downgrade", is_flag=True, help="Then walk the Alembic side down, comparing every step with the legacy side.")
+@click.option("--data/--no-data", default=True, show_default=True, help="Compare table contents too.")
+@click.option("--junit", type=click.Path(path_type=Path), metavar="FILE", help="Write a JUnit XML report (one test case per step).")
+@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE", help="Write a JSON report.")
+@handle_errors
+def verify(legacy_dir: Path, alembic_dir: Path, url: str | None, format_name: str | None, encoding: str | None, dialect: str | None, stepwise: bool, downgrade: bool, data: bool, junit: Path | None, json_file: Path | None) -> None:
+    """Prove that ALEMBIC_DIR builds the same database as the legacy migrations in
+    LEGACY_DIR, step by step, schema and data. Exits 0 when equivalent, 1 when not, 2 on
+    usage or connection errors.
+
+    Example: converter verify migrations/ alembic/ --url postgresql+psycopg://postgres@localhost/postgres
+    """
+    from converter.verify import VerifyOptions, render
+    from converter.verify import verify as verify_histories
+
+    options = VerifyOptions(url=url, format=format_name, dialect=dialect, stepwise=stepwise, downgrade=downgrade, data=data, junit=junit, json=json_file, encoding=encoding, progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"))
+    report = verify_histories(legacy_dir, alembic_dir, options)
+    console.print(render(report), soft_wrap=True)
+    sys.exit(0 if report.equivalent else 1)
+
+
+@cli.command()
+@click.option("--url", required=True, metavar="LIVE_URL", help="The live database (only read).")
+@click.option("--alembic-dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory.")
+@click.option("--scratch-url", metavar="URL", help="A server of the same kind to build the expected schema on (default: the live database's server).")
+@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE", help="Write a JSON report.")
+@handle_errors
+def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path | None) -> None:
+    """Compare a live database, read-only, with the schema its Alembic history has at the
+    revision it is stamped at. Exits 0 when they match, 1 on drift, 2 on errors.
+
+    Example: converter drift --url postgresql+psycopg://app@db/app --alembic-dir alembic/
+    """
+    from converter.drift import DriftOptions, render
+    from converter.drift import drift as drift_check
+
+    report = drift_check(alembic_dir, DriftOptions(url=url, scratch_url=scratch_url, json=json_file))
+    console.print(render(report), soft_wrap=True)
+    sys.exit(1 if report.drifted else 0)
+
+
 def main() -> None:
     cli(prog_name="converter")

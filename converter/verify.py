@@ -1,0 +1,863 @@
+"""verify: prove that an Alembic history builds the same database as the legacy history.
+
+`verify(legacy_dir, alembic_dir, VerifyOptions(...))` builds two scratch databases (two
+temporary SQLite files, or two new databases on the server of `url`, dropped afterwards):
+one with the legacy migrations, run the legacy tool's way (`converter.apply`), one with the
+real `alembic upgrade` on ALEMBIC_DIR (its own env.py). Legacy migration i is paired with
+the revision i of the chain from base through the revisions' `legacy_version`.
+
+Stepwise (the default), after each pair both databases are snapshotted
+(`converter.snapshot`: schema and table contents) and diffed (`converter.diff`); the first
+divergence stops the run and names the legacy file and the revision. `stepwise=False`
+applies everything and compares once. With `downgrade`, the Alembic side then walks back one
+revision at a time and is compared with the legacy snapshot kept from the matching step
+(the legacy side is never rebuilt: cost stays linear). A revision whose downgrade raises
+NotImplementedError is "irreversible": reported, not a failure, unless the legacy migration
+had a down; the walk stops there.
+
+Revisions without a `legacy_version` that come before the legacy history (it was chained
+after an existing head) are applied to both databases first; those after it (an existing
+history moved after the legacy one, or revisions written since) are applied to both at the
+end, the legacy database stamped first, as production databases will be. Anywhere else, a
+revision without a legacy migration, or a legacy migration without a revision, is a failure
+naming both.
+
+The Alembic ScriptDirectory is loaded once and reused for every step (alembic.command
+would reload every revision file per call, which is quadratic), and env.py is run for every
+step through alembic's EnvironmentContext, exactly as `alembic upgrade` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+
+from converter.apply import apply_migration, sqlite_transactional_ddl
+from converter.convert import DIALECTS, legacy_root
+from converter.diff import SchemaDiff, diff_snapshots
+from converter.errors import ConverterError, DatabaseError, InputError, UsageError
+from converter.formats.base import ReadOptions
+from converter.model import LegacyMigration
+from converter.scan import scan
+from converter.scratch import dialect_of, mask, redact, scratch_databases
+from converter.snapshot import SchemaSnapshot, take_snapshot
+from converter.write import write_file
+
+SCRATCH_PREFIX = "converter_verify"
+LABELS = ("legacy", "alembic")
+
+# step phases
+BEFORE, UPGRADE, AFTER, DOWNGRADE = "before", "upgrade", "after", "downgrade"
+# step outcomes
+EQUAL = "equal"  # compared: no difference
+APPLIED = "applied"  # applied, not compared (final-only mode, before the last step)
+DIFFERENT = "different"  # compared: the databases differ
+FAILED = "failed"  # not comparable: pairing problem, or irreversible where the legacy had a down
+ERROR = "error"  # a migration or revision raised
+IRREVERSIBLE = "irreversible"  # the revision's downgrade raises NotImplementedError; not a failure
+NOT_RUN = "not run"  # an earlier step stopped the run
+FAILING = (DIFFERENT, FAILED, ERROR)
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    url: str | None = None  # a server to make the scratch databases on; None: SQLite files
+    format: str | None = None  # the legacy format; None: detected
+    dialect: str | None = None  # None: the URL's (sqlite without a URL)
+    stepwise: bool = True  # compare after every step (False: once, at the end)
+    downgrade: bool = False  # then walk the Alembic side down, comparing every step
+    data: bool = True  # compare table contents too
+    junit: Path | None = None  # write a JUnit XML report here
+    json: Path | None = None  # write a JSON report here
+    encoding: str | None = None  # of the legacy files
+    progress: Callable[[str], None] | None = None  # called with a line per step as it ends
+
+
+@dataclass
+class StepResult:
+    """One test case: a legacy migration and its revision, applied (or walked back)."""
+
+    number: int
+    phase: str  # before | upgrade | after | downgrade
+    legacy_file: str | None = None
+    legacy_version: str | None = None
+    revision: str | None = None
+    revision_file: str | None = None
+    status: str = NOT_RUN
+    message: str | None = None
+    diff: SchemaDiff | None = None
+    seconds: float = 0.0
+    detail: str | None = None  # the traceback of an error
+
+    @property
+    def title(self) -> str:
+        legacy = self.legacy_file or (f"legacy {self.legacy_version}" if self.legacy_version else None)
+        rev = self.revision or "?"
+        if self.phase == DOWNGRADE:
+            return f"downgrade {rev}" + (f" (legacy {legacy})" if legacy else "")
+        if self.phase in (BEFORE, AFTER):
+            return f"{self.phase} the legacy history: {rev}"
+        return f"{legacy or '(no legacy migration)'} -> {rev}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "phase": self.phase,
+            "legacy_file": self.legacy_file,
+            "legacy_version": self.legacy_version,
+            "revision": self.revision,
+            "revision_file": self.revision_file,
+            "status": self.status,
+            "message": self.message,
+            "differences": self.diff.to_json()["differences"] if self.diff else [],
+            "seconds": round(self.seconds, 4),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class VerifyReport:
+    legacy_dir: Path
+    alembic_dir: Path
+    dialect: str
+    format: str
+    url: str | None  # masked
+    stepwise: bool
+    downgrade: bool
+    data: bool
+    steps: list[StepResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def equivalent(self) -> bool:
+        return not any(s.status in FAILING for s in self.steps)
+
+    @property
+    def failure(self) -> StepResult | None:
+        return next((s for s in self.steps if s.status in FAILING), None)
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.steps if s.status == status)
+
+    def summary(self) -> str:
+        upgrades = [s for s in self.steps if s.phase != DOWNGRADE]
+        mode = "step by step" if self.stepwise else "once at the end"
+        where = f"{self.dialect}" + (f" on {self.url}" if self.url else " (temporary SQLite files)")
+        if self.equivalent:
+            text = f"equivalent: {len(upgrades)} steps compared {mode} on {where}"
+            walked = [s for s in self.steps if s.phase == DOWNGRADE and s.status == EQUAL]
+            if self.downgrade:
+                text += f"; {len(walked)} downgrades match"
+                irreversible = next((s for s in self.steps if s.status == IRREVERSIBLE), None)
+                if irreversible is not None:
+                    text += f" (walk stopped at the irreversible revision {irreversible.revision})"
+            return text
+        f = self.failure
+        assert f is not None
+        return f"NOT equivalent on {where}: step {f.number} ({f.phase}) {f.status}: {f.title}"
+
+    def text(self) -> str:
+        """The report as plain text: summary, the failing step with its diff, notes."""
+        lines = [self.summary()]
+        f = self.failure
+        if f is not None:
+            lines.append("")
+            lines.extend(failure_lines(f))
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "equivalent": self.equivalent,
+            "summary": self.summary(),
+            "legacy_dir": str(self.legacy_dir),
+            "alembic_dir": str(self.alembic_dir),
+            "dialect": self.dialect,
+            "format": self.format,
+            "url": self.url,
+            "stepwise": self.stepwise,
+            "downgrade": self.downgrade,
+            "data": self.data,
+            "seconds": round(self.seconds, 3),
+            "steps": [s.to_json() for s in self.steps],
+            "notes": list(self.notes),
+        }
+
+
+def failure_lines(step: StepResult) -> list[str]:
+    """The failing step as lines: where, what, and the differences."""
+    lines = [f"step {step.number} ({step.phase}): {step.title}"]
+    if step.legacy_file:
+        lines.append(f"  legacy file: {step.legacy_file}")
+    if step.revision_file:
+        lines.append(f"  revision:    {step.revision} ({step.revision_file})")
+    if step.message:
+        lines.extend("  " + line for line in step.message.splitlines())
+    if step.diff is not None:
+        lines.extend("  " + line for line in step.diff.lines())
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+# Alembic, driven through its API with the ScriptDirectory loaded once
+
+
+class AlembicHistory:
+    """ALEMBIC_DIR: its configuration, its revisions (loaded once), and the upgrade,
+    downgrade and stamp commands run through its own env.py against a given URL.
+
+    The URL reaches env.py three ways at once (`-x url=`, DATABASE_URL, sqlalchemy.url), so
+    an env.py that prefers any of them cannot wander off to another database."""
+
+    def __init__(self, alembic_dir: Path) -> None:
+        directory = alembic_dir.resolve()
+        if not directory.is_dir():
+            raise UsageError("the Alembic directory does not exist", path=alembic_dir)
+        if not (directory / "env.py").is_file():
+            raise UsageError(
+                "this is not an Alembic script directory (no env.py)",
+                path=alembic_dir,
+                hint="pass the directory that holds env.py and versions/ (the --out of convert)",
+            )
+        self.dir = directory
+        self.ini = find_ini(directory)
+        try:
+            with _no_bytecode():
+                self.script = ScriptDirectory.from_config(self.config(None))
+                self.script.revision_map.heads  # noqa: B018 - loads every revision file now
+        except CommandError as exc:
+            raise UsageError(f"cannot read the Alembic history: {exc}", path=alembic_dir) from None
+        except ConverterError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a revision file that fails to import
+            where = getattr(exc, "filename", None) or alembic_dir
+            raise InputError(f"a revision file cannot be loaded: {type(exc).__name__}: {exc}", path=where) from None
+
+    def config(self, url: str | None) -> Config:
+        cfg = Config(str(self.ini) if self.ini else None)
+        cfg.set_main_option("script_location", str(self.dir))
+        if url is not None:
+            cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+            cfg.cmd_opts = argparse.Namespace(x=[f"url={url}"])
+        return cfg
+
+    def chain(self) -> list[Script]:
+        """The revisions from base to head; one linear history only."""
+        heads, bases = self.script.get_heads(), self.script.get_bases()
+        if not heads:
+            raise UsageError("the Alembic directory has no revisions", path=self.dir / "versions")
+        if len(heads) > 1 or len(bases) > 1:
+            raise UsageError(
+                f"the Alembic history is not one line: heads {', '.join(sorted(heads))}; "
+                f"bases {', '.join(sorted(bases))}",
+                path=self.dir,
+                hint="verify walks one linear history (the branches of convert --modules are not supported yet); "
+                "merge the heads (`alembic merge heads`)",
+            )
+        revisions = list(self.script.walk_revisions("base", "heads"))
+        revisions.reverse()
+        for rev in revisions:
+            if rev.is_merge_point or rev.is_branch_point:
+                raise UsageError(
+                    f"revision {rev.revision} is a branch or merge point",
+                    path=rev.path,
+                    hint="verify walks one linear history",
+                )
+        return revisions
+
+    def upgrade(self, url: str, target: str) -> None:
+        self._run(url, target, lambda rev, ctx: self.script._upgrade_revs(target, rev))
+
+    def downgrade(self, url: str, target: str) -> None:
+        self._run(url, target, lambda rev, ctx: self.script._downgrade_revs(target, rev))
+
+    def stamp(self, url: str, target: str) -> None:
+        self._run(url, target, lambda rev, ctx: self.script._stamp_revs((target,), rev))
+
+    def _run(self, url: str, destination: str, fn: Callable) -> None:
+        cfg = self.config(url)
+        with (
+            _no_bytecode(),
+            _database_url(url),
+            EnvironmentContext(
+                cfg, self.script, fn=fn, as_sql=False, starting_rev=None,
+                destination_rev=destination, tag=None,
+            ),
+        ):
+            self.script.run_env()
+
+
+def find_ini(directory: Path) -> Path | None:
+    """The alembic.ini beside the script directory whose script_location is it, if any."""
+    ini = directory.parent / "alembic.ini"
+    if not ini.is_file():
+        return None
+    try:
+        location = Config(str(ini)).get_main_option("script_location")
+    except Exception:  # noqa: BLE001 - an unreadable ini is simply not used
+        return None
+    if not location:
+        return None
+    path = Path(location)
+    if not path.is_absolute():
+        path = ini.parent / path
+    return ini if path.resolve() == directory else None
+
+
+@contextlib.contextmanager
+def _no_bytecode() -> Iterator[None]:
+    """Write no __pycache__ into ALEMBIC_DIR: verify leaves the directory as it found it,
+    and a revision edited within the same second is never run from a stale .pyc we wrote."""
+    old = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = old
+
+
+@contextlib.contextmanager
+def _database_url(url: str) -> Iterator[None]:
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = old
+
+
+def legacy_version(rev: Script) -> str | None:
+    value = getattr(rev.module, "legacy_version", None)
+    return value if isinstance(value, str) else None
+
+
+def current_heads(engine: sa.Engine) -> tuple[str, ...]:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_heads()
+
+
+# ---------------------------------------------------------------------------------------
+# Pairing legacy migrations with revisions
+
+
+@dataclass
+class Pair:
+    migration: LegacyMigration | None
+    revision: Script | None
+    problem: str | None = None
+
+
+@dataclass
+class Plan:
+    before: list[Script]
+    pairs: list[Pair]
+    after: list[Script]
+
+
+def rev_text(rev: Script) -> str:
+    return f"revision {rev.revision} ({Path(rev.path).name})"
+
+
+def legacy_text(m: LegacyMigration) -> str:
+    version = f" (version {m.version})" if m.version else ""
+    return f"legacy migration {m.name}{version}"
+
+
+def pair_history(
+    migrations: list[LegacyMigration],
+    chain: list[Script],
+    elsewhere: Callable[[], set[str]],
+) -> Plan:
+    """Pair the legacy migrations with the chain's revisions, in order. The first problem
+    becomes a pair with `problem` set, and pairing stops there. `elsewhere()` gives the
+    versions that other databases' histories have (a revision for one of them only is not a
+    problem: it runs as a no-op here)."""
+    marked = [i for i, r in enumerate(chain) if legacy_version(r) is not None]
+    if not marked:
+        first = chain[0]
+        return Plan([], [Pair(migrations[0] if migrations else None, first,
+                              f"no revision in the Alembic history has a legacy_version: it was "
+                              f"not converted from a legacy history ({rev_text(first)} ...)")], [])
+    before, middle, after = chain[: marked[0]], chain[marked[0] : marked[-1] + 1], chain[marked[-1] + 1 :]
+    pairs: list[Pair] = []
+    later_legacy = Counter(x.version for x in migrations)  # versions not yet paired
+    later_revs = Counter(legacy_version(x) for x in middle)
+    i = j = 0
+    while i < len(migrations) or j < len(middle):
+        m = migrations[i] if i < len(migrations) else None
+        r = middle[j] if j < len(middle) else None
+        rv = legacy_version(r) if r is not None else None
+        if r is not None and rv is None:
+            where = f"after {legacy_text(migrations[i - 1])}" if i else "at the start"
+            pairs.append(Pair(m, r, f"{rev_text(r)} has no legacy_version but sits inside the "
+                              f"legacy history ({where}): no legacy migration matches it"))
+            break
+        if m is not None and r is not None and rv == m.version:
+            pairs.append(Pair(m, r))
+            later_legacy[m.version] -= 1
+            later_revs[rv] -= 1
+            i, j = i + 1, j + 1
+            continue
+        m_orphan = m is not None and later_revs[m.version] <= 0
+        r_orphan = r is not None and later_legacy[rv] <= 0
+        if r is not None and r_orphan and rv in elsewhere():
+            pairs.append(Pair(None, r))  # another database's migration: a no-op here
+            later_revs[rv] -= 1
+            j += 1
+            continue
+        if m is not None and r is not None and m_orphan and r_orphan:
+            pairs.append(Pair(m, r, f"{legacy_text(m)} has no revision, and {rev_text(r)}, where it "
+                              f"would be, has legacy_version {rv!r}, which no legacy migration has"))
+            break
+        if m is not None and m_orphan:
+            expected = f"expected before {rev_text(r)}" if r is not None else "expected after the last revision"
+            pairs.append(Pair(m, r, f"{legacy_text(m)} has no revision ({expected})"))
+            break
+        if r is not None and r_orphan:
+            where = f"where {legacy_text(m)} runs" if m is not None else "after the last legacy migration"
+            pairs.append(Pair(m, r, f"{rev_text(r)} has legacy_version {rv!r}, but no legacy migration "
+                              f"has that version (it comes {where})"))
+            break
+        assert m is not None and r is not None
+        pairs.append(Pair(m, r, f"the order differs: the legacy tool runs {legacy_text(m)} next, "
+                          f"Alembic runs {rev_text(r)} (legacy_version {rv!r})"))
+        break
+    return Plan(before, pairs, after)
+
+
+# ---------------------------------------------------------------------------------------
+# The verb
+
+
+def resolve_dialect(url: str | None, dialect: str | None) -> str:
+    from_url = dialect_of(url)
+    if dialect is None:
+        return from_url
+    if dialect not in DIALECTS:
+        raise UsageError(f"unknown dialect {dialect!r}", hint="use one of " + ", ".join(DIALECTS))
+    if dialect != from_url:
+        if url is None:
+            raise UsageError(
+                f"--dialect {dialect} needs a server: without --url only SQLite can be used",
+                hint=f"pass --url with a {dialect} server, e.g. "
+                + ("postgresql+psycopg://postgres@127.0.0.1/postgres" if dialect == "postgresql"
+                   else "mysql+pymysql://root@127.0.0.1/"),
+            )
+        raise UsageError(f"--dialect {dialect} does not match the URL {mask(url)} ({from_url})")
+    return dialect
+
+
+def read_legacy_history(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None):
+    root = legacy_root(legacy_dir, dialect)
+    found = scan(root, format, ReadOptions(encoding=encoding, dialect=dialect))
+    if found.errors:
+        first = found.errors[0]
+        more = f" (and {len(found.errors) - 1} more)" if len(found.errors) > 1 else ""
+        raise InputError(
+            first.message + more,
+            path=first.path,
+            line=first.line,
+            hint=f"fix the legacy directory; `converter scan {root} --dialect {dialect}` lists every problem",
+        )
+    if not found.migrations:
+        raise InputError("no migrations found", path=root, hint="check the directory and --format")
+    return found
+
+
+def versions_elsewhere(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None) -> set[str]:
+    """Versions that the other databases' histories have (per-database variants)."""
+    versions: set[str] = set()
+    for other in DIALECTS:
+        if other == dialect:
+            continue
+        with contextlib.suppress(ConverterError):
+            found = scan(legacy_root(legacy_dir, other), format, ReadOptions(encoding=encoding, dialect=other))
+            versions.update(m.version for m in found.migrations)
+    return versions
+
+
+def verify(legacy_dir: Path, alembic_dir: Path, options: VerifyOptions | None = None) -> VerifyReport:
+    """Build both histories in scratch databases and compare them; see the module doc."""
+    options = options or VerifyOptions()
+    started = time.perf_counter()
+    legacy_dir, alembic_dir = Path(legacy_dir), Path(alembic_dir)
+    dialect = resolve_dialect(options.url, options.dialect)
+    found = read_legacy_history(legacy_dir, dialect, options.format, options.encoding)
+    history = AlembicHistory(alembic_dir)
+    cache: list[set[str]] = []
+
+    def elsewhere() -> set[str]:
+        if not cache:
+            cache.append(versions_elsewhere(legacy_dir, dialect, options.format, options.encoding))
+        return cache[0]
+
+    plan = pair_history(found.migrations, history.chain(), elsewhere)
+    report = VerifyReport(
+        legacy_dir=legacy_dir,
+        alembic_dir=alembic_dir,
+        dialect=dialect,
+        format=found.format,
+        url=mask(options.url) if options.url else None,
+        stepwise=options.stepwise,
+        downgrade=options.downgrade,
+        data=options.data,
+    )
+    with scratch_databases(options.url, LABELS, prefix=SCRATCH_PREFIX) as urls:
+        if options.url and options.progress:
+            names = ", ".join(sa.make_url(u).database or "" for u in urls.values())
+            options.progress(f"scratch databases {names} on {mask(options.url)}")
+        run = _Run(history, plan, dialect, urls, options, report)
+        try:
+            run.execute()
+        finally:
+            run.close()
+    report.seconds = time.perf_counter() - started
+    if options.json is not None:
+        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
+    if options.junit is not None:
+        from converter.junit import junit_xml
+
+        write_file(Path(options.junit), junit_xml(report))
+    return report
+
+
+def engine_for(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if engine.dialect.name == "sqlite":
+        sqlite_transactional_ddl(engine)
+    return engine
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _error_text(exc: BaseException, *urls: str) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(exc) if isinstance(exc, ConverterError) or orig is None else f"{type(orig).__name__}: {orig}"
+    if isinstance(exc, sa.exc.StatementError) and exc.statement and isinstance(exc, sa.exc.DBAPIError):
+        text += f"\n[SQL: {exc.statement.strip()[:500]}]"
+    return redact(text.strip() or type(exc).__name__, *urls)
+
+
+class _Run:
+    """One verify run over two scratch databases."""
+
+    def __init__(self, history: AlembicHistory, plan: Plan, dialect: str, urls: dict[str, str],
+                 options: VerifyOptions, report: VerifyReport) -> None:
+        self.history, self.plan, self.dialect, self.options, self.report = history, plan, dialect, options, report
+        self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
+        self.legacy = engine_for(self.legacy_url)
+        self.alembic = engine_for(self.alembic_url)
+        self.legacy_states: list[SchemaSnapshot] = []  # legacy state after k pairs
+        self.stopped = False
+        self.legacy_follows = True  # the legacy database is at the state the walk down is at
+
+    def close(self) -> None:
+        self.legacy.dispose()
+        self.alembic.dispose()
+
+    # -- building blocks
+
+    def snapshot(self, engine: sa.Engine) -> SchemaSnapshot:
+        with engine.connect() as conn:
+            return take_snapshot(conn, data=self.options.data)
+
+    def compare(self, step: StepResult, legacy: SchemaSnapshot | None = None) -> SchemaDiff:
+        legacy = legacy if legacy is not None else self.snapshot(self.legacy)
+        diff = diff_snapshots(legacy, self.snapshot(self.alembic), labels=LABELS)
+        for note in diff.notes:
+            if note not in self.report.notes:
+                self.report.notes.append(note)
+        step.diff = diff
+        step.status = EQUAL if diff.is_empty else DIFFERENT
+        return diff
+
+    def fail(self, step: StepResult, status: str, message: str, exc: BaseException | None = None) -> None:
+        if exc is not None and isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+            raise DatabaseError(
+                f"lost the connection to a scratch database: {_error_text(exc, self.legacy_url, self.alembic_url)}"
+            ) from None
+        step.status, step.message = status, message
+        if exc is not None:
+            step.detail = redact("".join(traceback.format_exception(exc)), self.legacy_url, self.alembic_url)
+        self.stopped = True
+
+    def error_text(self, exc: BaseException) -> str:
+        return _error_text(exc, self.legacy_url, self.alembic_url)
+
+    def new_step(self, phase: str, pair: Pair | None = None, revision: Script | None = None) -> StepResult:
+        m = pair.migration if pair else None
+        rev = revision or (pair.revision if pair else None)
+        step = StepResult(
+            number=len(self.report.steps) + 1,
+            phase=phase,
+            legacy_file=m.name if m else None,
+            legacy_version=m.version if m else (legacy_version(rev) if rev is not None else None),
+            revision=rev.revision if rev is not None else None,
+            revision_file=_relative(rev.path, self.history.dir) if rev is not None else None,
+        )
+        self.report.steps.append(step)
+        return step
+
+    def done(self, step: StepResult, started: float) -> None:
+        step.seconds = time.perf_counter() - started
+        if self.options.progress:
+            same = [s for s in self.report.steps if s.phase == step.phase]
+            total, position = len(same), same.index(step) + 1
+            extra = f": {step.message.splitlines()[0]}" if step.message and step.status != EQUAL else ""
+            self.options.progress(
+                f"{step.phase} {position}/{total}: {step.title}: {step.status}{extra} ({step.seconds:.2f}s)"
+            )
+
+    # -- the run
+
+    def execute(self) -> None:
+        plan = self.plan
+        before = self.new_step(BEFORE, revision=plan.before[-1]) if plan.before else None
+        steps = [self.new_step(UPGRADE, p) for p in plan.pairs]
+        after = self.new_step(AFTER, revision=plan.after[-1]) if plan.after else None
+        down = self.downgrade_steps() if self.options.downgrade else []
+        if before is not None:
+            self.run_before(before)
+        if not self.stopped and self.options.downgrade:
+            self.legacy_states.append(self.snapshot(self.legacy))
+        for k, (pair, step) in enumerate(zip(plan.pairs, steps, strict=True)):
+            if self.stopped:
+                break
+            last = k == len(plan.pairs) - 1
+            self.run_pair(pair, step, compare=self.options.stepwise or last)
+        if after is not None and not self.stopped:
+            self.run_after(after)
+        for step, pair, target, state in down:
+            if self.stopped:
+                break
+            self.run_down(step, pair, target, state)
+
+    def run_before(self, step: StepResult) -> None:
+        started = time.perf_counter()
+        target = self.plan.before[-1].revision
+        step.message = (f"{len(self.plan.before)} revision(s) older than the legacy history, applied "
+                        "to both databases first: " + ", ".join(r.revision for r in self.plan.before))
+        try:
+            self.history.upgrade(self.legacy_url, target)
+            self.history.upgrade(self.alembic_url, target)
+        except Exception as exc:  # noqa: BLE001 - any failure of a revision is reported
+            self.fail(step, ERROR, f"upgrading to {target} failed: {self.error_text(exc)}", exc)
+        else:
+            self.compare(step)
+            if step.status != EQUAL:
+                self.stopped = True
+        self.done(step, started)
+
+    def run_pair(self, pair: Pair, step: StepResult, compare: bool) -> None:
+        started = time.perf_counter()
+        if pair.problem is not None:
+            self.fail(step, FAILED, pair.problem)
+            self.done(step, started)
+            return
+        assert pair.revision is not None
+        m = pair.migration
+        if m is None:
+            step.message = f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
+        else:
+            try:
+                apply_migration(self.legacy, m, self.dialect)
+            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+                self.fail(step, ERROR, f"the {legacy_text(m)} failed: {self.error_text(exc)}", exc)
+                self.done(step, started)
+                return
+        try:
+            self.history.upgrade(self.alembic_url, pair.revision.revision)
+        except Exception as exc:  # noqa: BLE001
+            self.fail(step, ERROR, f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(exc)}", exc)
+            self.done(step, started)
+            return
+        legacy_state = self.snapshot(self.legacy) if (compare or self.options.downgrade) else None
+        if self.options.downgrade:
+            assert legacy_state is not None
+            self.legacy_states.append(legacy_state)
+        if compare:
+            self.compare(step, legacy_state)
+            if step.status == DIFFERENT:
+                self.stopped = True
+                step.message = (
+                    f"after {legacy_text(m) if m else 'no legacy migration'} and {rev_text(pair.revision)}, "
+                    "the databases differ"
+                    if self.options.stepwise
+                    else "the databases differ after the whole history; run without --final-only "
+                    "to find the first step that diverges"
+                )
+        else:
+            step.status = APPLIED
+        self.done(step, started)
+
+    def run_after(self, step: StepResult) -> None:
+        started = time.perf_counter()
+        revs = self.plan.after
+        last_legacy = self.plan.pairs[-1].revision if self.plan.pairs else None
+        step.message = (f"{len(revs)} revision(s) after the legacy history, applied to both databases "
+                        "(the legacy one stamped first): " + ", ".join(r.revision for r in revs))
+        try:
+            if last_legacy is not None:
+                self.history.stamp(self.legacy_url, last_legacy.revision)
+            self.history.upgrade(self.legacy_url, revs[-1].revision)
+            self.history.upgrade(self.alembic_url, revs[-1].revision)
+        except Exception as exc:  # noqa: BLE001
+            self.fail(step, ERROR, f"upgrading to {revs[-1].revision} failed: {self.error_text(exc)}", exc)
+        else:
+            self.compare(step)
+            if step.status != EQUAL:
+                self.stopped = True
+        self.done(step, started)
+
+    def downgrade_steps(self) -> list[tuple[StepResult, Pair | None, str, int]]:
+        """(step, pair, target revision, index of the legacy state to match), head first."""
+        pairs = self.plan.pairs
+        out: list[tuple[StepResult, Pair | None, str, int]] = []
+        if self.plan.after:
+            last = pairs[-1].revision if pairs else None
+            target = last.revision if last is not None else "base"
+            out.append((self.new_step(DOWNGRADE, revision=self.plan.after[-1]), None, target, len(pairs)))
+        for k in range(len(pairs) - 1, -1, -1):
+            pair = pairs[k]
+            if pair.problem is not None or pair.revision is None:
+                continue
+            target = pair.revision.down_revision or "base"
+            out.append((self.new_step(DOWNGRADE, pair), pair, str(target), k))
+        return out
+
+    def run_down(self, step: StepResult, pair: Pair | None, target: str, state: int) -> None:
+        """Walk the Alembic side down one revision and compare it with what the legacy tool
+        leaves: the legacy down run on the legacy database, or where there is none, the
+        legacy state kept from before the step (the legacy database then follows with the
+        same downgrade, so later legacy downs start from the right state)."""
+        started = time.perf_counter()
+        m = pair.migration if pair else None
+        try:
+            self.history.downgrade(self.alembic_url, target)
+        except Exception as exc:  # noqa: BLE001 - any failure of a downgrade is reported
+            if not _caused_by(exc, NotImplementedError):
+                self.fail(step, ERROR, f"downgrading to {target} failed: {self.error_text(exc)}", exc)
+            elif m is not None and m.has_down:
+                self.fail(step, FAILED, f"revision {step.revision} cannot be downgraded (NotImplementedError), "
+                          f"but {legacy_text(m)} has a down ({m.down[0].name})", exc)
+            else:
+                step.status = IRREVERSIBLE
+                why = f"{legacy_text(m)} has no down" if m else "it has no legacy migration"
+                step.message = f"revision {step.revision} has no downgrade (NotImplementedError) and {why}: the walk stops here"
+                self.stopped = True
+            self.done(step, started)
+            return
+        before = self.legacy_states[state]
+        if m is not None and m.has_down and self.legacy_follows:
+            try:
+                apply_migration(self.legacy, m, self.dialect, direction="down")
+            except Exception as exc:  # noqa: BLE001 - the legacy down failing is reported
+                self.fail(step, ERROR, f"the down of {legacy_text(m)} failed: {self.error_text(exc)}", exc)
+                self.done(step, started)
+                return
+            expected = self.snapshot(self.legacy)
+            lossy = diff_snapshots(before, expected, labels=("before", "after the legacy down"))
+            if not lossy.is_empty:
+                step.message = (
+                    f"the down of {legacy_text(m)} does not restore the state before it "
+                    f"({lossy.lines()[0]}); its revision's downgrade is compared with what the legacy down leaves"
+                )
+                self.report.notes.append(step.message)
+        else:
+            expected = before
+            self.follow(step.revision, target)
+        self.compare(step, expected)
+        if step.status == DIFFERENT:
+            what = f"what the down of {legacy_text(m)} leaves" if m is not None and m.has_down and self.legacy_follows \
+                else "the legacy state before " + (legacy_text(m) if m else "this revision")
+            step.message = f"after downgrading {step.revision}, the database differs from {what}"
+            self.stopped = True
+        self.done(step, started)
+
+    def follow(self, revision: str | None, target: str) -> None:
+        """Move the legacy database down with the revision's own downgrade (there is no
+        legacy down to run): stamped at the revision first."""
+        if not self.legacy_follows or revision is None:
+            return
+        try:
+            self.history.stamp(self.legacy_url, revision)
+            self.history.downgrade(self.legacy_url, target)
+        except Exception:  # noqa: BLE001 - from here on, compare with the kept states only
+            self.legacy_follows = False
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------------------------------
+# Rich output for the command line
+
+
+STATUS_STYLE = {
+    EQUAL: "green", APPLIED: "green", DIFFERENT: "bold red", FAILED: "bold red", ERROR: "bold red",
+    IRREVERSIBLE: "yellow", NOT_RUN: "dim",
+}
+
+
+def render(report: VerifyReport):
+    """The report as rich renderables: the steps, the failing step's differences, notes."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"verify {report.legacy_dir} ({report.format}) against {report.alembic_dir}")
+    for col in ("#", "phase", "legacy", "revision", "result", "s"):
+        table.add_column(col, overflow="fold")
+    for s in report.steps:
+        table.add_row(
+            str(s.number), s.phase, escape(s.legacy_file or s.legacy_version or ""), escape(s.revision or ""),
+            Text(s.status, style=STATUS_STYLE.get(s.status, "")), f"{s.seconds:.2f}",
+        )
+    parts: list[Any] = [table]
+    for s in report.steps:
+        if s.status == IRREVERSIBLE and s.message:
+            parts.append(Text("irreversible: " + s.message, style="yellow"))
+    f = report.failure
+    if f is not None:
+        lines = failure_lines(f)
+        parts.append(Text(lines[0], style="bold red"))
+        parts.extend(Text(line) for line in lines[1:])
+    parts.extend(Text("note: " + n, style="dim") for n in report.notes)
+    style = "bold green" if report.equivalent else "bold red"
+    parts.append(Text(report.summary(), style=style))
+    return Group(*parts)
