@@ -64,7 +64,104 @@ def encoding_option(func):
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# -- configuration: converter.config finds and checks the file; its values become each
+# command's default_map, so click's own precedence holds (command line > environment >
+# configuration file > default). Every command of the group gets --config FILE.
+
+CONFIG_META = "converter.config"
+PARAMETER_SOURCES = {
+    click.core.ParameterSource.COMMANDLINE: "command line",
+    click.core.ParameterSource.ENVIRONMENT: "environment",
+    click.core.ParameterSource.DEFAULT_MAP: "config",
+    click.core.ParameterSource.DEFAULT: "default",
+    click.core.ParameterSource.PROMPT: "prompt",
+}
+
+
+def option_specs(command: click.Command) -> dict:
+    """The command's options as configuration keys (the long name without dashes)."""
+    from converter.config import OptionSpec
+
+    specs = {}
+    for p in command.params:
+        long = next((o for o in p.opts if o.startswith("--")), None)
+        if not isinstance(p, click.Option) or long is None or p.name in (None, "config_file"):
+            continue
+        kind, choices = "str", ()
+        if isinstance(p.type, click.Choice):
+            kind, choices = "choice", tuple(str(c) for c in p.type.choices)
+        elif p.is_flag:
+            kind = "bool"
+        elif isinstance(p.type, click.Path):
+            kind = "path"
+        elif isinstance(p.type, click.types.IntParamType):
+            kind = "int"
+        elif isinstance(p.type, click.types.FloatParamType):
+            kind = "float"
+        specs[long[2:]] = OptionSpec(long[2:], p.name, kind, choices, p.multiple)
+    return specs
+
+
+class ConfiguredCommand(click.Command):
+    """A command whose option defaults come from the configuration file."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(click.Option(["--config", "config_file"], metavar="FILE", type=click.Path(path_type=Path, dir_okay=False), envvar="CONVERTER_CONFIG", expose_value=False, help="Take settings from FILE instead of the converter.toml or pyproject.toml [tool.converter] found from the legacy directory (see `converter config`)."))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        config, named = handle_errors(self.read_config)(ctx, args)
+        ctx.meta[CONFIG_META] = config
+        ctx.meta[CONFIG_META + ".named"] = named
+        ctx.default_map = {**config.defaults(self.name, option_specs(self)), **(ctx.default_map or {})}
+        return super().parse_args(ctx, args)
+
+    def read_config(self, ctx: click.Context, args: list[str]):
+        import os
+
+        from converter.config import find_config, load_config
+        from converter.errors import UsageError
+
+        explicit, start = self.peek(ctx, args)
+        explicit = explicit or os.environ.get("CONVERTER_CONFIG")
+        path = Path(explicit) if explicit else find_config(Path(start) if start else None)
+        group = ctx.find_root().command
+        commands = getattr(group, "commands", {self.name: self})
+        config = load_config(path, {n: option_specs(c) for n, c in commands.items() if isinstance(c, ConfiguredCommand)})
+        params = {p.name: p for p in self.params}
+        for dest, setting in config.command_settings(self.name, option_specs(self)).items():
+            try:  # what click itself would refuse (ranges, ...), said with the file and line
+                params[dest].type_cast_value(ctx, setting.value)
+            except click.BadParameter as exc:
+                raise UsageError(f"wrong value for {setting.key}: {exc.message}", path=setting.path, line=setting.line) from None
+        return config, bool(explicit)
+
+    def peek(self, ctx: click.Context, args: list[str]) -> tuple[str | None, str | None]:
+        """--config and the legacy directory (the first directory argument, or --legacy-dir),
+        from a parse that processes nothing; a usage error is left to the real parse."""
+        try:
+            opts, _, _ = self.make_parser(ctx).parse_args(args=list(args))
+        except click.UsageError:
+            return None, None
+        anchors = [p.name for p in self.params if isinstance(p, click.Argument) and isinstance(p.type, click.Path)]
+        start = next((opts[n] for n in [*anchors, "legacy_dir"] if isinstance(opts.get(n), str)), None)
+        config = opts.get("config_file")
+        return (config if isinstance(config, str) else None), start
+
+    def invoke(self, ctx: click.Context):
+        """A file named with --config is the one readers follow too; a file found is found
+        again by each reader from its own directory (a per-database folder may have its own)."""
+        from converter.config import using
+
+        with using(ctx.meta.get(CONFIG_META) if ctx.meta.get(CONFIG_META + ".named") else None):
+            return super().invoke(ctx)
+
+
+class ConfiguredGroup(click.Group):
+    command_class = ConfiguredCommand
+
+
+@click.group(cls=ConfiguredGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="converter")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of short error messages.")
 def cli(debug: bool) -> None:
@@ -221,6 +318,84 @@ def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path 
     report = drift_check(alembic_dir, DriftOptions(url=url, scratch_url=scratch_url, json=json_file))
     console.print(render(report), soft_wrap=True)
     sys.exit(1 if report.drifted else 0)
+
+
+@cli.command("config", cls=click.Command, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--config", "config_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False), envvar="CONVERTER_CONFIG", help="Show what FILE sets instead of the file found.")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@click.argument("command_line", nargs=-1, type=click.UNPROCESSED, metavar="[COMMAND [ARGS]...]")
+@handle_errors
+def config_command(config_file: Path | None, as_json: bool, command_line: tuple[str, ...]) -> None:
+    """Show the settings COMMAND runs with and where each comes from: its default, the
+    configuration file (path:line), the command line or the environment. Without COMMAND:
+    every command, configured from the current directory.
+
+    The configuration is [tool.converter] in pyproject.toml, or a converter.toml, looked for
+    from the legacy directory upward (to the repository root), then from the current
+    directory; --config FILE (or CONVERTER_CONFIG) names one instead. The command line wins
+    over the file, the file over the defaults.
+
+    Example: converter config convert migrations/ --dialect sqlite
+    """
+    import difflib
+    import os
+
+    from converter.errors import UsageError
+
+    root = click.get_current_context().find_root()
+    commands = {n: c for n, c in root.command.commands.items() if isinstance(c, ConfiguredCommand)}
+    targets = {n: [] for n in commands}
+    if command_line:
+        name = command_line[0]
+        if name not in commands:
+            close = difflib.get_close_matches(name, commands, n=1)
+            raise UsageError(f"unknown command {name!r}", hint=f"did you mean {close[0]!r}?" if close else "commands: " + ", ".join(commands))
+        targets = {name: list(command_line[1:])}
+    report: dict = {"file": None, "file_source": None, "commands": {}}
+    ctx = click.get_current_context()
+    for name, args in targets.items():
+        given = "--config" in args or any(a.startswith("--config=") for a in args)
+        if config_file is not None and not given:
+            args = [*args, "--config", str(config_file)]
+        sub = commands[name].make_context(name, args, parent=root, resilient_parsing=True)
+        loaded = sub.meta[CONFIG_META]
+        report["file"] = str(loaded.path) if loaded.path else None
+        if given or config_file is not None:
+            report["file_source"] = "command line" if given else PARAMETER_SOURCES[ctx.get_parameter_source("config_file")]
+        elif loaded.path is not None:
+            report["file_source"] = "environment" if os.environ.get("CONVERTER_CONFIG") else "found"
+        specs = option_specs(commands[name])
+        settings = loaded.command_settings(name, specs)
+        rows = {}
+        for key, spec in specs.items():
+            source = PARAMETER_SOURCES.get(sub.get_parameter_source(spec.dest), "default")
+            value = sub.params.get(spec.dest)
+            value = [str(v) for v in value] if isinstance(value, tuple) else (str(value) if isinstance(value, Path) else value)
+            rows[key] = {"value": value, "source": source, "location": settings[spec.dest].where if source == "config" else None}
+        report["commands"][name] = rows
+    loaded_json = loaded.to_json()
+    for section in ("reader", "placeholders", "custom"):
+        report[section] = loaded_json[section]
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    console.print(f"configuration: {escape(report['file'])} ({report['file_source']})" if report["file"] else "configuration: none found (defaults and command line only)", soft_wrap=True)
+    for name, rows in report["commands"].items():
+        table = Table(title=name, title_justify="left")
+        for col in ("option", "value", "source"):
+            table.add_column(col, overflow="fold")
+        for key, row in rows.items():
+            source = f"config {row['location']}" if row["location"] else row["source"]
+            table.add_row(f"--{key}", escape(json.dumps(row["value"])), escape(source))
+        console.print(table)
+    for section in ("reader", "placeholders", "custom"):
+        if report[section]:
+            table = Table(title=section, title_justify="left")
+            for col in ("key", "value", "source"):
+                table.add_column(col, overflow="fold")
+            for key, row in report[section].items():
+                table.add_row(escape(key), escape(json.dumps(row["value"])), escape(row["location"]))
+            console.print(table)
 
 
 def main() -> None:

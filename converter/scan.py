@@ -13,6 +13,7 @@ from pathlib import Path
 from converter.formats import detect_format, get_format
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import Kind, Scan
+from converter.placeholders import apply_placeholders, placeholders_for
 from converter.textio import check_encoding
 
 
@@ -23,6 +24,7 @@ def scan(root: Path, format: str | None = None, options: ReadOptions | None = No
     require_dir(root)
     reader = get_format(format) if format else detect_format(root)
     result = reader.read(root, options)
+    apply_placeholders(result, placeholders_for(root, options))
     check_history(result)
     return result
 

@@ -25,6 +25,7 @@ FORMAT_MODULES: dict[str, str] = {
     "liquibase": "converter.formats.liquibase",
     "yoyo": "converter.formats.yoyo",
     "sqlalchemy-migrate": "converter.formats.sqlalchemy_migrate",
+    "custom": "converter.formats.custom",
 }
 
 __all__ = ["FORMAT_MODULES", "LegacyFormat", "ReadOptions", "all_formats", "detect_format", "get_format"]

@@ -13,16 +13,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from converter.errors import InputError
 from converter.model import Scan
 from converter.textio import read_text
+
+if TYPE_CHECKING:
+    from converter.config import Config
 
 
 @dataclass(frozen=True)
 class ReadOptions:
     encoding: str | None = None
     dialect: str | None = None  # "postgresql" | "mysql" | "sqlite": picks per-database sources
+    config: Config | None = None  # a configuration named with --config; else found per folder
 
 
 class LegacyFormat:

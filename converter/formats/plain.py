@@ -101,7 +101,7 @@ class PlainFormat(LegacyFormat):
                     )
 
         for key in sorted(ups):
-            chosen = self._variant(ups[key], options.dialect, result)
+            chosen = choose_variant(ups[key], options.dialect, result)
             if chosen is None:
                 continue
             dialect, path = chosen
@@ -154,23 +154,23 @@ class PlainFormat(LegacyFormat):
             )
         return result
 
-    @staticmethod
-    def _variant(variants: dict[str | None, Path], dialect: str | None, result: Scan) -> tuple[str | None, Path] | None:
-        """The file to read for `dialect`: its own variant, else the generic file."""
-        if dialect is not None and dialect in variants:
-            return dialect, variants[dialect]
-        if None in variants:
-            return None, variants[None]
-        if dialect is None:  # no database named: show the first variant
-            first = sorted(variants)[0]
-            return first, variants[first]
-        others = ", ".join(p.name for _, p in sorted(variants.items()))
-        result.warn(
-            "no-variant",
-            f"no {dialect} variant of this migration (only {others}); it is left out for {dialect}",
-            next(iter(sorted(variants.items())))[1],
-        )
-        return None
+
+def choose_variant(variants: dict[str | None, Path], dialect: str | None, result: Scan) -> tuple[str | None, Path] | None:
+    """The file to read for `dialect`: its own variant, else the generic file."""
+    if dialect is not None and dialect in variants:
+        return dialect, variants[dialect]
+    if None in variants:
+        return None, variants[None]
+    if dialect is None:  # no database named: show the first variant
+        first = sorted(variants)[0]
+        return first, variants[first]
+    others = ", ".join(p.name for _, p in sorted(variants.items()))
+    result.warn(
+        "no-variant",
+        f"no {dialect} variant of this migration (only {others}); it is left out for {dialect}",
+        next(iter(sorted(variants.items())))[1],
+    )
+    return None
 
 
 FORMAT = PlainFormat()

@@ -1,0 +1,2 @@
+DROP INDEX ix_customers_status ON customers;
+ALTER TABLE customers DROP COLUMN phone;

@@ -1,0 +1,2 @@
+-- up
+UPDATE customers SET email = LOWER(TRIM(email));
