@@ -320,6 +320,60 @@ def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path 
     sys.exit(1 if report.drifted else 0)
 
 
+@cli.command("stamp")
+@click.option("--alembic-dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory (the --out of convert).")
+@click.option("--url", "urls", multiple=True, metavar="URL", help="A database to stamp (repeatable).")
+@click.option("--urls-file", type=click.Path(path_type=Path), metavar="FILE", help="Databases to stamp: one URL per line, # comments.")
+@click.option("--legacy-dir", type=click.Path(path_type=Path), help="The legacy migrations: lets stamp compare checksums and read project names.")
+@format_option
+@encoding_option
+@click.option("--from-table", default="auto", show_default=True, type=click.Choice(["auto", "flyway", "golang-migrate", "dbmate", "goose", "sqitch", "liquibase", "yoyo", "sqlalchemy-migrate", "diesel", "none"]), help="Which legacy tracking table to read; none: identify each database by its schema.")
+@click.option("--table", metavar="NAME", help="The tracking table's name when not the tool's default ({database} is replaced by the database's name).")
+@click.option("--version-column", metavar="COL", help="With --table: a table of your own whose COL holds the applied versions.")
+@click.option("--verify-schema", is_flag=True, help="Also require the schema to equal the history's at that revision.")
+@click.option("--dry-run", is_flag=True, help="Say what would be stamped and why; write nothing.")
+@click.option("--sql", is_flag=True, help="Print the SQL that would stamp each database; write nothing.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Databases handled at once.")
+@click.option("--force", is_flag=True, help="Overwrite an alembic_version that names another revision.")
+@click.option("--drop-legacy-table", is_flag=True, help="Drop the legacy tracking table once stamped.")
+@click.option("--scratch-url", metavar="URL", help="Server for building the schema fingerprints (default: each database's own).")
+@click.option("--report", type=click.Choice(["json"]), help="Print the results as JSON instead of a table.")
+@handle_errors
+def stamp_command(alembic_dir: Path, urls: tuple[str, ...], urls_file: Path | None, legacy_dir: Path | None, format_name: str | None, encoding: str | None, from_table: str, table: str | None, version_column: str | None, verify_schema: bool, dry_run: bool, sql: bool, jobs: int, force: bool, drop_legacy_table: bool, scratch_url: str | None, report: str | None) -> None:
+    """Stamp existing databases with the Alembic revision that matches their legacy state,
+    read from the legacy tool's tracking table or, without one, from the schema. Refuses
+    rather than guesses. Exits 0 when every database is fine, 1 when any was refused, 2 on
+    usage errors.
+
+    Example: converter stamp --alembic-dir alembic/ --urls-file fleet.txt --jobs 8
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from converter.stamp import StampOptions, read_urls_file, render
+    from converter.stamp import stamp as stamp_databases
+
+    all_urls = list(urls) + (read_urls_file(urls_file) if urls_file else [])
+    with Progress(TextColumn("stamping"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task("stamp", total=len(all_urls))
+
+        def done(result) -> None:
+            progress.console.print(f"{escape(result.database)}: {result.action} {escape(result.revision or '')}", soft_wrap=True, style="dim")
+            progress.advance(task)
+
+        options = StampOptions(urls=all_urls, legacy_dir=legacy_dir, from_table=from_table, table=table, version_column=version_column, verify_schema=verify_schema, dry_run=dry_run, sql=sql, jobs=jobs, force=force, drop_legacy_table=drop_legacy_table, format=format_name, encoding=encoding, scratch_url=scratch_url, progress=done)
+        result = stamp_databases(alembic_dir, options)
+    if report == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    elif sql:
+        for r in result.results:
+            if r.sql:
+                click.echo(r.sql)
+        err_console.print(render(result, sql=False), soft_wrap=True)
+    else:
+        console.print(render(result), soft_wrap=True)
+    sys.exit(result.exit_code)
+
+
 @cli.command("config", cls=click.Command, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--config", "config_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False), envvar="CONVERTER_CONFIG", help="Show what FILE sets instead of the file found.")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")

@@ -60,3 +60,13 @@ def test_write_file_is_atomic_and_leaves_no_temp(tmp_path):
     write_file(p, "[alembic]\n")
     assert p.read_text() == "[alembic]\n"
     assert [x.name for x in tmp_path.iterdir()] == ["alembic.ini"]
+
+
+def test_write_file_gives_the_usual_permissions(tmp_path):
+    p = tmp_path / "alembic.ini"
+    umask = os.umask(0o022)
+    try:
+        write_file(p, "[alembic]\n")
+    finally:
+        os.umask(umask)
+    assert p.stat().st_mode & 0o777 == 0o644
