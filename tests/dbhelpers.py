@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,3 +39,9 @@ def snapshot(url: str, data: bool = True):
 def assert_same(legacy_url: str, alembic_url: str, where: str) -> None:
     diff = diff_snapshots(snapshot(legacy_url), snapshot(alembic_url))
     assert diff.is_empty, f"{where}:\n{diff}"
+
+
+def interruptible() -> None:
+    """preexec_fn for a child that must see Ctrl-C: a shell running CI in the background
+    ignores SIGINT, and children would inherit that; restore the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

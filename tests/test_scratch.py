@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dbhelpers import interruptible
 
 from converter.errors import DatabaseError
 from converter.scratch import dialect_of, leftover_databases, mask, redact, scratch_databases
@@ -138,7 +139,7 @@ SCRIPT = textwrap.dedent(
 def test_dropped_after_sigterm_and_ctrl_c(dialect, signum, server):
     url = server(dialect)
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, preexec_fn=interruptible)
     try:
         names = set(proc.stdout.readline().split())
         assert len(names) == 2, proc.stderr.read()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from dbhelpers import interruptible
 
 from converter.cli import cli
 from converter.convert import ConvertOptions, convert
@@ -410,6 +411,7 @@ def test_scratch_databases_are_dropped_after_an_interrupt(dialect, signum, tmp_p
     proc = subprocess.Popen(
         [sys.executable, "-m", "converter", "verify", str(legacy), str(out), "--url", url],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        preexec_fn=interruptible,
     )
     lines: list[str] = []
     try:
