@@ -270,8 +270,13 @@ sa.PrimaryKeyConstraint('id')
     ("mysql", "DROP INDEX ix ON t", "op.drop_index('ix', table_name='t')\n"),
     (
         "sqlite",
-        "ALTER TABLE t ADD COLUMN z NUMERIC(10,2) NOT NULL DEFAULT 0",
+        "ALTER TABLE t ADD COLUMN z NUMERIC(10, 2) DEFAULT 0 NOT NULL",
         "op.add_column('t', sa.Column('z', sa.Numeric(precision=10, scale=2), server_default=sa.text('0'), nullable=False))\n",
+    ),
+    (  # SQLite keeps the text: a different spelling of the same column is not lossless there
+        "sqlite",
+        "ALTER TABLE t ADD COLUMN z NUMERIC(10,2) NOT NULL DEFAULT 0",
+        None,
     ),
     (
         "sqlite",
@@ -567,10 +572,11 @@ def test_sqlite_create_table_stays_verbatim_but_the_rest_translates():
 def test_sqlite_declared_type_name_must_survive():
     assert tr("ALTER TABLE t ADD COLUMN z INT", "sqlite") is None
     assert tr("ALTER TABLE t ADD COLUMN z INTEGER", "sqlite") is not None
-    assert tr("ALTER TABLE t ADD COLUMN z DECIMAL(10,2)", "sqlite") is not None
+    assert tr("ALTER TABLE t ADD COLUMN z DECIMAL(10,2)", "sqlite") is None  # stored as text
     assert "z DECIMAL(10, 2)" in _offline(
-        tr("ALTER TABLE t ADD COLUMN z DECIMAL(10,2)", "sqlite"), "sqlite"
+        tr("ALTER TABLE t ADD COLUMN z DECIMAL(10, 2)", "sqlite"), "sqlite"
     )
+    assert tr('ALTER TABLE t ADD COLUMN "z" INTEGER', "sqlite") is None  # quoting is kept too
 
 
 def test_text_that_sa_text_would_change_is_refused():
@@ -1318,7 +1324,7 @@ REAL_CASES = {
         (
             ["CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b TEXT)"],
             [
-                "ALTER TABLE t ADD COLUMN c VARCHAR(32) NOT NULL DEFAULT 'x'",
+                "ALTER TABLE t ADD COLUMN c VARCHAR(32) DEFAULT 'x' NOT NULL",
                 "ALTER TABLE t ADD COLUMN d NUMERIC(10, 2)",
                 "ALTER TABLE t ADD COLUMN e BOOLEAN DEFAULT 0",
                 "CREATE UNIQUE INDEX ix_t_ab ON t (a, lower(b) DESC) WHERE a IS NOT NULL",
