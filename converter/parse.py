@@ -1,9 +1,11 @@
 """Per-statement parsing: one split Statement -> one sqlglot tree, or None (kept verbatim).
 
 The splitter's tokens are reused (`Statement.tokens`, offsets into `Statement.source`), so a
-statement's text is never tokenized twice; only a Statement built by hand without tokens is
-tokenized here. sqlglot runs with `ErrorLevel.RAISE` (the enum: sqlglotc refuses strings) and
-a tree is returned only when it can be trusted. None means "keep the original text", when:
+statement's text is never tokenized twice; only a Statement without tokens (built by hand, or
+a data statement the splitter found without tokenizing it) is tokenized here, and for `is_dml`
+only its first few hundred characters. sqlglot runs with `ErrorLevel.RAISE` (the enum:
+sqlglotc refuses strings) and a tree is returned only when it can be trusted. None means
+"keep the original text", when:
 
 - the statement is DML (INSERT/UPDATE/DELETE/COPY/REPLACE/MERGE): no tree is needed, and big
   data statements are not worth parsing (`is_dml`, decided from the first token);
@@ -19,6 +21,7 @@ a tree is returned only when it can be trusted. None means "keep the original te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlglot import exp
@@ -42,14 +45,35 @@ INDEX_LENGTH_FOLLOWERS = frozenset(
 NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
 
 
+HEAD_SIZES = (256, 4096, 65536)  # characters tokenized to read the first words
+QUOTE = re.compile(r"['\"`$\[]")
+
+
 def leading_keywords(stmt: Statement, n: int = 3) -> tuple[str, ...]:
-    """The statement's first `n` tokens as upper-case words ("" for strings and quoted names)."""
+    """The statement's first `n` tokens as upper-case words ("" for strings and quoted names).
+
+    A statement without tokens (built by hand, or a data statement the splitter did not
+    tokenize) has only its head tokenized: the text before its first quote, else a few
+    hundred characters, more when that is not enough; the head must hold more than `n`
+    tokens, so the n-th is not cut short.
+    """
     if stmt.tokens:
         return keywords(stmt.tokens, n)
+    text = stmt.text
+    quote = QUOTE.search(text, 0, HEAD_SIZES[0])  # the words usually come before any literal
+    for size in ((quote.start(),) if quote else ()) + HEAD_SIZES:
+        if size >= len(text):
+            break
+        try:
+            tokens = Tokenizer().tokenize(text[:size])
+        except SqlglotError:
+            continue
+        if len(tokens) > n:
+            return keywords(tokens[:n], n)
     try:
-        return keywords(Tokenizer().tokenize(stmt.text)[:n], n)
+        return keywords(Tokenizer().tokenize(text)[:n], n)
     except SqlglotError:
-        return tuple(stmt.text.split(None, n)[:n]) if stmt.text else ()
+        return tuple(text.split(None, n)[:n]) if text else ()
 
 
 def is_dml(stmt: Statement) -> bool:
@@ -84,6 +108,9 @@ def parse_with_reason(stmt: Statement, dialect: str) -> tuple[exp.Expression | N
         trees = sqlglot_dialect.parser(error_level=ErrorLevel.RAISE).parse(tokens, source)
     except SqlglotError as exc:
         return None, f"sqlglot cannot parse it: {str(exc).splitlines()[0]}"
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, RecursionError) as exc:
+        # sqlglot's own bugs on odd input (`SELECT 1 ?` on postgres: TypeError): no tree
+        return None, f"sqlglot failed on it ({type(exc).__name__}: {exc})"
     trees = [t for t in trees if t is not None]
     if len(trees) != 1:
         return None, f"sqlglot read {len(trees)} statements in it"

@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlglot import exp
 
+from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool, data_file_name
 from converter.model import LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
-from converter.split import Statement, StatementKind, split_script
+from converter.split import Statement, StatementKind, iter_statements
+from converter.textio import TextFile, script_source
 from converter.translate import reverse, translate
 
 STYLES = ("ops", "sql")
@@ -27,11 +30,12 @@ STYLES = ("ops", "sql")
 class Block:
     """One piece of a revision body, in execution order."""
 
-    kind: str  # "ops" | "sql" | "python"
+    kind: str  # "ops" | "sql" | "python" | "data"
     ops: list = field(default_factory=list)  # alembic MigrateOperation objects
     statement: Statement | None = None  # where the block came from (sql and ops)
     autocommit: bool = False
     script: Script | None = None  # python: the legacy script and its entry function
+    data: DataRange | None = None  # data: statements kept in the revision's data file (bulk.py)
 
 
 @dataclass
@@ -78,6 +82,7 @@ class RevisionPlan:
     # several dialects: each one's plan of this revision (None: no variant for that dialect)
     variants: dict[str, RevisionPlan | None] | None = None
     missing_variant: str = "error"  # what a database without a variant gets: error | skip
+    data_file: DataFile | None = None  # data statements of a very large script (bulk.py)
 
     def merge_variant_stats(self) -> None:
         """With variants: the statistics, tables and downgrade source over all variants."""
@@ -123,8 +128,8 @@ class Tables:
     def note(self, st: Statement, expr) -> None:
         if expr is None:
             m = DML_TARGET.match(st.text)
-            found = {m.group(1)} if m else set()
-            found.update(REFERENCES.findall(st.text))
+            # a data statement has no REFERENCES clause: its (maybe huge) text is not searched
+            found = {m.group(1)} if m else set(REFERENCES.findall(st.text))
             self.references.update(t.lower() for t in found)
             return
         created = None
@@ -139,8 +144,9 @@ class Tables:
 
 
 def plan_body(
-    scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, style: str, stats: Stats, tables: Tables | None = None
-) -> Body:
+    scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, style: str, stats: Stats,
+    tables: Tables | None = None, spool: DataSpool | None = None,
+) -> Body:  # fmt: skip
     tables = tables if tables is not None else Tables()
     body = Body()
     for script in scripts:
@@ -148,14 +154,26 @@ def plan_body(
             body.blocks.append(Block("python", script=script))
             body.source = "python"
             continue
-        for st in split_script(script, dialect):
+        source = script_source(script)
+        large = isinstance(source, TextFile) or len(source) >= BULK_SCRIPT_CHARS
+        # statements are split (and planned) a few megabytes at a time
+        for st in iter_statements(script, dialect, source):
             if st.kind is StatementKind.TRANSACTION:
                 stats.removed += 1
                 continue
             autocommit = st.no_transaction or not m.transactional
             # big data statements need no tree: classified from their leading tokens
-            expr = None if is_dml(st) else parse_statement(st, dialect)
-            if expr is None and not is_dml(st):
+            dml = is_dml(st)
+            if dml and large and spool is not None and not autocommit:
+                tables.note(st, None)
+                stats.verbatim += 1
+                new_run = not body.blocks or body.blocks[-1].kind != "data"
+                run = spool.add(st, new_run)
+                if run is not None:
+                    body.blocks.append(Block("data", data=run))
+                continue
+            expr = None if dml else parse_statement(st, dialect)
+            if expr is None and not dml:
                 stats.unparsed += 1
             tables.note(st, expr)
             ops = None
@@ -172,9 +190,9 @@ def plan_body(
     return body
 
 
-def plan_downgrade(m: LegacyMigration, upgrade: Body, dialect: str, style: str) -> Body:
+def plan_downgrade(m: LegacyMigration, upgrade: Body, dialect: str, style: str, spool: DataSpool | None = None) -> Body:
     if m.down:
-        down = plan_body(m.down, m, dialect, style, Stats())
+        down = plan_body(m.down, m, dialect, style, Stats(), spool=spool)
         if not down.blocks and down.source != "python":
             down.source = "empty"
             down.note = f"the legacy down ({m.down[0].name}) is declared empty: nothing to undo"
@@ -202,14 +220,21 @@ def plan_revision(
     date: datetime,
     dialect: str,
     style: str = "ops",
+    data_dir: Path | None = None,
 ) -> RevisionPlan:
+    """With `data_dir`, the data statements of a very large legacy script go into a data
+    file written there (`plan.data_file`, see converter.bulk) instead of the revision."""
     stats = Stats()
     tables = Tables()
-    upgrade = plan_body(m.up, m, dialect, style, stats, tables)
+    spool = None
+    if data_dir is not None:
+        name = data_file_name(filename)
+        spool = DataSpool(data_dir / name, name, f"data statements of {m.name}, for revision {revision}")
+    upgrade = plan_body(m.up, m, dialect, style, stats, tables, spool)
     if not upgrade.blocks:
         upgrade.source = "empty"
         upgrade.note = "the legacy migration holds no statements (kept to hold its number)"
-    downgrade = plan_downgrade(m, upgrade, dialect, style)
+    downgrade = plan_downgrade(m, upgrade, dialect, style, spool)
     return RevisionPlan(
         migration=m,
         revision=revision,
@@ -222,4 +247,5 @@ def plan_revision(
         stats=stats,
         creates=tables.creates,
         references=tables.references - tables.creates,
+        data_file=spool.close() if spool is not None else None,
     )

@@ -348,15 +348,15 @@ def render_revision(plan: RevisionPlan) -> str:
     down = plan.down_revision
     revises = ", ".join(down) if isinstance(down, tuple) else (down or "")
     text = _template("revision.py.mako").render(
-        message=m.description or m.version,
+        message=doc(m.description or m.version),
         revision=plan.revision,
         revises=revises,
         create_date=f"{plan.date:%Y-%m-%d %H:%M:%S}",
         legacy_format=m.format,
-        legacy_version_text=m.version or f"({m.kind.value})",
-        legacy_files=legacy_files,
+        legacy_version_text=doc(m.version or f"({m.kind.value})"),
+        legacy_files=doc(legacy_files),
         checksum=m.checksum,
-        header_notes=notes,
+        header_notes=[doc(n) for n in notes],
         imports=import_block(imports),
         legacy_python=legacy_python,
         legacy_gap=gap,
@@ -370,6 +370,11 @@ def render_revision(plan: RevisionPlan) -> str:
         downgrade_body=downgrade_body,
     )
     return with_trailer(text)
+
+
+def doc(text: str) -> str:
+    """Text that stays itself inside the revision's triple-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"""')
 
 
 def with_trailer(text: str) -> str:

@@ -47,6 +47,7 @@ that turns out to be inside a string or comment, or a DELIMITER line inside a st
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from bisect import bisect_left, bisect_right
@@ -62,6 +63,7 @@ from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from converter.errors import InputError, UsageError
 from converter.model import Script
+from converter.textio import TextFile, text_chunks
 
 SQLGLOT_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
@@ -78,6 +80,9 @@ COPY_FROM_STDIN = re.compile(
     r"^[ \t]*COPY\b[^;]*?\bFROM[ \t\n]+STDIN\b", re.IGNORECASE | re.MULTILINE
 )
 WHITESPACE = re.compile(r"\s*")
+# The rest of a string literal after its opening quote, up to and with its closing quote.
+QUOTED_REST = re.compile(r"(?:[^']|'')*'")
+QUOTED_REST_ESCAPES = re.compile(r"(?:[^'\\]|\\[\s\S]|'')*'")
 
 _SWITCH_DB = "run the migration against that database instead of switching inside it"
 _INCLUDE = "paste the SQL of the included file here"
@@ -184,6 +189,78 @@ def split_report(script: Script, dialect: str) -> SplitResult:
     return SplitResult(statements, splitter.dropped)
 
 
+STREAM_BUFFER = 2 * 2**20  # characters iter_statements splits at a time
+
+
+def iter_statements(
+    script: Script,
+    dialect: str,
+    text: str | TextFile | None = None,
+    dropped: list[Directive] | None = None,
+) -> Iterator[Statement]:
+    """The statements `split_script` gives, read and split a few megabytes at a time.
+
+    `text` is the script's text when `script.text` does not hold it (a `TextFile`: a file
+    too large to read whole); dropped client directives are appended to `dropped`. The text
+    is split in buffers of about STREAM_BUFFER characters. A buffer's statements are given
+    out up to a clean cut (`_cut_after`: a line start after a statement, its delimiter and
+    its trailing comments); the rest starts the next buffer, with the line number and the
+    delimiter in force there, so every statement, comment, line and error is the same as
+    when the text is split whole. A buffer that cannot be split (a statement longer than
+    it, an unterminated string) grows until it can, or until the end of the text shows the
+    error is real.
+    """
+    check_dialect(dialect)
+    if script.language != "sql":
+        raise ValueError(f"{script.name}: only SQL scripts can be split, not {script.language}")
+    source = script.text if text is None else text
+    if not script.split or (isinstance(source, str) and len(source) <= STREAM_BUFFER):
+        whole = source if isinstance(source, str) else source.read()
+        if whole is not script.text:
+            script = dataclasses.replace(script, text=whole)
+        result = split_report(script, dialect)
+        if dropped is not None:
+            dropped.extend(result.dropped)
+        yield from result.statements
+        return
+    chunks = text_chunks(source)
+    buffer, line, delimiter = "", script.line, script.delimiter
+    wanted, eof = STREAM_BUFFER, False
+    while True:
+        while not eof and len(buffer) < wanted:
+            piece = next(chunks, None)
+            if piece is None:
+                eof = True
+            else:
+                buffer += piece
+        piece_script = dataclasses.replace(script, text=buffer, line=line, delimiter=delimiter)
+        splitter = _Splitter(piece_script, dialect)
+        splitter.record_cuts = not eof
+        try:
+            statements = splitter.split()
+        except InputError:
+            if eof:
+                raise
+            wanted = 2 * len(buffer)  # maybe cut inside a statement: read more
+            continue
+        cut = None if eof else next(iter(reversed(splitter.cuts)), None)
+        if cut is None:
+            if eof:
+                if dropped is not None:
+                    dropped.extend(splitter.dropped)
+                yield from statements
+                return
+            wanted = 2 * len(buffer)  # one statement fills the buffer: read more
+            continue
+        count, pos, delimiter = cut
+        next_line = line + buffer.count("\n", 0, pos)
+        if dropped is not None:
+            dropped.extend(d for d in splitter.dropped if d.line < next_line)
+        yield from statements[:count]
+        del statements
+        buffer, line, wanted = buffer[pos:], next_line, STREAM_BUFFER
+
+
 def check_dialect(dialect: str) -> str:
     """The sqlglot name of `dialect`; a UsageError for a name we do not support."""
     try:
@@ -237,13 +314,20 @@ def routine_object(tokens: Sequence[Token]) -> str | None:
 
 @dataclass
 class _Raw:
-    """A statement found in a segment: token range [lo, hi) and text range [start, end)."""
+    """A statement found in a segment: token range [lo, hi) and text range [start, end).
+
+    A statement found by the fast path (`_fast_segment`) carries its own tokens instead
+    (`toks`, offsets into `src`): none for a data statement, those of its region otherwise.
+    """
 
     lo: int
     hi: int
     start: int
     end: int
     delim_end: int | None  # None: not terminated by a delimiter (end of the segment)
+    toks: Sequence[Token] | None = None
+    src: str = ""
+    head: str = ""  # fast-path data statements: the first word, upper-cased
 
 
 @dataclass
@@ -254,6 +338,7 @@ class _Segment:
     text: str
     tokens: list[Token]
     raws: list[_Raw]
+    delimiter: str = ";"
 
 
 class _Splitter:
@@ -267,6 +352,10 @@ class _Splitter:
         self._line = 1
         self.nested_comments = dialect == "postgresql"
         self.hash_comments = dialect == "mysql"
+        # iter_statements: where the text may be cut between two statements
+        self.record_cuts = False
+        self.cuts: list[tuple[int, int, str]] = []  # (statements before it, position, delimiter)
+        self._count = 0
 
     # -- entry points -------------------------------------------------------------------
 
@@ -330,8 +419,10 @@ class _Splitter:
                 self._meta_command(m)
             cut = m.end()
         seg_text = text[cut:] if cut else text
-        tokens = self._tokenize(seg_text, cut)
-        yield self._segment(cut, seg_text, tokens, delimiter)
+        if delimiter.strip() == ";":
+            yield self._fast_segment(cut, seg_text)
+        else:
+            yield self._segment(cut, seg_text, self._tokenize(seg_text, cut), delimiter)
 
     def _segment(self, offset: int, text: str, tokens: list[Token], delimiter: str) -> _Segment:
         if self.dialect == "mysql" and "/*" in text:
@@ -348,7 +439,7 @@ class _Splitter:
                 for t in tokens:
                     if t.token_type is TokenType.BACKSLASH:
                         self._meta_error(_line_at(text, t.start), offset + t.start)
-        return _Segment(offset, text, tokens, raws)
+        return _Segment(offset, text, tokens, raws, delimiter)
 
     def _meta_command(self, m: re.Match) -> None:
         line = m[0].strip()
@@ -367,6 +458,85 @@ class _Splitter:
             column=col,
             hint=META_HINTS.get(command, "remove the line or rewrite it as SQL"),
         )
+
+    # -- the fast path: data statements without sqlglot's tokenizer -----------------------
+
+    def _fast_segment(self, offset: int, text: str) -> _Segment:
+        """A `;`-delimited segment, split without tokenizing its data statements.
+
+        At each statement start the gap regex skips whitespace, comments and empty
+        statements. A statement starting with INSERT, UPDATE, DELETE or REPLACE is scanned
+        to its `;` by the dialect's body regex (strings, quoted names and comments skipped
+        the way the tokenizer skips them); it gets no tokens (nobody parses data statements).
+        Anything else, and any data statement holding something the regexes do not claim to
+        know (a backslash, a dollar sign, a nested comment...), goes to `_slow_region`: a run
+        of statements tokenized and split the ordinary way.
+        """
+        fast = _fast_scan(self.dialect)
+        n = len(text)
+        raws: list[_Raw] = []
+        pos = 0
+        while True:
+            start = fast.gap.match(text, pos).end()
+            if start >= n:
+                break
+            head = fast.head.match(text, start)
+            found = fast.data_statement(text, start) if head else None
+            if found is not None:
+                end, semi = found
+                delim_end = semi + 1 if semi < n else None
+                raws.append(_Raw(0, 0, start, end, delim_end, (), "", head[0].upper()))
+                pos = semi + 1
+                continue
+            region, pos = self._slow_region(text, start, offset, fast)
+            raws.extend(region)
+        return _Segment(offset, text, [], raws)
+
+    def _slow_region(self, text: str, start: int, offset: int, fast: _FastScan) -> tuple[list[_Raw], int]:
+        """Tokenize and split the statements from `start` up to the next data statement
+        (its raws, positions relative to `text`, and where the region ends).
+
+        The region's end is found with the body regexes; a compound statement whose body
+        holds data statements (a MySQL procedure, a SQLite trigger) makes the first guess
+        too short, which tokenizing reveals (no END, no closing `;`): the region then grows,
+        twice as many `;` each time, up to the end of the segment at worst.
+        """
+        n = len(text)
+        hops = 1
+        while True:
+            end, count, at_end = start, 0, False
+            while True:
+                semi = fast.statement_end(text, end)
+                if semi is None or semi >= n:
+                    end, at_end = n, True
+                    break
+                end, count = semi + 1, count + 1
+                nxt = fast.gap.match(text, end).end()
+                if nxt >= n:
+                    end, at_end = n, True
+                    break
+                if count >= hops and fast.head.match(text, nxt):
+                    break
+            region = text[start:end]
+            try:
+                tokens = self._tokenize(region, offset + start)
+                segment = self._segment(offset + start, region, tokens, ";")
+            except InputError:
+                if at_end:
+                    raise
+                hops *= 2
+                continue
+            raws = segment.raws
+            if raws and raws[-1].delim_end is None and not at_end:
+                hops *= 2  # a compound statement goes on past the guessed end
+                continue
+            out = [
+                _Raw(r.lo, r.hi, r.start + start, r.end + start,
+                     None if r.delim_end is None else r.delim_end + start,
+                     segment.tokens[r.lo : r.hi], region)
+                for r in raws
+            ]  # fmt: skip
+            return out, end
 
     # -- tokenizing ---------------------------------------------------------------------
 
@@ -396,7 +566,8 @@ class _Splitter:
                 path=self.script.path,
                 line=line,
                 column=col,
-                hint=f"close it, or check that the file is written for the {self.dialect} dialect",
+                hint=("close it" if what else "fix the SQL here")
+                + f", or check that the file is written for the {self.dialect} dialect",
             ) from None
 
     def _unterminated(self, text: str, pos: int) -> str | None:
@@ -406,8 +577,13 @@ class _Splitter:
         if head[:1] == "$":
             tag = DOLLAR_TAG.match(text, pos)
             return f"dollar-quoted string {tag[0] if tag else '$'}"
-        if head[:1] == "'" or (head[1:] == "'" and head[0] in "EeXxNnBbUu"):
+        if head[:1] == "'":
             return "string literal"
+        if head[1:] == "'" and head[0] in "EeXxNnBbUu":
+            # refused: never closed, or closed around what the prefix does not allow (X'zz')
+            escapes = head[0] in "Ee" or self.dialect == "mysql"
+            closed = (QUOTED_REST_ESCAPES if escapes else QUOTED_REST).match(text, pos + 2)
+            return None if closed else "string literal"
         if head[:1] == '"':
             return "string literal" if self.dialect == "mysql" else 'quoted identifier "'
         if head[:1] in "`[":
@@ -576,11 +752,18 @@ class _Splitter:
         for idx, raw in enumerate(raws):
             if idx == 0:
                 comment = self._joined(self._comment_spans(text, region_start, raw.start), text)
-            toks = tokens[raw.lo : raw.hi]
+            if raw.toks is None:
+                toks, source = tokens[raw.lo : raw.hi], text
+            else:
+                toks, source = raw.toks, raw.src
             nxt = raws[idx + 1].start if idx + 1 < len(raws) else len(text)
             trailing, leading = self._after(text, raw, nxt, last=idx + 1 == len(raws))
+            if self.record_cuts and idx + 1 < len(raws):
+                cut = self._cut_after(text, raw, nxt)
+                if cut is not None:
+                    self.cuts.append((self._count + idx + 1, offset + cut, segment.delimiter))
             line, col = self._where(offset + raw.start)
-            words = keywords(toks, 6)
+            words = keywords(toks, 6) if toks else (raw.head,)
             out.append(
                 Statement(
                     text=text[raw.start : raw.end],
@@ -593,11 +776,28 @@ class _Splitter:
                     no_transaction=self._no_transaction(words),
                     trailing_comment=trailing,
                     tokens=tuple(toks),
-                    source=text,
+                    source=source,
                 )
             )
             comment = leading
+        self._count += len(out)
         return out
+
+    def _cut_after(self, text: str, raw: _Raw, nxt: int) -> int | None:
+        """The start of the line after the statement's delimiter and trailing comments, when
+        nothing else stands on that line and the next statement starts later: splitting the
+        text from there gives the statements after this one exactly as splitting it whole."""
+        de = raw.delim_end
+        if de is None:
+            return None
+        pos = de
+        for s, e in self._comment_spans(text, raw.end, nxt):
+            if s < de or "\n" not in text[de:s]:
+                pos = max(pos, e)
+        nl = text.find("\n", pos, nxt)
+        if nl < 0 or text[pos:nl].strip():
+            return None
+        return nl + 1
 
     def _after(self, text: str, raw: _Raw, nxt: int, last: bool) -> tuple[str, str]:
         """Comments between a statement and the next: (its trailing, the next's leading)."""
@@ -713,6 +913,98 @@ class _Splitter:
         self._line_pos = pos
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
         return self.script.line + self._line - 1, column
+
+
+DATA_HEAD = re.compile(r"(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _FastScan:
+    """Regexes that find where statements end without sqlglot's tokenizer.
+
+    They agree with the tokenizer on what they match: string literals, quoted names and
+    comments are skipped exactly as the dialect's tokenizer skips them. What they do not
+    match (backslashes outside strings, `$`, `#`, `{`, PostgreSQL backslashes in strings
+    and nested comments, SQLite `[names]`, MySQL `--` without a space) stops them, and the
+    caller falls back to tokenizing.
+    """
+
+    gap: re.Pattern  # whitespace, comments and empty statements between two statements
+    body: re.Pattern  # statement text up to (not including) its `;`, data statements
+    any_body: re.Pattern  # the same for any statement (PostgreSQL: dollar quotes too)
+    head: re.Pattern = DATA_HEAD
+    line_comment: str = "--"
+
+    def data_statement(self, text: str, start: int) -> tuple[int, int] | None:
+        """(end of its text, position of its `;` or len(text)) for the data statement at
+        `start`, or None when the regexes cannot vouch for it."""
+        semi = self.body.match(text, start).end()
+        if semi < len(text) and text[semi] != ";":
+            return None
+        end = semi
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if text.startswith("*/", end - 2):
+            return None  # ends with a comment: leave the text's end to the tokenizer
+        line = text[max(text.rfind("\n", start, end) + 1, start) : end]
+        if self.line_comment in line:
+            return None  # maybe a trailing `--` comment (or `--` in a string): tokenize
+        return end, semi
+
+    def statement_end(self, text: str, start: int) -> int | None:
+        """Position of the first `;` after `start` outside strings, names and comments
+        (len(text) when there is none), or None when the regexes cannot tell."""
+        semi = self.any_body.match(text, start).end()
+        if semi < len(text) and text[semi] != ";":
+            return None
+        return semi
+
+
+@cache
+def _fast_scan(dialect: str) -> _FastScan:
+    """The dialect's regexes (see `_FastScan`); they mirror sqlglot's tokenizer settings."""
+    # A quote right after a letter may open a prefixed literal (E'', U&'', X'', N"") that
+    # the tokenizer reads with other rules: only the valid X'', B'' and N'' are matched.
+    q = r"(?<![A-Za-z&])"
+    if dialect == "postgresql":
+        plain = r"[^'\"\-/;\\$#{}xXbBnN]++"
+        lit = r"'[^'\\]*(?:''[^'\\]*)*'"  # a backslash (E'' escapes) stops the scan
+        names = q + r'"[^"]*(?:""[^"]*)*"'
+        comments = r"--[^\n\r]*|/\*(?:[^*/]+|\*(?!/)|/(?!\*))*+\*/"  # nested: stop
+        minus = r"-(?!-)"
+        dollar = r"(?<![\w$])\$(?P<tag>[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$[\s\S]*?\$(?P=tag)\$"
+        gap_comments = comments
+        strings = q + lit
+    elif dialect == "mysql":
+        plain = r"[^'\"`\-/;\\#{}xXbBnN]++"
+        # a backslash escapes any character (the tokenizer drops unknown escapes)
+        lit = r"'(?:[^'\\]+|\\[\s\S]|'')*+'"
+        strings = q + lit + "|" + q + r'"(?:[^"\\]+|\\[\s\S]|"")*+"'
+        names = r"`[^`]*(?:``[^`]*)*`"
+        dash = r"--(?=[\s\x00-\x1f\x7f]|\Z)[^\n]*"  # `--` needs a space after it
+        comments = dash + r"|/\*[\s\S]*?\*/"
+        gap_comments = dash + r"|/\*(?!!|M!)[\s\S]*?\*/"  # /*!...*/ is a statement
+        minus = r"-(?!-(?=[\s\x00-\x1f\x7f]|\Z))"
+        dollar = None
+    else:
+        plain = r"[^'\"`\-/;\\$#{}\[xXbBnN]++"
+        lit = r"'[^']*(?:''[^']*)*'"  # '' is the only escape
+        strings = q + lit
+        names = q + r'"[^"]*(?:""[^"]*)*"|`[^`]*(?:``[^`]*)*`'
+        comments = r"--[^\n]*|/\*[\s\S]*?\*/"
+        gap_comments = comments
+        minus = r"-(?!-)"
+        dollar = None
+    prefixed = r"(?<![\w$])(?:[xX]'[0-9A-Fa-f]*'|[bB]'[01]*'|[nN]" + lit + ")"
+    letters = r"[xXbBnN](?![\'\"])"  # not a prefix: plain text (plain stops before them)
+    parts = [plain, letters, strings, prefixed, names, comments, minus, r"/(?!\*)"]
+    body = "(?:" + "|".join(parts) + ")*+"
+    any_body = "(?:" + "|".join(parts + ([dollar] if dollar else [])) + ")*+"
+    return _FastScan(
+        gap=re.compile(r"(?:\s+|" + gap_comments + r"|;)*+"),
+        body=re.compile(body),
+        any_body=re.compile(any_body),
+    )
 
 
 def _line_at(text: str, pos: int) -> str:

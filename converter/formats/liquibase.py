@@ -220,6 +220,11 @@ def is_formatted(path: Path) -> bool:
     return line is not None and bool(FIRST_LINE.fullmatch(line))
 
 
+# What ET.parse raises on bad XML: ParseError, and LookupError / ValueError for an XML
+# declaration naming an unknown (`encoding="UUTF-8"`) or multi-byte (`utf-32`) encoding.
+XML_ERRORS = (ET.ParseError, LookupError, ValueError)
+
+
 def _local_tag(element: ET.Element) -> str:
     return element.tag.rsplit("}", 1)[-1]
 
@@ -264,7 +269,7 @@ class LiquibaseFormat(LegacyFormat):
                 continue
             try:
                 element = ET.parse(path).getroot()
-            except (ET.ParseError, OSError):
+            except (*XML_ERRORS, OSError):
                 continue
             if _local_tag(element) == "databaseChangeLog":
                 found.append(path)
@@ -330,7 +335,7 @@ class _Reader:
         refs: set[Path] = set()
         try:
             element = ET.parse(path).getroot()
-        except (ET.ParseError, OSError):
+        except (*XML_ERRORS, OSError):
             return refs
         for child in element:
             if _local_tag(child) == "include" and _attr(child, "file"):
@@ -366,6 +371,9 @@ class _Reader:
             self.result.error(
                 "bad-changelog", f"XML changelog does not parse: {exc}", path, exc.position[0]
             )
+            return []
+        except XML_ERRORS as exc:  # an XML declaration naming an unknown or multi-byte encoding
+            self.result.error("bad-changelog", f"XML changelog cannot be read: {exc}", path)
             return []
         files: list[Path] = []
         for child in element:
@@ -628,7 +636,7 @@ class _FileParser:
                         )
                     j += 1
                 return j
-            if m[1].isdigit():
+            if m[1].isdigit() and len(m[1]) < 10:  # int() refuses > 4300 digits
                 return i + 1 + int(m[1])
             raise self.stop(
                 "bad-directive",

@@ -552,7 +552,16 @@ _TRACKED_CALLS = {"Table", "Column", "Index", "MetaData"}
 
 def _report_legacy_api(text: str, path: Path, number: int, result: Scan) -> None:
     """One error per kind of old construct, at its first line, listing the other lines."""
-    finder = _LegacyApiFinder(ast.parse(text, filename=str(path)))
+    try:
+        finder = _LegacyApiFinder(ast.parse(text, filename=str(path)))
+    except RecursionError:  # the visitor recurses once per level of nesting
+        result.warn(
+            "legacy-python-unchecked",
+            "the script's code is nested too deeply to check it for the sqlalchemy-migrate API; "
+            "if it uses that API it cannot run on SQLAlchemy 2: check it by hand",
+            path,
+        )
+        return
     by_kind: dict[str, list[tuple[int, str]]] = {}
     for line, kind, shown in sorted(finder.findings):
         by_kind.setdefault(kind, []).append((line, shown))

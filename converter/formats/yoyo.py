@@ -31,6 +31,7 @@ from converter.formats.base import (
     read_source,
     relname,
 )
+from converter.formats.python_script import parse_python, syntax_problem
 from converter.model import Kind, LegacyMigration, Scan, Script
 
 GENERATED_ID = re.compile(
@@ -330,11 +331,11 @@ def load_python(candidate: Candidate, root: Path, options: ReadOptions, result: 
     path = candidate.path
     text = read_source(path, options)
     try:
-        tree = ast.parse(text, filename=str(path))
+        tree = parse_python(text, path)
     except SyntaxError as exc:
         result.error(
             "python-syntax",
-            f"Python migration does not parse: {exc.msg} (column {exc.offset}); fix the script",
+            f"Python migration does not parse: {syntax_problem(exc)}; fix the script",
             path,
             exc.lineno,
         )
@@ -630,7 +631,7 @@ def _has_leading_directive(text: str) -> bool:
 
 def _has_steps(path: Path) -> bool:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        tree = parse_python(path.read_text(encoding="utf-8", errors="replace"), path)
     except SyntaxError:
         return True  # let the loader report it
     return any(

@@ -1,0 +1,212 @@
+"""Data files: the data statements of a very large legacy script, kept beside its revision.
+
+A revision converted from a legacy script of BULK_SCRIPT_CHARS or more (a seed file of
+INSERTs) does not carry its data statements as Python string literals (a 100 MB revision
+file that Python must compile). They go, in order and byte for byte, into one data file
+beside the revision, `versions/<revision file stem>.data.sql`, and the revision runs them
+with `execute_data_file(name, offset, length, count, sha256)`: one call per run of
+consecutive data statements, so statements kept in the revision (DDL, autocommit blocks)
+still run in their original order between the runs.
+
+The file format (v1) is plain SQL that is also unambiguous to read back:
+
+    -- converter data file v1: ...              lines starting with `-- `: comments
+    -- | the legacy comment lines of a statement  (each legacy comment line after `-- | `)
+    -- @ 21934                                  a record: the statement's length in UTF-8 bytes,
+    INSERT INTO customers ... ;                 then exactly those bytes, then `;` and a newline
+                                                blank lines between records
+
+The reader never searches for `;` (a statement may hold any text); it reads the length and
+then that many bytes. Each call checks the SHA-256 of its byte range before running the first
+statement, so a data file edited or truncated after conversion stops the migration before
+anything runs. Online each statement goes through `execute_verbatim` (no bind parameters, no
+`%` formatting); in `--sql` mode it is printed the same way.
+
+`data_file_statements` below is the reader; the revision file carries its source
+(`helper_source()`), so the code that runs is the code tested here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from converter.split import Statement
+
+BULK_SCRIPT_CHARS = 2**20  # a script at least this large keeps its data statements in a data file
+MAGIC = b"-- converter data file v1"
+RECORD = b"-- @ "
+COMMENT = "-- | "
+SUFFIX = ".data.sql"
+
+
+def data_file_name(revision_filename: str) -> str:
+    """`0002_seed_ab12.py` -> `0002_seed_ab12.data.sql` (beside it in versions/)."""
+    return revision_filename.removesuffix(".py") + SUFFIX
+
+
+@dataclass
+class DataRange:
+    """One run of consecutive data statements in a data file: what one call runs."""
+
+    name: str  # the data file's name in versions/
+    offset: int  # first byte of the run
+    length: int = 0  # bytes of the run (comments, records, separators)
+    count: int = 0  # statements in the run
+    first_line: int = 0  # where the run starts and ends in the legacy file
+    last_line: int = 0
+    legacy_name: str = ""
+    _digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def call(self) -> str:
+        """The revision line that runs this range."""
+        mb = self.length / 1e6
+        return (
+            f'execute_data_file("{self.name}", offset={self.offset}, length={self.length}, '
+            f'count={self.count}, sha256="{self.sha256}")'
+            f"  # {self.count} statements ({mb:.1f} MB), {self.legacy_name} lines {self.first_line}-{self.last_line}"
+        )
+
+
+@dataclass
+class DataFile:
+    """A finished data file: where it was written and what it holds."""
+
+    name: str
+    path: Path
+    size: int
+    count: int
+    sha256: str
+
+
+class DataSpool:
+    """Writes one revision's data statements into its data file as they are planned.
+
+    Nothing is created until the first statement arrives; `close()` returns the finished
+    file (or None when there was none) for the writer of the output tree to move into
+    `versions/`.
+    """
+
+    def __init__(self, path: Path, name: str, title: str) -> None:
+        self.path = path
+        self.name = name
+        self.title = title
+        self._fh = None
+        self._size = 0
+        self._count = 0
+        self._digest = hashlib.sha256()
+        self._current: DataRange | None = None
+
+    def add(self, st: Statement, new_range: bool) -> DataRange | None:
+        """Append `st`; a new DataRange when `new_range` (the caller adds its block), else
+        None (the current range grew)."""
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+            self._write(
+                MAGIC
+                + f": {self.title}\n".encode()
+                + b"-- (each record: `-- @ <bytes>`, the statement, `;`)\n\n"
+            )
+        started = None
+        if new_range or self._current is None:
+            started = self._current = DataRange(
+                self.name, self._size, first_line=st.line, legacy_name=st.name
+            )
+        record = bytearray()
+        for line in st.comment.splitlines() if st.comment else ():
+            record += (COMMENT + line.rstrip() + "\n").encode("utf-8")
+        body = st.text.encode("utf-8")
+        record += RECORD + str(len(body)).encode() + b"\n" + body + b";\n\n"
+        self._write(record, self._current)
+        self._current.count += 1
+        self._current.last_line = st.line + st.text.count("\n")
+        self._count += 1
+        return started
+
+    def _write(self, data: bytes, run: DataRange | None = None) -> None:
+        assert self._fh is not None
+        self._fh.write(data)
+        self._size += len(data)
+        self._digest.update(data)
+        if run is not None:
+            run.length += len(data)
+            run._digest.update(data)
+
+    def close(self) -> DataFile | None:
+        if self._fh is None:
+            return None
+        self._fh.close()
+        self._fh = None
+        return DataFile(self.name, self.path, self._size, self._count, self._digest.hexdigest())
+
+
+def data_file_statements(
+    path: str, offset: int, length: int, count: int, sha256: str
+) -> Iterator[str]:
+    """The `count` statements stored in bytes [offset, offset + length) of the converter
+    data file `path`, exactly as written; the range's SHA-256 must be `sha256`."""
+    import hashlib
+
+    with open(path, "rb") as f:
+        f.seek(offset)
+        digest, left = hashlib.sha256(), length
+        while left:
+            block = f.read(min(left, 1 << 20))
+            if not block:
+                break
+            digest.update(block)
+            left -= len(block)
+        if left or digest.hexdigest() != sha256:
+            raise RuntimeError(
+                f"{path}: bytes {offset}-{offset + length} are not what this revision was converted "
+                "with (SHA-256 differs): restore the data file, or convert the legacy migration again"
+            )
+        f.seek(offset)
+        seen = 0
+        while f.tell() < offset + length:
+            at = f.tell()
+            line = f.readline()
+            if line.startswith(b"-- @ "):
+                size = int(line[5:])
+                text = f.read(size).decode("utf-8")
+                if f.read(2) != b";\n":
+                    raise RuntimeError(
+                        f"{path}: the record at byte {at} is not {size} bytes followed by ;"
+                    )
+                seen += 1
+                yield text
+            elif line != b"\n" and not line.startswith(b"-- "):
+                raise RuntimeError(
+                    f"{path}: unexpected line at byte {at} (not a comment or a record)"
+                )
+    if seen != count:
+        raise RuntimeError(
+            f"{path}: {seen} statements in bytes {offset}-{offset + length}, expected {count}"
+        )
+
+
+EXECUTE_DATA_FILE = '''def execute_data_file(name: str, offset: int, length: int, count: int, sha256: str) -> None:
+    """Run data statements kept in versions/<name> one by one, exactly as written."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for sql in data_file_statements(path, offset, length, count, sha256):
+        execute_verbatim(sql)'''
+
+
+def helper_source() -> str:
+    """What a revision with data ranges carries (after `execute_verbatim`): the reader and
+    `execute_data_file`. The revision needs `import os` and `from collections.abc import
+    Iterator`."""
+    reader = inspect.getsource(data_file_statements).rstrip()
+    return reader + "\n\n\n" + EXECUTE_DATA_FILE
+
+
+HELPER_IMPORTS = ("import os", "from collections.abc import Iterator")
