@@ -28,7 +28,7 @@ from converter.naming import (
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision
 from converter.render import generated_state, render_revision
-from converter.scan import scan
+from converter.scan import require_clean, scan
 from converter.write import write_file, write_tree
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
@@ -225,19 +225,7 @@ def read_legacy(legacy_dir: Path, options: ConvertOptions, dialect: str) -> tupl
 def _checked_scan(root: Path, format: str | None, read: ReadOptions, options: ConvertOptions):
     found = scan(root, format, read)
     missing = [p for p in found.warnings if p.code == "no-variant"]
-    errors = found.errors + (missing if len(options.dialects) == 1 and options.missing_variant == "error" else [])
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(
-            first.message + more,
-            path=first.path,
-            line=first.line,
-            hint=f"fix the legacy directory; `converter scan {root} --dialect {read.dialect}` lists every problem",
-        )
-    if not found.migrations:
-        raise InputError("no migrations found", path=root, hint="check the directory and --format")
-    return found
+    return require_clean(found, missing if len(options.dialects) == 1 and options.missing_variant == "error" else [])
 
 
 def align(histories: dict[str, tuple[str, list[LegacyMigration]]]) -> list[dict[str, LegacyMigration | None]]:

@@ -161,6 +161,7 @@ class Scan:
     root: Path
     migrations: list[LegacyMigration] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    dialect: str | None = None  # the database the per-database sources were picked for
 
     @property
     def errors(self) -> list[Problem]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from converter.errors import InputError
 from converter.formats import detect_format, get_format
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import Kind, Scan
@@ -24,8 +25,28 @@ def scan(root: Path, format: str | None = None, options: ReadOptions | None = No
     require_dir(root)
     reader = get_format(format) if format else detect_format(root)
     result = reader.read(root, options)
+    result.dialect = options.dialect
     apply_placeholders(result, placeholders_for(root, options))
     check_history(result)
+    return result
+
+
+def require_clean(result: Scan, also: list | None = None) -> Scan:
+    """The scan, if it found migrations and no error-level problem (plus `also`); else an
+    InputError naming the first problem and how to see them all."""
+    errors = result.errors + list(also or [])
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        dialect = f" --dialect {result.dialect}" if result.dialect else ""
+        raise InputError(
+            first.message + more,
+            path=first.path,
+            line=first.line,
+            hint=f"fix the legacy directory; `converter scan {result.root}{dialect}` lists every problem",
+        )
+    if not result.migrations:
+        raise InputError("no migrations found", path=result.root, hint="check the directory and --format")
     return result
 
 

@@ -55,7 +55,7 @@ from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, InputError, UsageError
 from converter.formats.base import ReadOptions
 from converter.model import LegacyMigration
-from converter.scan import scan
+from converter.scan import require_clean, scan
 from converter.scratch import dialect_of, mask, redact, scratch_databases
 from converter.snapshot import SchemaSnapshot, take_snapshot
 from converter.write import write_file
@@ -470,19 +470,7 @@ def resolve_dialect(url: str | None, dialect: str | None) -> str:
 
 def read_legacy_history(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None):
     root = legacy_root(legacy_dir, dialect)
-    found = scan(root, format, ReadOptions(encoding=encoding, dialect=dialect))
-    if found.errors:
-        first = found.errors[0]
-        more = f" (and {len(found.errors) - 1} more)" if len(found.errors) > 1 else ""
-        raise InputError(
-            first.message + more,
-            path=first.path,
-            line=first.line,
-            hint=f"fix the legacy directory; `converter scan {root} --dialect {dialect}` lists every problem",
-        )
-    if not found.migrations:
-        raise InputError("no migrations found", path=root, hint="check the directory and --format")
-    return found
+    return require_clean(scan(root, format, ReadOptions(encoding=encoding, dialect=dialect)))
 
 
 def versions_elsewhere(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None) -> set[str]:
