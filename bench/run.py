@@ -548,9 +548,9 @@ def render(rows: list[Row], args: argparse.Namespace) -> None:
             )  # fmt: skip
         console.print(table)
         for dialect, kind, scale, ok in scale_checks(
-            rows, "verify", "1000", "100", VERIFY_LINEAR_TARGET
+            rows, "verify", "300", "100", VERIFY_LINEAR_TARGET
         ):
-            console.print(f"verify {dialect} {kind}: 1,000 migrations cost {scale:.2f}x 100 "
+            console.print(f"verify {dialect} {kind}: 300 migrations cost {scale:.2f}x 100 "
                           f"(target <= {VERIFY_LINEAR_TARGET:g}x) {verdict(ok)}")  # fmt: skip
     stamp = [r for r in rows if r.suite == "stamp"]
     if stamp:
@@ -605,6 +605,10 @@ def save_json(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
         "convert_linear": [
             {"dialect": d, "kind": k, "ratio": s}
             for d, k, s, _ in scale_checks(rows, "convert", "5000", "1000", LINEAR_TARGET)
+        ],
+        "verify_linear": [
+            {"dialect": d, "kind": k, "ratio": s}
+            for d, k, s, _ in scale_checks(rows, "verify", "300", "100", VERIFY_LINEAR_TARGET)
         ],
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
