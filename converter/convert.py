@@ -9,7 +9,10 @@ fails, and nothing at all with `dry_run`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -301,63 +304,77 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         base_down = heads[0]
         result.chained_after = base_down
 
-    previous: dict[str | None, str] = {}  # module -> its last revision so far
-    for i, m in enumerate(migrations):
-        first_of_module = m.module not in previous
-        variants = {
-            d: None if v is None else plan_revision(
-                v,
-                revision=ids[i],
-                down_revision=previous.get(m.module, base_down),
-                filename=names[i],
-                date=dates[i],
-                dialect=d,
-                style=options.style,
-            )
-            for d, v in rows[i].items()
-        }
-        plan = next(p for p in variants.values() if p is not None)
-        if len(dialects) > 1:
-            plan = dataclasses.replace(plan, variants=variants, missing_variant=options.missing_variant)
-            plan.merge_variant_stats()
-        if options.modules and first_of_module:
-            plan.branch_labels = (m.module,)
-        previous[m.module] = ids[i]
-        result.plans.append(plan)
-    if options.modules:
-        _module_dependencies(result.plans, declared, set(ids) | foreign_ids)
-
-    files: dict[str, str] = {f"versions/{p.filename}": render_revision(p) for p in result.plans}
-    for name in STATIC_FILES:
-        if not (out_dir / name).exists():
-            files[name] = resources.files("converter").joinpath("templates", name).read_text(encoding="utf-8")
-
-    if options.before_base and existing.foreign:
+    # data files of very large scripts (converter.bulk) are written here while planning, on
+    # the output's file system so that moving them into place is a rename
+    spool = Path(tempfile.mkdtemp(prefix=".converter-data-", dir=_existing_parent(out_dir)))
+    try:
+        previous: dict[str | None, str] = {}  # module -> its last revision so far
+        for i, m in enumerate(migrations):
+            first_of_module = m.module not in previous
+            variants = {
+                d: None if v is None else plan_revision(
+                    v,
+                    revision=ids[i],
+                    down_revision=previous.get(m.module, base_down),
+                    filename=names[i],
+                    date=dates[i],
+                    dialect=d,
+                    style=options.style,
+                    data_dir=spool if len(dialects) == 1 else None,
+                )
+                for d, v in rows[i].items()
+            }
+            plan = next(p for p in variants.values() if p is not None)
+            if len(dialects) > 1:
+                plan = dataclasses.replace(plan, variants=variants, missing_variant=options.missing_variant)
+                plan.merge_variant_stats()
+            if options.modules and first_of_module:
+                plan.branch_labels = (m.module,)
+            previous[m.module] = ids[i]
+            result.plans.append(plan)
         if options.modules:
-            raise UsageError("--before-base cannot be combined with --modules")
-        _repoint_base(existing, ids[-1], files, result)
+            _module_dependencies(result.plans, declared, set(ids) | foreign_ids)
 
-    _check_overwrites(existing, files, out_dir, options, result)
-    changed = {}
-    for rel, text in files.items():
-        current = out_dir / rel
-        if current.exists() and current.read_text(encoding="utf-8") == text:
-            result.unchanged.append(rel)
-        else:
-            changed[rel] = text
-            result.written.append(rel)
+        files: dict = {f"versions/{p.filename}": render_revision(p) for p in result.plans}
+        for p in result.plans:
+            if p.data_file is not None:
+                files[f"versions/{p.data_file.name}"] = p.data_file
+        for name in STATIC_FILES:
+            if not (out_dir / name).exists():
+                files[name] = resources.files("converter").joinpath("templates", name).read_text(encoding="utf-8")
 
-    ini = out_dir.parent / "alembic.ini"
-    if not ini.exists():
-        result.alembic_ini = ini
-    if options.dry_run:
+        if options.before_base and existing.foreign:
+            if options.modules:
+                raise UsageError("--before-base cannot be combined with --modules")
+            _repoint_base(existing, ids[-1], files, result)
+
+        _check_overwrites(existing, files, out_dir, options, result)
+        changed = {}
+        for rel, text in files.items():
+            current = out_dir / rel
+            if not isinstance(text, str):
+                same = current.exists() and current.stat().st_size == text.size and _sha256(current) == text.sha256
+            else:
+                same = current.exists() and current.read_text(encoding="utf-8") == text
+            if same:
+                result.unchanged.append(rel)
+            else:
+                changed[rel] = text
+                result.written.append(rel)
+
+        ini = out_dir.parent / "alembic.ini"
+        if not ini.exists():
+            result.alembic_ini = ini
+        if options.dry_run:
+            return result
+        if changed:
+            write_tree(out_dir, changed)
+        if result.alembic_ini is not None:
+            template = resources.files("converter").joinpath("templates", "alembic.ini.mako").read_text(encoding="utf-8")
+            write_file(ini, Template(template).render(script_location=out_dir.resolve().name))
         return result
-    if changed:
-        write_tree(out_dir, changed)
-    if result.alembic_ini is not None:
-        template = resources.files("converter").joinpath("templates", "alembic.ini.mako").read_text(encoding="utf-8")
-        write_file(ini, Template(template).render(script_location=out_dir.resolve().name))
-    return result
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def _module_dependencies(plans: list[RevisionPlan], declared: dict[str, list[str]], known: set[str]) -> None:
@@ -421,3 +438,19 @@ def _repoint_base(existing: Existing, last: str, files: dict[str, str], result: 
     if new != text:
         files[f"versions/{name}"] = new
         result.repointed = name
+
+
+def _existing_parent(path: Path) -> Path | None:
+    """The nearest existing folder above `path` (None: the system's temporary folder)."""
+    for parent in path.resolve().parents:
+        if parent.is_dir():
+            return parent
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

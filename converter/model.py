@@ -43,6 +43,7 @@ class Script:
     entry: str | None = None  # python: the function to call ("upgrade", "downgrade", ...)
     delimiter: str | None = None  # a statement delimiter the format declares (Liquibase endDelimiter)
     split: bool = True  # False: the format says run the text as one statement
+    file: object = field(default=None, compare=False, repr=False)  # textio.TextFile of a large file
     calling: str = "connection"  # python: what the function takes: "connection" (SQLAlchemy
     # Connection), "engine" (sqlalchemy-migrate's migrate_engine), "dbapi" (a DB-API connection)
 
@@ -51,7 +52,9 @@ class Script:
         """True when the script holds nothing but whitespace and SQL comments."""
         if self.language == "python":
             return not self.text.strip()
-        return not strip_sql_comments(self.text).strip()
+        if self.file is not None:
+            return not any(has_sql(chunk) for chunk in self.file.chunks())
+        return not has_sql(self.text)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class LegacyMigration:
         for label, scripts in (("up", self.up), ("down", self.down)):
             for s in scripts:
                 digest.update(f"{label}:{s.language}:{s.entry or ''}\n".encode())
-                digest.update(s.text.encode("utf-8"))
+                for chunk in (s.file.chunks() if s.file is not None else (s.text,)):
+                    digest.update(chunk.encode("utf-8"))
                 digest.update(b"\0")
         return digest.hexdigest()
 
@@ -213,3 +217,31 @@ def strip_sql_comments(text: str) -> str:
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def has_sql(text: str) -> bool:
+    """True when `text` holds anything but whitespace and SQL comments: what
+    `strip_sql_comments(text).strip()` says, without building the stripped copy."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c == "-" and text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c == "#" and (i == 0 or text[i - 1] == "\n"):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c == "/" and text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        else:
+            return True
+    return False

@@ -9,6 +9,7 @@ trailer that lets a later run recognise a file it wrote and detect hand edits.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import re
@@ -18,7 +19,7 @@ from importlib import resources
 
 from mako.template import Template
 
-from converter import __version__
+from converter import __version__, bulk
 from converter.errors import OutputError
 from converter.legacy_python import portable_source
 from converter.model import Script
@@ -61,6 +62,7 @@ CALL_ARGUMENT = {
 }
 
 
+@functools.cache
 def _template(name: str) -> Template:
     text = resources.files("converter").joinpath("templates", name).read_text(encoding="utf-8")
     return Template(text, strict_undefined=True)
@@ -70,7 +72,7 @@ def py_string(text: str) -> str:
     """A Python literal that evaluates to exactly `text`, as readable as possible."""
     if "\n" not in text:
         return repr(text) if '"' in text and "'" not in text else _double_quoted(text)
-    plain = all(c in "\n\t" or c.isprintable() for c in text)  # no \r, no control characters
+    plain = text.replace("\n", "").replace("\t", "").isprintable()  # no \r, no control characters
     if plain and '"""' not in text and not text.endswith('"'):
         if "\\" not in text:
             return f'"""{text}"""'
@@ -144,6 +146,8 @@ def render_body(body: Body, plan: RevisionPlan, direction: str, imports: set[str
             if comments:
                 lines.extend(_comment(comments, INDENT))
             lines.extend(indent_code(render_ops(block.ops, imports).strip("\n")))
+        elif block.kind == "data":
+            lines.append(INDENT + block.data.call())
         elif block.kind == "python":
             lines.extend(_python_call_lines(block.script, direction))
         i += 1
@@ -292,8 +296,10 @@ def render_revision(plan: RevisionPlan) -> str:
     bodies = [b for p in variants for b in (p.upgrade, p.downgrade)]
     blocks = [b for body in bodies for b in body.blocks]
     helpers = []
-    if any(b.kind == "sql" for b in blocks):
+    if any(b.kind in ("sql", "data") for b in blocks):
         helpers.append(EXECUTE_VERBATIM)
+    if any(b.kind == "data" for b in blocks):
+        helpers.append(bulk.helper_source())
     python_scripts: dict[str, tuple[Script, set[str]]] = {}
     for b in blocks:
         if b.kind == "python" and b.script is not None:
@@ -316,6 +322,8 @@ def render_revision(plan: RevisionPlan) -> str:
         upgrade_body = render_body(plan.upgrade, plan, "upgrade", op_imports)
         downgrade_body = render_body(plan.downgrade, plan, "downgrade", op_imports)
     imports = ["from alembic import op", *sorted(op_imports)]
+    if any(b.kind == "data" for b in blocks):
+        imports.extend(bulk.HELPER_IMPORTS)
     if "engine" in callings:
         imports.append("import contextlib")
     if re.search(r"\bsa\.", upgrade_body + downgrade_body):

@@ -44,6 +44,9 @@ def write_tree(target: Path, files: dict[str, str], keep_existing: bool = True) 
         for rel, text in sorted(files.items()):
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not isinstance(text, str):  # a file written elsewhere (bulk.DataFile): move it in
+                shutil.move(str(text.path), path)
+                continue
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()

@@ -211,13 +211,14 @@ class DbmateFormat(LegacyFormat):
         for path in iter_files(root):
             if FILE.match(path.name):
                 try:
-                    data = path.read_bytes()
+                    with open(path, "rb") as fh:  # line by line: a seed file may be huge
+                        for number, line in enumerate(fh):
+                            if not number and line.startswith(codecs.BOM_UTF8):
+                                line = line[len(codecs.BOM_UTF8) :]
+                            if UP_MARKER_BYTES.match(line):
+                                return 85
                 except OSError:
                     continue
-                if data.startswith(codecs.BOM_UTF8):
-                    data = data[len(codecs.BOM_UTF8) :]
-                if UP_MARKER_BYTES.search(data):
-                    return 85
         return 0
 
     def read(self, root: Path, options: ReadOptions) -> Scan:

@@ -25,6 +25,7 @@ from converter.formats.base import (
 )
 from converter.formats.python_script import python_functions
 from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.textio import LARGE_FILE, TextFile
 
 _DB = r"postgresql|postgres|pg|mysql|mariadb|sqlite3|sqlite"
 NAME = re.compile(
@@ -110,7 +111,7 @@ class PlainFormat(LegacyFormat):
             version, desc = m["version"], m["desc"]
             up: tuple[Script, ...]
             down: tuple[Script, ...] = ()
-            text = read_source(path, options)
+            text = read_source(path, options) if path.stat().st_size < LARGE_FILE else ""
             name = relname(root, path)
             if m["ext"] == "py":
                 functions = python_functions(text, path, result)
@@ -126,6 +127,8 @@ class PlainFormat(LegacyFormat):
                 up = (Script("python", text, path, name, entry="upgrade"),)
                 if "downgrade" in functions:
                     down = (Script("python", text, path, name, entry="downgrade"),)
+            elif path.stat().st_size >= LARGE_FILE:
+                up = (Script("sql", "", path, name, file=TextFile(path, options.encoding)),)
             else:
                 up = (Script("sql", text, path, name),)
             down_variants = downs.get(key, {})
