@@ -173,6 +173,8 @@ def substitute_script(script: Script, placeholders: Placeholders) -> Script:
     """The script with its placeholders replaced (Python scripts are left alone)."""
     if script.language != "sql" or not placeholders.enabled:
         return script
+    if script.file is not None:  # a very large file read lazily: placeholders need its text
+        script = dataclasses.replace(script, text=script.file.read(), file=None)
     text = substitute(script.text, placeholders, path=script.path, line=script.line, script_name=script.name)
     return script if text == script.text else dataclasses.replace(script, text=text)
 
