@@ -188,11 +188,11 @@ def test_dry_run_writes_nothing(history, tmp_path):
 
 @pytest.fixture
 def lazy_files(monkeypatch):
-    """Make the plain reader hand over every file of 64 KiB or more as a lazily read TextFile,
-    as it does for real from textio.LARGE_FILE (16 MiB) on."""
-    from converter.formats import plain
+    """Make the readers hand over every file of 64 KiB or more as a lazily read TextFile, as
+    they do for real from textio.LARGE_FILE (16 MiB) on."""
+    from converter.formats import base
 
-    monkeypatch.setattr(plain, "LARGE_FILE", 64 * 1024)
+    monkeypatch.setattr(base, "LARGE_FILE", 64 * 1024)
 
 
 def test_a_lazily_read_seed_file_is_applied_and_verified(history, tmp_path, db_url, lazy_files):

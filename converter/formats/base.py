@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from converter.errors import InputError
-from converter.model import Scan
-from converter.textio import read_text
+from converter.model import Scan, Script
+from converter.textio import LARGE_FILE, TextFile, read_text
 
 if TYPE_CHECKING:
     from converter.config import Config
@@ -83,6 +83,25 @@ def relname(root: Path, path: Path) -> str:
 
 def read_source(path: Path, options: ReadOptions) -> str:
     return read_text(path, options.encoding)
+
+
+def sql_script(root: Path, path: Path, options: ReadOptions, encoding: str | None = None) -> Script:
+    """The SQL script that is the whole file `path`. From `LARGE_FILE` bytes on (a seed file
+    of INSERTs) the text is not held: the script carries a `TextFile` that the splitter reads
+    a piece at a time. Such a file is still decoded once here, piece by piece, so a bad byte
+    is reported by the scan, as for any other file."""
+    encoding = encoding or options.encoding
+    name = relname(root, path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
+    if size < LARGE_FILE:
+        return Script("sql", read_text(path, encoding), path, name)
+    lazy = TextFile(path, encoding)
+    for _ in lazy.chunks():  # raises the InputError `read_text` would, at the same line
+        pass
+    return Script("sql", "", path, name, file=lazy)
 
 
 def describe(raw: str) -> str:

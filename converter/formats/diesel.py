@@ -24,7 +24,7 @@ from converter.formats.base import (
     date_from_version,
     describe,
     read_source,
-    relname,
+    sql_script,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script
 
@@ -164,7 +164,7 @@ class DieselFormat(LegacyFormat):
             )
 
         notes: list[str] = []
-        up = (Script("sql", read_source(up_path, options), up_path, relname(root, up_path)),)
+        up = (sql_script(root, up_path, options),)
         down = self._read_down(root, down_path, options, notes)
         transactional = _read_transactional(directory / METADATA_FILE, options, result)
         if version == SETUP_VERSION:
@@ -199,7 +199,7 @@ class DieselFormat(LegacyFormat):
         """
         if not down_path.is_file():
             return ()
-        script = Script("sql", read_source(down_path, options), down_path, relname(root, down_path))
+        script = sql_script(root, down_path, options)
         if script.is_blank:
             notes.append("down.sql holds no statements: treated as no down")
             return ()

@@ -20,13 +20,19 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from converter.errors import InputError
-from converter.formats.base import LegacyFormat, ReadOptions, date_from_version, iter_files, relname
+from converter.formats.base import (
+    LegacyFormat,
+    ReadOptions,
+    date_from_version,
+    iter_files,
+    sql_script,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script
-from converter.textio import decode, read_text
+from converter.textio import read_text
 
 # Flyway's callback events (org.flywaydb.core.api.callback.Event, all editions and versions).
 CALLBACK_EVENTS = (
@@ -72,10 +78,19 @@ def flyway_checksum(data: bytes, encoding: str | None = None) -> int:
     text = data.decode(encoding or "utf-8")
     if text.startswith("\ufeff"):
         text = text[1:]
-    crc = 0
-    for line in LINE_BREAK.split(text):
-        crc = zlib.crc32(line.encode("utf-8"), crc)
+    crc = flyway_crc(text)
     return crc - (1 << 32) if crc >= 1 << 31 else crc
+
+
+def flyway_crc(text: str, crc: int = 0) -> int:
+    """`crc` continued over the lines of `text` without their terminators: one CRC32 over
+    the lines one after the other is one CRC32 over the text with its line breaks removed,
+    so a file can be checksummed a piece at a time (unsigned; see flyway_checksum)."""
+    return zlib.crc32(LINE_BREAK.sub("", text).encode("utf-8"), crc)
+
+
+def _pieces(script: Script) -> Iterator[str]:
+    return script.file.chunks() if script.file is not None else iter((script.text,))
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -263,23 +278,23 @@ class FlywayFormat(LegacyFormat):
         parsed = parse_name(path.name[: -len(SQL_SUFFIX)])
         assert isinstance(parsed, FlywayName)
         encoding = conf.encoding or options.encoding
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
-        text = decode(data, path, encoding)
-        if conf.placeholder_replacement:
-            m = PLACEHOLDER.search(text)
+        script = sql_script(root, path, options, encoding)
+        crc, lines = 0, 0
+        warned = not conf.placeholder_replacement
+        for piece in _pieces(script):
+            m = None if warned else PLACEHOLDER.search(piece)
             if m:
+                warned = True
                 result.warn(
                     "placeholder",
                     f"uses the Flyway placeholder {m.group()}, which Flyway replaces when it runs the "
                     "script; the converted SQL keeps it as written: put in its value",
                     path,
-                    text.count("\n", 0, m.start()) + 1,
+                    lines + piece.count("\n", 0, m.start()) + 1,
                 )
-        script = Script("sql", text, path, relname(root, path))
-        return Found(path, parsed, script, flyway_checksum(data, encoding), conf)
+            lines += piece.count("\n")
+            crc = flyway_crc(piece, crc)
+        return Found(path, parsed, script, crc - (1 << 32) if crc >= 1 << 31 else crc, conf)
 
     # -- building migrations ---------------------------------------------------------------
 

@@ -18,8 +18,7 @@ from converter.formats.base import (
     date_from_version,
     describe,
     iter_files,
-    read_source,
-    relname,
+    sql_script,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script
 
@@ -101,10 +100,10 @@ class GolangMigrateFormat(LegacyFormat):
     ) -> LegacyMigration:
         m = NAME.match(path.name)
         assert m is not None
-        up = (Script("sql", read_source(path, options), path, relname(root, path)),)
+        up = (sql_script(root, path, options),)
         down: tuple[Script, ...] = ()
         if down_path is not None:
-            down = (Script("sql", read_source(down_path, options), down_path, relname(root, down_path)),)
+            down = (sql_script(root, down_path, options),)
         return LegacyMigration(
             format=self.name,
             version=str(version),

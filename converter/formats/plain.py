@@ -22,10 +22,10 @@ from converter.formats.base import (
     iter_files,
     read_source,
     relname,
+    sql_script,
 )
 from converter.formats.python_script import python_functions
 from converter.model import Kind, LegacyMigration, Scan, Script
-from converter.textio import LARGE_FILE, TextFile
 
 _DB = r"postgresql|postgres|pg|mysql|mariadb|sqlite3|sqlite"
 NAME = re.compile(
@@ -111,9 +111,9 @@ class PlainFormat(LegacyFormat):
             version, desc = m["version"], m["desc"]
             up: tuple[Script, ...]
             down: tuple[Script, ...] = ()
-            text = read_source(path, options) if path.stat().st_size < LARGE_FILE else ""
             name = relname(root, path)
             if m["ext"] == "py":
+                text = read_source(path, options)
                 functions = python_functions(text, path, result)
                 if functions is None:
                     continue
@@ -127,10 +127,8 @@ class PlainFormat(LegacyFormat):
                 up = (Script("python", text, path, name, entry="upgrade"),)
                 if "downgrade" in functions:
                     down = (Script("python", text, path, name, entry="downgrade"),)
-            elif path.stat().st_size >= LARGE_FILE:
-                up = (Script("sql", "", path, name, file=TextFile(path, options.encoding)),)
             else:
-                up = (Script("sql", text, path, name),)
+                up = (sql_script(root, path, options),)
             down_variants = downs.get(key, {})
             down_path = down_variants.get(dialect, down_variants.get(None))
             if down_path is not None and down:
@@ -141,7 +139,7 @@ class PlainFormat(LegacyFormat):
                     down_path,
                 )
             elif down_path is not None:
-                down = (Script("sql", read_source(down_path, options), down_path, relname(root, down_path)),)
+                down = (sql_script(root, down_path, options),)
             result.migrations.append(
                 LegacyMigration(
                     format=self.name,

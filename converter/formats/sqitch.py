@@ -20,11 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from converter.formats.base import LegacyFormat, ReadOptions, iter_files, read_source, relname
+from converter.formats.base import (
+    LegacyFormat,
+    ReadOptions,
+    iter_files,
+    read_source,
+    relname,
+    sql_script,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script, strip_sql_comments
 from converter.textio import read_text
 
@@ -490,14 +498,13 @@ class SqitchFormat(LegacyFormat):
             return None
         revert = root / _script_path(root, layout, change, "revert")
         used.update((deploy, revert))
-        up_text = read_source(deploy, options)
-        up = Script("sql", up_text, deploy, relname(root, deploy))
+        up = sql_script(root, deploy, options)
         down: tuple[Script, ...] = ()
         if revert.is_file():
             text = read_source(revert, options)
             if not _template_only(text):
                 down = (Script("sql", text, revert, relname(root, revert)),)
-        if _template_only(up_text) and not up.is_blank:
+        if up.file is None and _template_only(up.text) and not up.is_blank:
             result.warn(
                 "template-only-deploy",
                 f'deploy script of "{change.name}" holds only the sqitch template (no statements)',
@@ -517,13 +524,13 @@ class SqitchFormat(LegacyFormat):
             kind=Kind.VERSIONED,
             up=(up,),
             down=down,
-            transactional=bool(OWN_TRANSACTION.search(strip_sql_comments(up_text))),
+            transactional=any(OWN_TRANSACTION.search(strip_sql_comments(piece)) for piece in _pieces(up)),
             date=change.timestamp,
             sort_key=(index,),
             depends=tuple(_depends(change, plan, result, plan_path)),
             dialect=dialect,
             batch=True,
-            tool_checksum=hashlib.sha1(deploy.read_bytes()).hexdigest(),
+            tool_checksum=_sha1(deploy),
             notes=_notes(change, plan),
         )
 
@@ -558,6 +565,16 @@ def _script_path(root: Path, layout: Layout, change: PlanChange, kind: str) -> P
         names[0],
     )
     return base.joinpath(*parts[:-1], chosen)
+
+
+def _sha1(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha1").hexdigest()
+
+
+def _pieces(script: Script) -> Iterator[str]:
+    """The script's text, in the pieces a very large file is read in (one piece otherwise)."""
+    return script.file.chunks() if script.file is not None else iter((script.text,))
 
 
 def _template_only(text: str) -> bool:

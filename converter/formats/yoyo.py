@@ -30,6 +30,7 @@ from converter.formats.base import (
     describe,
     read_source,
     relname,
+    sql_script,
 )
 from converter.formats.python_script import parse_python, syntax_problem
 from converter.model import Kind, LegacyMigration, Scan, Script
@@ -568,7 +569,7 @@ class YoyoFormat(LegacyFormat):
                     path,
                 )
                 continue
-            candidate.down = (Script("sql", read_source(path, options), path, relname(root, path)),)
+            candidate.down = (sql_script(root, path, options),)
 
     @staticmethod
     def _emit(loaded: dict[str, Candidate], result: Scan) -> None:
