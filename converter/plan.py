@@ -21,7 +21,7 @@ from converter.model import LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
 from converter.split import Statement, StatementKind, iter_statements
 from converter.textio import TextFile, script_source
-from converter.translate import reverse, translate
+from converter.translate import Rendered, reverse, translate
 
 STYLES = ("ops", "sql")
 
@@ -36,6 +36,7 @@ class Block:
     autocommit: bool = False
     script: Script | None = None  # python: the legacy script and its entry function
     data: DataRange | None = None  # data: statements kept in the revision's data file (bulk.py)
+    rendered: Rendered | None = None  # ops: the Python the translation was proven with
 
 
 @dataclass
@@ -183,7 +184,7 @@ def plan_body(
                 stats.autocommit += 1
             if ops:
                 stats.ops += len(ops)
-                body.blocks.append(Block("ops", ops=list(ops), statement=st))
+                body.blocks.append(Block("ops", ops=list(ops), statement=st, rendered=getattr(ops, "rendered", None)))
             else:
                 stats.verbatim += 1
                 body.blocks.append(Block("sql", statement=st, autocommit=autocommit))

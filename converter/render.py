@@ -145,7 +145,12 @@ def render_body(body: Body, plan: RevisionPlan, direction: str, imports: set[str
             comments = statement_comments(block.statement) if block.statement is not None else ""
             if comments:
                 lines.extend(_comment(comments, INDENT))
-            lines.extend(indent_code(render_ops(block.ops, imports).strip("\n")))
+            if block.rendered is not None:  # the proven rendering (translate.Translation)
+                imports.update(block.rendered.imports)
+                code = block.rendered.body
+            else:
+                code = render_ops(block.ops, imports)
+            lines.extend(indent_code(code.strip("\n")))
         elif block.kind == "data":
             lines.append(INDENT + block.data.call())
         elif block.kind == "python":

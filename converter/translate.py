@@ -20,6 +20,7 @@ A statement is translated only when the translation is provably lossless:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import logging
 import re
@@ -33,6 +34,7 @@ from alembic.autogenerate import render_python_code, renderers
 from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.sql.elements import TextClause
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -1166,13 +1168,23 @@ def _build(action: Action, dialect: str) -> ops.MigrateOperation:
 # --------------------------------------------------------------------------- the proof
 
 
-def _offline_sql(code: str, target: str) -> str:
-    """Run the rendered Python against an offline MigrationContext: the SQL it emits."""
+@functools.cache
+def _offline(target: str) -> tuple[Operations, io.StringIO]:
+    """One offline (--sql) MigrationContext per database, and the buffer it writes to:
+    configuring one costs more than running most operations through it."""
     buf = io.StringIO()
     ctx = MigrationContext.configure(
         dialect_name=target, opts={"as_sql": True, "output_buffer": buf}
     )
-    namespace = {"op": Operations(ctx), "sa": sa}
+    return Operations(ctx), buf
+
+
+def _offline_sql(code: str, target: str) -> str:
+    """Run the rendered Python against an offline MigrationContext: the SQL it emits."""
+    operations, buf = _offline(target)
+    buf.seek(0)
+    buf.truncate()
+    namespace = {"op": operations, "sa": sa}
     exec(compile(code, "<converter.translate>", "exec"), namespace)  # noqa: S102 - our own rendering
     return buf.getvalue()
 
@@ -1199,8 +1211,12 @@ def _words(sql: str) -> str:
     return " ".join(sql.split()).rstrip(";").rstrip()
 
 
-def _prove(operations: list, expected: list[dict], dialect: str, text: str | None = None) -> None:
-    code = render_ops(operations)
+def _prove(operations: list, expected: list[dict], dialect: str, text: str | None = None) -> Rendered:
+    """Refused unless the operations, rendered as the revision will hold them, emit SQL with
+    the same schema facts as the statement on every target; the proven rendering."""
+    imports: set[str] = set()
+    body = render_ops(operations, imports)
+    code = "".join(f"{line}\n" for line in sorted(imports)) + body
     for target in RENDER_TARGETS[dialect]:
         try:
             sql = _offline_sql(code, target)
@@ -1215,6 +1231,23 @@ def _prove(operations: list, expected: list[dict], dialect: str, text: str | Non
             raise Refused(f"rendering for {target} failed: {type(exc).__name__}: {exc}") from exc
         if got != expected:
             raise Refused(f"the {target} rendering differs: {got!r} != {expected!r}")
+    return Rendered(body, frozenset(imports))
+
+
+class Translation(list):
+    """The operations of one statement (a list), with the rendering `_prove` ran them as, so
+    that the revision is written from the very text that was proven, without rendering it
+    again."""
+
+    rendered: Rendered
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Python source of some operations (`render_ops`) and the imports it needs."""
+
+    body: str
+    imports: frozenset[str]
 
 
 def translate(expr: exp.Expression, dialect: str, text: str) -> list[ops.MigrateOperation] | None:
@@ -1244,8 +1277,9 @@ def _translate(expr: exp.Expression, dialect: str, text: str) -> list[ops.Migrat
         operations = [_build(a, dialect) for a in actions]
     except (sa.exc.SQLAlchemyError, TypeError, ValueError) as exc:
         raise Refused(f"SQLAlchemy refuses the operation: {exc}") from exc
-    _prove(operations, [_facts(a) for a in actions], dialect, text)
-    return operations
+    result = Translation(operations)
+    result.rendered = _prove(operations, [_facts(a) for a in actions], dialect, text)
+    return result
 
 
 # --------------------------------------------------------------------------- reverse
@@ -1351,6 +1385,13 @@ def _render_item(kind: str, obj, autogen_context, seen: list):
     return False
 
 
+@functools.cache
+def _render_context() -> MigrationContext:
+    """What `render_python_code` would configure on each call: a context of the default
+    dialect (rendering reads only its options)."""
+    return MigrationContext.configure(dialect=DefaultDialect())
+
+
 def render_ops(operations: list[ops.MigrateOperation], imports: set[str] | None = None) -> str:
     """Python source for the operations (`op.` and `sa.` prefixes), unindented.
 
@@ -1361,6 +1402,7 @@ def render_ops(operations: list[ops.MigrateOperation], imports: set[str] | None 
     code = render_python_code(
         ops.UpgradeOps(ops=list(operations)),
         render_item=lambda kind, obj, ctx: _render_item(kind, obj, ctx, seen),
+        migration_context=_render_context(),
     )
     lines = [line for line in code.splitlines() if not ALEMBIC_MARKER.match(line)]
     body = textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
