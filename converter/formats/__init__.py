@@ -11,7 +11,7 @@ import importlib
 from pathlib import Path
 
 from converter.errors import InputError, UsageError
-from converter.formats.base import LegacyFormat, ReadOptions, require_dir
+from converter.formats.base import LegacyFormat, ReadOptions, require_dir, shared_reads
 
 # name -> module; each module defines FORMAT, an instance of a LegacyFormat subclass
 FORMAT_MODULES: dict[str, str] = {
@@ -47,7 +47,8 @@ def all_formats() -> list[LegacyFormat]:
 def detect_format(root: Path) -> LegacyFormat:
     """The format `root` is in; an error when none or several fit equally well."""
     require_dir(root)
-    scores = sorted(((f.detect(root), f.name) for f in all_formats()), reverse=True)
+    with shared_reads():
+        scores = sorted(((f.detect(root), f.name) for f in all_formats()), reverse=True)
     best, name = scores[0]
     if best <= 0:
         raise InputError(

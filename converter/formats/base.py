@@ -7,6 +7,7 @@ how to read the directory into neutral `LegacyMigration`s in the order the tool 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -54,8 +55,52 @@ class LegacyFormat:
 IGNORED_NAMES = {"__pycache__", "__init__.py", ".DS_Store", "README", "README.md", "README.txt"}
 
 
+# What the detectors of one `detect_format` call share (see `shared_reads`): folder listings
+# and file heads, so that a folder of 5,000 files is listed once and each file opened once,
+# not once per format.
+_shared: dict[tuple, object] | None = None
+HEAD_BYTES = 65536  # the most any detector reads of a file
+
+
+@contextlib.contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this block, `iter_files` listings and `file_head` reads are made once and
+    reused (for detection: the folder does not change while the formats look at it)."""
+    global _shared
+    outer, _shared = _shared, {} if _shared is None else _shared
+    try:
+        yield
+    finally:
+        _shared = outer
+
+
+def file_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first `size` (at most HEAD_BYTES) bytes of `path`; OSError as `open` raises it."""
+    if _shared is None:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    key = ("head", path)
+    head = _shared.get(key)
+    if head is None:
+        with open(path, "rb") as fh:
+            head = _shared[key] = fh.read(HEAD_BYTES)
+    assert isinstance(head, bytes)
+    return head[:size]
+
+
 def iter_files(root: Path, recursive: bool = False) -> Iterator[Path]:
     """Files under `root` in a stable order, following symlinks, skipping hidden entries."""
+    if _shared is None:
+        return _iter_files(root, recursive)
+    key = ("files", root, recursive)
+    if key not in _shared:
+        _shared[key] = list(_iter_files(root, recursive))
+    listing = _shared[key]
+    assert isinstance(listing, list)
+    return iter(listing)
+
+
+def _iter_files(root: Path, recursive: bool) -> Iterator[Path]:
     if recursive:
         seen: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):

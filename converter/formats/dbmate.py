@@ -26,6 +26,7 @@ from converter.formats.base import (
     ReadOptions,
     date_from_version,
     describe,
+    file_head,
     iter_files,
     read_source,
     relname,
@@ -211,14 +212,13 @@ class DbmateFormat(LegacyFormat):
         for path in iter_files(root):
             if FILE.match(path.name):
                 try:
-                    with open(path, "rb") as fh:  # line by line: a seed file may be huge
-                        for number, line in enumerate(fh):
-                            if not number and line.startswith(codecs.BOM_UTF8):
-                                line = line[len(codecs.BOM_UTF8) :]
-                            if UP_MARKER_BYTES.match(line):
-                                return 85
+                    head = file_head(path)  # dbmate migrations open with their up marker
                 except OSError:
                     continue
+                if head.startswith(codecs.BOM_UTF8):
+                    head = head[len(codecs.BOM_UTF8) :]
+                if UP_MARKER_BYTES.search(head):
+                    return 85
         return 0
 
     def read(self, root: Path, options: ReadOptions) -> Scan:

@@ -28,6 +28,7 @@ from converter.formats.base import (
     ReadOptions,
     date_from_version,
     describe,
+    file_head,
     iter_files,
     read_source,
     relname,
@@ -409,8 +410,7 @@ def _scripts(pieces: list[Piece], lines: list[str], path: Path, name: str) -> tu
 
 def _head(path: Path, size: int = 65536) -> str:
     try:
-        with path.open("rb") as f:
-            return f.read(size).decode("utf-8-sig", errors="replace")
+        return file_head(path, size).decode("utf-8-sig", errors="replace")
     except OSError:
         return ""
 

@@ -36,6 +36,7 @@ from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
     date_from_version,
+    file_head,
     iter_files,
     read_source,
     relname,
@@ -206,8 +207,7 @@ def _utf16_key(name: str) -> bytes:
 
 def _first_line(path: Path) -> str | None:
     """The first non-blank line, as Liquibase's supports() reads it (None: empty file)."""
-    with path.open("rb") as fh:
-        head = fh.read(8192)
+    head = file_head(path, 8192)
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if line.strip():

@@ -28,6 +28,7 @@ from converter.formats.base import (
     ReadOptions,
     date_from_version,
     describe,
+    file_head,
     read_source,
     relname,
     sql_script,
@@ -615,10 +616,7 @@ class YoyoFormat(LegacyFormat):
 
 
 def _head(path: Path, size: int = 8192) -> str:
-    with path.open("rb") as fh:
-        return (
-            fh.read(size).decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
-        )
+    return file_head(path, size).decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
 
 
 def _has_leading_directive(text: str) -> bool:
