@@ -460,11 +460,13 @@ def total_ratio(rows: list[Row]) -> float | None:
     return sum(r.seconds for r in done) / sum(r.floor_seconds for r in done)
 
 
-def render(rows: list[Row], args: argparse.Namespace) -> None:
+def render(rows: list[Row], args: argparse.Namespace) -> str:
+    """Print the tables; returns them as plain text too (for --results)."""
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 170))  # wide tables; never wrap them in a pipe
+    # wide tables, never wrapped in a pipe; recorded for --results
+    console = Console(width=max(Console().width, 170), record=True)
     convert = [r for r in rows if r.suite == "convert"]
     if convert:
         title = f"convert (--style {args.style}) vs the floor (sqlglot parsing the corpus), median of {args.runs}"
@@ -578,6 +580,35 @@ def render(rows: list[Row], args: argparse.Namespace) -> None:
             table.add_row(r.dialect, r.corpus.name, str(STAMP_DATABASES), f"{r.seconds:.2f}", f"{rate:.1f}",
                           f">= {target:g}/s", verdict(rate >= target), "; ".join(refused)[:60])  # fmt: skip
         console.print(table)
+    return console.export_text(styles=False)
+
+
+BEGIN, END = "<!-- measured: begin (bench/run.py --results) -->", "<!-- measured: end -->"
+
+
+def save_results(text: str, args: argparse.Namespace, path: Path) -> None:
+    """Write the tables, the machine and the command into `path` between the BEGIN and END
+    markers; what the file says around them (the notes written by hand) is kept."""
+    block = "\n".join([
+        BEGIN,
+        f"Measured on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with",
+        "",
+        "    " + " ".join(["python", "bench/run.py", *sys.argv[1:]]),
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in machine().items()),
+        "",
+        "```text",
+        text.rstrip(),
+        "```",
+        END,
+    ])  # fmt: skip
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + block + rest.split(END, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(new, encoding="utf-8")
 
 
 def save_json(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
@@ -635,6 +666,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=generate.DEFAULT_DATA_DIR)
     parser.add_argument("--json", type=Path, help="also write every sample as JSON to this file")
     parser.add_argument(
+        "--results",
+        type=Path,
+        help="also put the tables, machine and command into this Markdown file (bench/RESULTS.md), "
+        "between its markers, keeping the rest of it",
+    )
+    parser.add_argument(
         "--source", type=Path, help="measure the converter package in this directory instead"
     )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -648,7 +685,9 @@ def main(argv: list[str] | None = None) -> int:
     args.suite = args.suite or list(SUITES)
     print(json.dumps(machine()), file=sys.stderr)
     rows = run_suite(args)
-    render(rows, args)
+    text = render(rows, args)
+    if args.results:
+        save_results(text, args, args.results)
     if args.json:
         save_json(rows, args, args.json)
     return 0

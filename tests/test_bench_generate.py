@@ -132,3 +132,33 @@ def test_floor_pieces_cut_only_after_a_statement_end():
     assert "".join(pieces) == text
     assert len(pieces) > 5
     assert all(p.endswith(";\n") for p in pieces[:-1])
+
+
+def test_results_file_keeps_the_notes_around_the_measured_block(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Results\n\nnotes written by hand\n", encoding="utf-8")
+    args = run.argparse.Namespace()
+    run.save_results("table one\n", args, path)
+    first = path.read_text(encoding="utf-8")
+    assert first.startswith("# Results\n\nnotes written by hand\n") and "table one" in first
+    path.write_text(first + "\nmore notes\n", encoding="utf-8")
+    run.save_results("table two\n", args, path)
+    second = path.read_text(encoding="utf-8")
+    assert "table two" in second and "table one" not in second
+    assert second.count(run.BEGIN) == 1 and second.endswith("\nmore notes\n")
+    assert "notes written by hand" in second and "Machine: cpu" in second
+
+
+def test_the_suite_runs_end_to_end_on_a_tiny_corpus(tmp_path, monkeypatch, capsys):
+    """bench/run.py as the README runs it, on corpora of a few migrations: every table is
+    printed and written to --results (no timing is checked: benchmarks measure, tests don't)."""
+    monkeypatch.setattr(generate, "QUICK", (("ddl", 5), ("seed", 0.05)))
+    monkeypatch.setattr(run, "VERIFY_CORPORA", {True: (("ddl", 5),), False: ()})
+    results = tmp_path / "RESULTS.md"
+    code = run.main(["--quick", "--dialect", "sqlite", "--data-dir", str(tmp_path / "data"),
+                     "--results", str(results)])  # fmt: skip
+    assert code == 0
+    text = results.read_text(encoding="utf-8")
+    for title in ("convert (--style ops) vs the floor", "verify --stepwise vs applying", "stamp --jobs 4"):
+        assert title in text
+    assert "equivalent" in text  # verify proved the converted tiny corpus equal
