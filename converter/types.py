@@ -21,8 +21,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
-SQLGLOT_DIALECT = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+# sqlglot dialects as instances: a dialect given by name is a new instance on every call
+# (parse_one, Expression.sql), which costs more than most of what is done with it
+SQLGLOT_DIALECT = {
+    name: Dialect.get_or_raise(sg) for name, sg in (("postgresql", "postgres"), ("mysql", "mysql"), ("sqlite", "sqlite"))
+}
 DIALECTS = {
     "postgresql": postgresql.dialect(),
     "mysql": mysql.dialect(),
