@@ -10,6 +10,11 @@ between them), each keyed by a hash of the revision files and env.py, so an edit
 is rebuilt rather than trusted. Stamping a fleet then costs one snapshot per database, and
 the closest step's diff can be shown without rebuilding.
 
+On SQLite a step also keeps a digest of its `sqlite_master` rows (`catalog_key`): the whole
+schema is those rows, so a database whose digest equals a step's has that step's snapshot,
+found with one query instead of a reflection. A different digest proves nothing (the same
+schema can be spelt differently): the full snapshot then decides, as on other servers.
+
 A revision that fails on this kind of database (a multi-database history without a variant
 for it) ends the build there; the steps after it are simply not candidates.
 """
@@ -21,6 +26,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,12 +36,19 @@ import sqlalchemy as sa
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError
 from converter.scratch import redact, scratch_databases
-from converter.snapshot import SCHEMA_VERSION, SchemaSnapshot, canonical_json, take_snapshot
+from converter.snapshot import (
+    DEFAULT_TRACKING_TABLES,
+    SCHEMA_VERSION,
+    SchemaSnapshot,
+    _Excluder,
+    canonical_json,
+    take_snapshot,
+)
 from converter.verify import AlembicHistory, engine_for
 from converter.write import write_file
 
 CACHE_FILE = "converter-fingerprints.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: steps carry catalog keys
 SCRATCH_PREFIX = "converter_stamp"
 BASE = "base"
 # Building runs env.py through Alembic's EnvironmentContext (process-wide state) and sets
@@ -52,6 +65,7 @@ class Step:
     legacy_version: str | None
     fingerprint: str
     snapshot: SchemaSnapshot
+    catalog: str | None = None  # catalog_key of the step's database (SQLite), else None
 
     @property
     def name(self) -> str:
@@ -71,12 +85,13 @@ class Step:
             "legacy_version": self.legacy_version,
             "fingerprint": self.fingerprint,
             "snapshot": self.snapshot.to_json(),
+            "catalog": self.catalog,
         }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Step:
         return cls(doc["position"], doc["revision"], doc["legacy_version"], doc["fingerprint"],
-                   SchemaSnapshot.from_json(doc["snapshot"]))
+                   SchemaSnapshot.from_json(doc["snapshot"]), doc.get("catalog"))
 
 
 @dataclass
@@ -90,6 +105,15 @@ class HistoryFingerprints:
 
     def matching(self, fingerprint: str) -> list[Step]:
         return [s for s in self.steps if s.fingerprint == fingerprint]
+
+    def by_catalog(self, catalog: str | None) -> list[Step]:
+        """The steps whose database had exactly this catalog (see catalog_key); since the
+        snapshot is a function of the catalog, every step with the same fingerprint as
+        those, which is what `matching` on the database's own snapshot would give."""
+        if catalog is None:
+            return []
+        same = next((s for s in self.steps if s.catalog == catalog), None)
+        return self.matching(same.fingerprint) if same is not None else []
 
     def at(self, revision: str | None) -> Step | None:
         return next((s for s in self.steps if s.revision == revision), None)
@@ -194,7 +218,25 @@ def build(history: AlembicHistory, key: str, scratch_url: str | None, digest: st
 def _step(engine: sa.Engine, position: int, revision: str | None, legacy: str | None) -> Step:
     with engine.connect() as conn:
         snap = take_snapshot(conn, data=False)
-    return Step(position, revision, legacy, snap.fingerprint(), snap)
+        catalog = catalog_key(conn)
+    return Step(position, revision, legacy, snap.fingerprint(), snap, catalog)
+
+
+def catalog_key(conn: sa.Connection, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES) -> str | None:
+    """A digest of every catalog row a SQLite schema snapshot is made from (`sqlite_master`:
+    type, name, table and SQL text of each table, index, view and trigger, but those of the
+    excluded tables), or None on other servers. Two databases with the same key have the
+    same schema snapshot; the converse does not hold (whitespace, quoting)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    excluder = _Excluder(exclude_tables)
+    rows = conn.exec_driver_sql("SELECT type, name, tbl_name, sql FROM main.sqlite_master").all()
+    kept = sorted(
+        (type_, name, table, sql or "")
+        for type_, name, table, sql in rows
+        if not excluder.table(None, table) and not excluder.table(None, name)
+    )
+    return hashlib.sha256(json.dumps(kept).encode("utf-8")).hexdigest()
 
 
 class FingerprintCache:

@@ -53,7 +53,13 @@ from alembic.script import Script
 from converter.convert import DIALECTS, legacy_root
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, InputError, UsageError
-from converter.fingerprint import BASE, FingerprintCache, HistoryFingerprints, server_key
+from converter.fingerprint import (
+    BASE,
+    FingerprintCache,
+    HistoryFingerprints,
+    catalog_key,
+    server_key,
+)
 from converter.model import Kind, LegacyMigration
 from converter.scratch import dialect_of, mask, parse_url
 from converter.snapshot import DEFAULT_TRACKING_TABLES, SchemaSnapshot, take_snapshot
@@ -890,8 +896,12 @@ class _Stamper:
 
     def from_fingerprint(self, conn: sa.Connection, plan: HistoryPlan, extra_excluded: list[str]) -> Decision:
         fps = self.fingerprints(conn, plan)
-        snap = self.target_snapshot(conn, extra_excluded)
-        matches = fps.matching(snap.fingerprint())
+        excluded = DEFAULT_TRACKING_TABLES | set(extra_excluded)
+        matches = fps.by_catalog(catalog_key(conn, excluded))  # SQLite: one query, no reflection
+        snap = None
+        if not matches:
+            snap = self.target_snapshot(conn, extra_excluded)
+            matches = fps.matching(snap.fingerprint())
         notes = [f"the history could be built only up to {fps.stopped}"] if fps.stopped else []
         if len(matches) == 1:
             s = matches[0]
@@ -902,6 +912,7 @@ class _Stamper:
                       "the migrations between them change only data, so which ran cannot be told from the schema")
             return Decision((matches[-1].name,), None, FINGERPRINT, reason, notes,
                             ambiguous=[s.name for s in matches])
+        assert snap is not None
         step, diff = fps.closest(snap, labels=("expected", "database"))
         raise Refusal(
             f"no step of the history has this schema; the closest is {step.title} ({_count(diff)}, first: "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,12 @@ from click.testing import CliRunner
 from dbhelpers import alembic_config, assert_same, engine_for
 from test_tracking import drop_mysql_database, execute, fill_tracking, flyway_rows, flyway_table
 
+from converter import stamp as stamp_module
 from converter.apply import apply_migration
 from converter.cli import cli
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError
-from converter.fingerprint import CACHE_FILE
+from converter.fingerprint import CACHE_FILE, FingerprintCache, catalog_key
 from converter.model import Kind
 from converter.stamp import (
     ALREADY,
@@ -37,6 +37,7 @@ from converter.stamp import (
     read_urls_file,
     stamp,
 )
+from converter.verify import AlembicHistory
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DIALECTS = ["sqlite", "postgresql", "mysql"]
@@ -491,19 +492,78 @@ def test_cli_usage_errors_exit_2_and_choices_match(converted, new_db):
     assert alembic_heads(url) is None
 
 
-def test_fifty_sqlite_databases_by_fingerprint(converted, new_db, capsys):
-    """Stamps 50 SQLite databases in fingerprint mode; prints databases per second."""
+def test_fifty_sqlite_databases_by_fingerprint(converted, new_db):
+    """A fleet of 50 SQLite databases in fingerprint mode, four threads: each stamped at its
+    own step (how fast is bench/run.py's business, not a test's)."""
     conv = converted("plain", "sqlite")
     points = [0, 1, 2, 3, 7]
     urls = [legacy_db(new_db, conv, "sqlite", points[i % len(points)], None) for i in range(50)]
     stamp(conv.out, StampOptions(urls=urls[:1], dry_run=True))  # the fingerprints, built once
-    started = time.perf_counter()
     report = stamp(conv.out, StampOptions(urls=urls, jobs=4))
-    elapsed = time.perf_counter() - started
     for i, r in enumerate(report.results):
         assert (r.action, r.revision) == (STAMPED, conv.revision(points[i % len(points)])), r.reason
-    with capsys.disabled():
-        print(f"\nstamp: 50 SQLite databases by fingerprint in {elapsed:.2f}s = {50 / elapsed:.1f} databases/s")
+
+
+def test_sqlite_catalog_match_needs_no_reflection(converted, new_db, monkeypatch):
+    """A database built by the legacy history has the very sqlite_master rows of a step: it
+    is identified by the catalog key alone, without a schema snapshot."""
+    conv = converted("plain", "sqlite")
+    url = legacy_db(new_db, conv, "sqlite", 3, None)
+    stamp(conv.out, StampOptions(urls=[new_db("sqlite")], dry_run=True))  # the fingerprints, built once
+
+    def no_snapshot(*args, **kwargs):
+        raise AssertionError("a schema snapshot was taken")
+
+    monkeypatch.setattr(stamp_module, "take_snapshot", no_snapshot)
+    report = stamp(conv.out, StampOptions(urls=[url]))
+    assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(3)), report.results[0].reason
+
+
+def test_sqlite_same_schema_spelt_differently_falls_back_to_the_snapshot(converted, new_db):
+    """The catalog key differs when a CREATE is spelt differently (layout, case of keywords):
+    the full snapshot must still find the step (and stamp it)."""
+    conv = converted("plain", "sqlite")
+    stamp(conv.out, StampOptions(urls=[new_db("sqlite")], dry_run=True))
+    url = legacy_db(new_db, conv, "sqlite", 2, None)
+    engine = engine_for(url)
+    try:
+        with engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all()
+            name, sql = next((n, s) for n, s in rows if not n.startswith("sqlite_"))
+            conn.exec_driver_sql("PRAGMA writable_schema = ON")
+            respelt = sql.replace("(", "(\n    ", 1)
+            conn.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE name = ?", (respelt, name))
+    finally:
+        engine.dispose()
+    with engine_for(url).connect() as conn:
+        assert catalog_key(conn) not in {s.catalog for s in FingerprintCache(AlembicHistory(conv.out)).peek("sqlite").steps}
+    report = stamp(conv.out, StampOptions(urls=[url]))
+    assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(2)), report.results[0].reason
+
+
+def test_catalog_key_ignores_tracking_tables_and_is_none_off_sqlite(converted, new_db, pg_url):
+    conv = converted("plain", "sqlite")
+    url = legacy_db(new_db, conv, "sqlite", 2, None)
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            before = catalog_key(conn)
+        stamp(conv.out, StampOptions(urls=[url], from_table="none"))  # adds alembic_version
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar_one() == 1
+            assert catalog_key(conn) == before
+            conn.exec_driver_sql("CREATE INDEX ix_extra ON alembic_version (version_num)")
+            assert catalog_key(conn) == before  # an index on a tracking table is its business
+            conn.exec_driver_sql("CREATE TABLE extra (id INTEGER)")
+            assert catalog_key(conn) != before
+    finally:
+        engine.dispose()
+    pg = engine_for(pg_url)
+    try:
+        with pg.connect() as conn:
+            assert catalog_key(conn) is None
+    finally:
+        pg.dispose()
 
 
 # ---------------------------------------------------------------------------------------
