@@ -179,7 +179,7 @@ def plan_body(
             tables.note(st, expr)
             ops = None
             if style == "ops" and expr is not None and not autocommit:
-                ops = translate(expr, dialect, st.text)
+                ops = translate(expr, dialect, st.text, st.tokens)
             if autocommit:
                 stats.autocommit += 1
             if ops:

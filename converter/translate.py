@@ -37,9 +37,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.sql.elements import TextClause
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ErrorLevel, SqlglotError
-from sqlglot.tokens import TokenType
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
+from sqlglot.tokens import Token, TokenType
 
 from converter.types import SQLGLOT_DIALECT, TypeKey, to_sqlalchemy, type_key
 
@@ -96,15 +95,44 @@ class Refused(Exception):
 # --------------------------------------------------------------------------- source text
 
 
+def _tokenize(text: str, dialect: str) -> list[Token]:
+    try:
+        return SQLGLOT_DIALECT[dialect].tokenize(text)
+    except SqlglotError as exc:
+        raise Refused(f"cannot tokenize: {exc}") from exc
+
+
+def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
+    """`sqlglot.parse_one(text, read=dialect, error_level=RAISE)`, from the text's tokens."""
+    result = SQLGLOT_DIALECT[dialect].parser(error_level=ErrorLevel.RAISE).parse(tokens, text)
+    if not result or result[0] is None:
+        raise ParseError(f"No expression was parsed from {text!r}")
+    return exp.Block(expressions=result) if len(result) > 1 else result[0]
+
+
+def _same_tokens(a: list[Token], b: list[Token]) -> bool:
+    """The same token types and texts, trailing semicolons aside: the parser, which reads
+    only those (positions and comments aside), gives the same tree for both."""
+
+    def significant(tokens: list[Token]) -> list[Token]:
+        end = len(tokens)
+        while end and tokens[end - 1].token_type == TokenType.SEMICOLON:
+            end -= 1
+        return tokens[:end]
+
+    a, b = significant(a), significant(b)
+    return len(a) == len(b) and all(x.token_type == y.token_type and x.text == y.text for x, y in zip(a, b, strict=True))
+
+
 class _Source:
     """A statement's text and tokens, to slice the exact original text of any part."""
 
-    def __init__(self, text: str, dialect: str) -> None:
+    def __init__(self, text: str, dialect: str, tokens: list[Token] | None = None) -> None:
+        """`tokens`: the text's own tokenization, when the caller has it already."""
         self.text = text
-        try:
-            self.tokens = Dialect.get_or_raise(SQLGLOT_DIALECT[dialect]).tokenize(text)
-        except SqlglotError as exc:
-            raise Refused(f"cannot tokenize: {exc}") from exc
+        if tokens is None:
+            tokens = _tokenize(text, dialect)
+        self.tokens = list(tokens)
         while self.tokens and self.tokens[-1].token_type == TokenType.SEMICOLON:
             self.tokens.pop()  # a caller's text may keep its terminator: never part of a slice
 
@@ -1198,10 +1226,9 @@ def _script_facts(sql: str, dialect: str) -> list[dict]:
             continue
         if k > start:
             text = src.slice(start, k)
-            expr = sqlglot.parse_one(
-                text, read=SQLGLOT_DIALECT[dialect], error_level=ErrorLevel.RAISE
-            )
-            facts.extend(_facts(a) for a in _describe(expr, dialect, text))
+            tokens = _tokenize(text, dialect)
+            expr = _parse_one(text, dialect, tokens)
+            facts.extend(_facts(a) for a in _Reader(dialect, _Source(text, dialect, tokens)).describe(expr))
         start = k + 1
     return facts
 
@@ -1250,14 +1277,17 @@ class Rendered:
     imports: frozenset[str]
 
 
-def translate(expr: exp.Expression, dialect: str, text: str) -> list[ops.MigrateOperation] | None:
+def translate(
+    expr: exp.Expression, dialect: str, text: str, tokens: list[Token] | None = None
+) -> list[ops.MigrateOperation] | None:
     """Alembic operations doing exactly what the statement does, or None (keep it verbatim).
 
     `expr` is the statement's one sqlglot tree, `text` its exact original text, `dialect`
-    "postgresql", "mysql" or "sqlite".
+    "postgresql", "mysql" or "sqlite"; `tokens`, the tokens `expr` was parsed from, if known
+    (they spare parsing the text again when they are the text's own).
     """
     try:
-        return _translate(expr, dialect, text)
+        return _translate(expr, dialect, text, tokens)
     except Refused as exc:
         log.debug("kept verbatim (%s): %s", exc, text[:80])
     except Exception:  # noqa: BLE001 - a tree shape nobody foresaw: verbatim is never wrong
@@ -1265,14 +1295,21 @@ def translate(expr: exp.Expression, dialect: str, text: str) -> list[ops.Migrate
     return None
 
 
-def _translate(expr: exp.Expression, dialect: str, text: str) -> list[ops.MigrateOperation]:
-    try:
-        again = sqlglot.parse_one(text, read=SQLGLOT_DIALECT[dialect], error_level=ErrorLevel.RAISE)
-    except SqlglotError as exc:
-        raise Refused("the text does not parse on its own") from exc
-    if again != expr:
-        raise Refused("the tree was not parsed from this text")
-    actions = _describe(expr, dialect, text)
+def _translate(
+    expr: exp.Expression, dialect: str, text: str, tokens: list[Token] | None = None
+) -> list[ops.MigrateOperation]:
+    src = _Source(text, dialect)
+    # `expr` must be what the text parses to on its own (the splitter's tokens may differ
+    # from the text's own: a command keyword, a script's context); when the tokens it came
+    # from are the text's own, it is, without parsing again
+    if tokens is None or not _same_tokens(tokens, src.tokens):
+        try:
+            again = _parse_one(text, dialect, _tokenize(text, dialect))
+        except SqlglotError as exc:
+            raise Refused("the text does not parse on its own") from exc
+        if again != expr:
+            raise Refused("the tree was not parsed from this text")
+    actions = _Reader(dialect, src).describe(expr)
     try:
         operations = [_build(a, dialect) for a in actions]
     except (sa.exc.SQLAlchemyError, TypeError, ValueError) as exc:

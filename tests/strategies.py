@@ -406,6 +406,9 @@ class _Gen:
             for c in t.columns:
                 if c.name in fk_cols:
                     parent_ids = list(self.s.tables[fk_cols[c.name]].rows)
+                    if c.name in unique:  # a unique index on the foreign key: distinct or NULL
+                        taken = {r.get(c.name) for r in [*t.rows.values(), *rows.values()]}
+                        parent_ids = [i for i in parent_ids if i not in taken]
                     row[c.name] = self.draw(st.sampled_from([None, *parent_ids]))
                 elif c.name not in cols:
                     row[c.name] = c.default
