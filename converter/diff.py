@@ -155,10 +155,15 @@ def diff_snapshots(
     if a.dialect != b.dialect:
         out.append(Difference("database", "", "", "dialect", a.dialect, b.dialect))
     for name in _union(a.tables, b.tables):
-        out.extend(_diff_table(name, a.tables.get(name, ABSENT), b.tables.get(name, ABSENT)))
+        ta, tb = a.tables.get(name, ABSENT), b.tables.get(name, ABSENT)
+        if ta is not ABSENT and ta == tb:
+            continue  # the quick test (one deep comparison) for the common case
+        out.extend(_diff_table(name, ta, tb))
     for kind in _union(a.objects, b.objects):
         label = OBJECT_KINDS.get(kind, kind.rstrip("s").replace("_", " "))
         objs_a, objs_b = a.objects.get(kind, {}), b.objects.get(kind, {})
+        if objs_a == objs_b:
+            continue
         for name in _union(objs_a, objs_b):
             out.extend(
                 _diff_facts(label, name, "", objs_a.get(name, ABSENT), objs_b.get(name, ABSENT))

@@ -36,6 +36,7 @@ Table and object names are bare in the default schema and `schema.name` elsewher
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -162,23 +163,32 @@ def take_snapshot(
     """Snapshot the database `conn` is connected to (its current database; on PostgreSQL
     every non-system schema). Reads only; with data=True reads every table once, streamed."""
     reader = _Reader(conn, _Excluder(exclude_tables))
+    _reflect(reader)
+    return SchemaSnapshot(
+        dialect=conn.dialect.name,
+        tables=plain(reader.tables),
+        objects=_objects(reader),
+        data=_read_data(conn, _data_items(reader.tables, reader.locations)) if data else None,
+    )
+
+
+def _reflect(reader: _Reader, reused: Iterable[str] = ()) -> None:
+    """Reflect the tables (but those in `reused`), then the dialect's catalog extras: every
+    non-table object, and what SQLAlchemy misses about the reflected tables."""
     with warnings.catch_warnings():
         # types SQLAlchemy does not know (citext, ltree, ...) are named from the catalog
         warnings.filterwarnings("ignore", "Did not recognize type", sa.exc.SAWarning)
         # expression indexes SQLAlchemy skips are read from the catalog (SQLite PRAGMAs)
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
-        reader.reflect_tables()
-    extra = DIALECT_EXTRAS.get(conn.dialect.name)
+        reader.reflect_tables(reused)
+    extra = DIALECT_EXTRAS.get(reader.conn.dialect.name)
     if extra is not None:
         extra(reader)
-    objects = {
-        kind: dict(sorted(objs.items())) for kind, objs in sorted(reader.objects.items()) if objs
-    }
-    return SchemaSnapshot(
-        dialect=conn.dialect.name,
-        tables=plain(reader.tables),
-        objects=plain(objects),
-        data=_read_data(reader) if data else None,
+
+
+def _objects(reader: _Reader) -> dict[str, dict[str, Any]]:
+    return plain(
+        {kind: dict(sorted(objs.items())) for kind, objs in sorted(reader.objects.items()) if objs}
     )
 
 
@@ -207,7 +217,9 @@ class _Reader:
         self.inspector = sa.inspect(conn)
         self.default_schema = self.inspector.default_schema_name
         self.schemas = self._schemas()
-        self.tables: dict[str, dict[str, Any]] = {}
+        self.tables: dict[str, dict[str, Any]] = {}  # the tables reflected by this reader
+        self.known: set[str] = set()  # every table of the snapshot, reflected here or not
+        self.master: list[sa.RowMapping] | None = None  # SQLite: sqlite_master, once read
         self.locations: dict[str, tuple[str | None, str]] = {}  # table key -> (schema, name)
         self.reflected_fks: dict[str, list[dict[str, Any]]] = {}  # as SQLAlchemy gave them
         self.objects: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -245,10 +257,17 @@ class _Reader:
         """The facts of a snapshotted table, or None when it is excluded or unknown."""
         return self.tables.get(self.key(schema, name))
 
+    def has_table(self, schema: str | None, name: str) -> bool:
+        """Whether the snapshot has this table (reflected by this reader or reused)."""
+        return self.key(schema, name) in self.known
+
     def rows(self, sql: str, **params: Any) -> list[sa.RowMapping]:
         return list(self.conn.execute(sa.text(sql), params).mappings())
 
-    def reflect_tables(self) -> None:
+    def reflect_tables(self, reused: Iterable[str] = ()) -> None:
+        """Find every table and reflect it, but for the keys in `reused`: those are only
+        `known` (their facts are the caller's)."""
+        reused = set(reused)
         for schema in self.schemas:
             where = (schema or self.default_schema) if self.has_schemas else None
             names = [
@@ -256,6 +275,11 @@ class _Reader:
                 for n in self.inspector.get_table_names(schema=schema)
                 if not self.excluder.table(where, n)
             ]
+            for n in names:
+                key = self.key(schema, n)
+                self.known.add(key)
+                self.locations[key] = (schema, n)
+            names = [n for n in names if self.key(schema, n) not in reused]
             if names:
                 self._reflect_schema(schema, names)
         self.tables = dict(sorted(self.tables.items()))
@@ -471,6 +495,11 @@ def normalise_sql(sql: str | None) -> str | None:
     exactly one follows a comma."""
     if sql is None:
         return None
+    return _normalise_sql(sql)
+
+
+@functools.lru_cache(maxsize=4096)  # snapshot after snapshot reads the same SQL texts
+def _normalise_sql(sql: str) -> str:
     out, pos = [], 0
     for match in SQL_QUOTED.finditer(sql):
         out.append(_squeeze(sql[pos : match.start()]))
@@ -776,7 +805,7 @@ def _pg_sequences(r: _Reader, rows: list[sa.RowMapping]) -> None:
     for row in rows:
         owned_by = None
         if row["owner_table"] is not None:
-            if r.table_for(row["owner_schema"], row["owner_table"]) is None:
+            if not r.has_table(row["owner_schema"], row["owner_table"]):
                 continue  # belongs to an excluded (tracking) table
             owned_by = f"{r.key(row['owner_schema'], row['owner_table'])}.{row['owner_column']}"
         r.objects["sequences"][r.key(row["schema"], row["name"])] = _drop_empty(
@@ -840,7 +869,7 @@ def _pg_triggers(r: _Reader, rows: list[sa.RowMapping]) -> None:
 
 def _pg_policies(r: _Reader, rows: list[sa.RowMapping]) -> None:
     for row in rows:
-        if r.table_for(row["schema"], row["table_name"]) is None:
+        if not r.has_table(row["schema"], row["table_name"]):
             continue
         table = r.key(row["schema"], row["table_name"])
         r.objects["policies"][f"{row['name']} on {table}"] = _drop_empty(
@@ -941,7 +970,7 @@ def _my_extras(r: _Reader) -> None:
             }
         )
     for row in r.rows(MY_TRIGGERS):
-        if r.table_for(None, row["table_name"]) is None:
+        if not r.has_table(None, row["table_name"]):
             continue
         r.objects["triggers"][row["name"]] = _drop_empty(
             {
@@ -1052,13 +1081,13 @@ SQLITE_MASTER = "SELECT type, name, tbl_name, sql FROM sqlite_master"
 
 SQLITE_XINFO = """
 SELECT m.name AS table_name, p.name, p.type, p.hidden
-FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table'
+FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table' {only}
 """
 
 SQLITE_FOREIGN_KEYS = """
 SELECT m.name AS table_name, p.id, p.seq, p."table" AS referred_table, p."from" AS column,
        p."to" AS referred_column, p.on_update, p.on_delete, p."match"
-FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS p WHERE m.type = 'table'
+FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS p WHERE m.type = 'table' {only}
 ORDER BY m.name, p.id, p.seq
 """
 
@@ -1067,24 +1096,34 @@ SELECT m.name AS table_name, il.name, il."unique", il.origin, il.partial,
        ix.seqno, ix.name AS column, ix."desc", ix.coll
 FROM sqlite_master AS m JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_xinfo(il.name) AS ix
-WHERE m.type = 'table' AND ix."key" = 1
+WHERE m.type = 'table' AND ix."key" = 1 {only}
 ORDER BY m.name, il.name, ix.seqno
 """
 
-SQLITE_TABLE_LIST = "SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'"
+SQLITE_TABLE_LIST = (
+    "SELECT name, wr, strict FROM pragma_table_list AS m WHERE schema = 'main' {only}"
+)
 
 SQLITE_INDEX_ORIGINS = {"c": None, "u": "unique constraint", "pk": "primary key"}
 
 
+def _sqlite_master(r: _Reader) -> list[sa.RowMapping]:
+    """sqlite_master, read once per reader."""
+    if r.master is None:
+        r.master = r.rows(SQLITE_MASTER)
+    return r.master
+
+
 def _sqlite_extras(r: _Reader) -> None:
-    master = r.rows(SQLITE_MASTER)
+    master = _sqlite_master(r)
     sql_by_name = {(row["type"], row["name"]): normalise_sql(row["sql"]) for row in master}
     for key, table in r.tables.items():
         table["sql"] = sql_by_name.get(("table", key))
-    _sqlite_declared_types(r, r.rows(SQLITE_XINFO))
-    _sqlite_foreign_keys(r, r.rows(SQLITE_FOREIGN_KEYS))
-    _sqlite_indexes(r, r.rows(SQLITE_INDEXES), sql_by_name)
-    _sqlite_table_flags(r)
+    if r.tables:  # the reflected ones: the PRAGMAs read only those
+        _sqlite_declared_types(r, _sqlite_rows(r, SQLITE_XINFO))
+        _sqlite_foreign_keys(r, _sqlite_rows(r, SQLITE_FOREIGN_KEYS))
+        _sqlite_indexes(r, _sqlite_rows(r, SQLITE_INDEXES), sql_by_name)
+        _sqlite_table_flags(r)
     for row in master:
         if row["type"] == "view":
             r.objects["views"][row["name"]] = {"sql": normalise_sql(row["sql"])}
@@ -1093,6 +1132,15 @@ def _sqlite_extras(r: _Reader) -> None:
                 "table": row["tbl_name"],
                 "sql": normalise_sql(row["sql"]),
             }
+
+
+def _sqlite_rows(r: _Reader, sql: str) -> list[sa.RowMapping]:
+    """A PRAGMA query over the reflected tables only (all of them: no filter)."""
+    if len(r.tables) == len(r.known):
+        return r.rows(sql.format(only=""))
+    names = sa.bindparam("names", sorted(r.tables), expanding=True)
+    query = sa.text(sql.format(only="AND m.name IN :names")).bindparams(names)
+    return list(r.conn.execute(query).mappings())
 
 
 def _squash_type(text: str | None) -> str:
@@ -1201,7 +1249,7 @@ def _sqlite_indexes(r: _Reader, rows: list[sa.RowMapping], sql_by_name: dict) ->
 
 def _sqlite_table_flags(r: _Reader) -> None:
     try:
-        rows = r.rows(SQLITE_TABLE_LIST)
+        rows = _sqlite_rows(r, SQLITE_TABLE_LIST)
     except sa.exc.OperationalError:  # SQLite before 3.37: the SQL text still shows both
         return
     for row in rows:
@@ -1307,8 +1355,18 @@ def _stream(conn: sa.Connection, query: sa.Select) -> Iterator[sa.Row]:
         result.close()
 
 
-def _read_data(r: _Reader) -> dict[str, dict[str, Any]]:
-    conn = r.conn
+def _data_items(
+    tables: dict[str, dict[str, Any]], locations: dict[str, tuple[str | None, str]]
+) -> list[tuple[str, tuple[str | None, str], dict[str, Any]]]:
+    return [(key, locations[key], table) for key, table in tables.items()]
+
+
+def _read_data(
+    conn: sa.Connection, items: list[tuple[str, tuple[str | None, str], dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """Row count and digest of each (key, location, table facts)."""
+    if not items:
+        return {}
     if conn.dialect.name == "postgresql" and getattr(
         conn.connection.driver_connection, "autocommit", False
     ):
@@ -1317,14 +1375,16 @@ def _read_data(r: _Reader) -> dict[str, dict[str, Any]]:
         # the same point in time
         conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            return _read_tables(r)
+            return _read_tables(conn, items)
         finally:
             conn.exec_driver_sql("ROLLBACK")
-    return _read_tables(r)
+    return _read_tables(conn, items)
 
 
-def _read_tables(r: _Reader) -> dict[str, dict[str, Any]]:
-    return {key: _table_data(r.conn, r.locations[key], table) for key, table in r.tables.items()}
+def _read_tables(
+    conn: sa.Connection, items: list[tuple[str, tuple[str | None, str], dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    return {key: _table_data(conn, location, table) for key, location, table in items}
 
 
 def _table_data(
@@ -1341,3 +1401,277 @@ def _table_data(
         count = conn.execute(sa.select(sa.func.count()).select_from(source)).scalar_one()
         rows, digest = content_digest([], ([] for _ in range(count)))
     return {"rows": rows, "digest": digest, "volatile_columns": volatile}
+
+
+# ---------------------------------------------------------------------------------------
+# Snapshots of one database taken again and again (verify: after every step)
+
+
+class Snapshotter:
+    """Takes snapshot after snapshot of a database that changes between them, reading again
+    only what may have changed: each `take(conn)` equals `take_snapshot(conn, ...)`.
+
+    Before reflecting, one catalog query gives every table a schema signature: text that
+    holds everything the table's facts are made of, rendered with the names of what it
+    refers to (SQLite: the `sqlite_master` SQL of the table, its indexes and the tables its
+    foreign keys refer to; PostgreSQL: its pg_class row version, columns with rendered types
+    and defaults, constraint and index definitions, comments, inheritance, identity
+    sequences). A table whose signature is the one it had last time keeps its facts; the
+    others are reflected (bulk, restricted to them). Everything that is not a table (views,
+    functions, triggers, ...) is read again every time: one query per kind.
+
+    Data: one query gives every table a content signature computed in the database, the row
+    count and the rows themselves as text (SQLite: `quote()` of every value, exact for
+    every storage class; PostgreSQL: the SHA-256 of each row's text, the hash the digest
+    itself relies on). A table whose schema and content signatures are unchanged keeps its
+    row count and digest; the others are read. Big SQLite tables (more than
+    SQLITE_SIGNED_ROWS rows) are always read. MySQL/MariaDB have no signatures here:
+    every snapshot is a full one.
+
+    The snapshots share the facts of unchanged tables: treat them as read-only."""
+
+    def __init__(
+        self, *, data: bool = True, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES
+    ) -> None:
+        self.data = data
+        self.exclude_tables = frozenset(exclude_tables)
+        self.excluder = _Excluder(self.exclude_tables)
+        self._tables: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (signature, facts)
+        self._data: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (signature, data)
+        self.reflected = self.read = 0  # tables reflected and read by the last take()
+        self._queries: dict[str, tuple[dict[str, Any], str | None]] = {}  # data signature SQL
+
+    def take(self, conn: sa.Connection) -> SchemaSnapshot:
+        dialect = conn.dialect.name
+        signer = TABLE_SIGNATURES.get(dialect)
+        if signer is None:
+            snapshot = take_snapshot(conn, data=self.data, exclude_tables=self.exclude_tables)
+            self.reflected = self.read = len(snapshot.tables)
+            return snapshot
+        reader = _Reader(conn, self.excluder)
+        signatures = signer(reader)
+        stale = {
+            key
+            for key, sig in signatures.items()
+            if key not in self._tables or self._tables[key][0] != sig
+        }
+        _reflect(reader, set(self._tables) - stale)  # a table without a signature is reflected
+        fresh = plain(reader.tables)
+        tables: dict[str, dict[str, Any]] = {}
+        for key in sorted(reader.known):
+            tables[key] = fresh[key] if key in fresh else self._tables[key][1]
+        self._tables = {
+            key: (signatures[key], tables[key]) for key in tables if key in signatures
+        }
+        self.reflected = len(fresh)
+        snapshot = SchemaSnapshot(dialect=dialect, tables=tables, objects=_objects(reader))
+        if self.data:
+            snapshot.data = self._take_data(reader, tables, fresh)
+        return snapshot
+
+    def _take_data(
+        self, reader: _Reader, tables: dict[str, dict[str, Any]], fresh: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        conn = reader.conn
+        signer = DATA_SIGNATURES.get(conn.dialect.name)
+        items = _data_items(tables, reader.locations)
+        signatures = signer(conn, items, self._queries) if signer is not None else {}
+        data: dict[str, dict[str, Any]] = {}
+        stale = []
+        for key, location, table in items:
+            sig = signatures.get(key)
+            kept = self._data.get(key)
+            if sig is not None and kept is not None and kept[0] == sig and key not in fresh:
+                data[key] = kept[1]
+            else:
+                stale.append((key, location, table))
+        data.update(_read_data(conn, stale))
+        self._data = {key: (signatures[key], data[key]) for key in data if signatures.get(key)}
+        self.read = len(stale)
+        return dict(sorted(data.items()))
+
+
+def _sqlite_table_signatures(r: _Reader) -> dict[str, str]:
+    """The SQL of the table, of its indexes, and of the tables its foreign keys refer to
+    (SQLAlchemy reads the referred primary key of a `REFERENCES t` without columns)."""
+    tables: dict[str, str] = {}
+    indexes: dict[str, list[str]] = defaultdict(list)
+    for row in _sqlite_master(r):
+        if row["type"] == "table":
+            tables[row["name"].lower()] = f"{row['name']}\x1f{row['sql']}"
+        elif row["type"] == "index":
+            indexes[row["tbl_name"].lower()].append(f"{row['name']}\x1f{row['sql']}")
+    referred: dict[str, set[str]] = defaultdict(set)
+    for row in r.rows(SQLITE_REFERRED):
+        referred[row["name"].lower()].add(str(row["referred"]).lower())
+    out = {}
+    for lower, text in tables.items():
+        name = text.split("\x1f", 1)[0]
+        parts = [text, *sorted(indexes.get(lower, ()))]
+        parts += [f"-> {t}\x1f{tables.get(t)}" for t in sorted(referred.get(lower, ()))]
+        out[r.key(None, name)] = "\x1e".join(parts)
+    return out
+
+
+SQLITE_REFERRED = """
+SELECT m.name AS name, p."table" AS referred
+FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS p WHERE m.type = 'table'
+"""
+
+PG_TABLE_SIGNATURES = """
+SELECT n.nspname AS schema, c.relname AS name, concat_ws(E'\\x1e',
+  c.xmin::text, c.relkind, c.relpersistence, c.reloptions::text, c.relrowsecurity,
+  c.relforcerowsecurity, c.relreplident, c.relispartition, c.reltablespace,
+  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+  pg_get_expr(c.relpartbound, c.oid), obj_description(c.oid, 'pg_class'),
+  (SELECT string_agg(concat_ws(E'\\x1f', a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+            a.attnotnull, a.atthasdef, a.attidentity, a.attgenerated, a.attisdropped, a.attndims,
+            a.attcollation, co.collname, pg_get_expr(d.adbin, d.adrelid),
+            col_description(c.oid, a.attnum)), E'\\x1d' ORDER BY a.attnum)
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     LEFT JOIN pg_collation co ON co.oid = a.attcollation
+    WHERE a.attrelid = c.oid AND a.attnum > 0),
+  (SELECT string_agg(concat_ws(E'\\x1f', k.conname, k.contype, k.condeferrable, k.condeferred,
+            k.convalidated, k.connoinherit, k.conindid::regclass::text,
+            pg_get_constraintdef(k.oid, true), obj_description(k.oid, 'pg_constraint')),
+            E'\\x1d' ORDER BY k.conname, k.oid)
+     FROM pg_constraint k WHERE k.conrelid = c.oid),
+  (SELECT string_agg(concat_ws(E'\\x1f', i.relname, pg_get_indexdef(x.indexrelid), x.indisunique,
+            x.indisprimary, x.indisexclusion, x.indimmediate, x.indisvalid, x.indisclustered,
+            x.indisready, x.indislive, x.indisreplident, x.indnkeyatts, x.indkey::text,
+            x.indoption::text, x.indcollation::text, x.indclass::text, i.reloptions::text,
+            i.reltablespace, obj_description(i.oid, 'pg_class')), E'\\x1d' ORDER BY i.relname)
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid),
+  (SELECT string_agg(pn.nspname || '.' || p.relname, ',' ORDER BY h.inhseqno)
+     FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent
+     JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE h.inhrelid = c.oid),
+  (SELECT string_agg(concat_ws(E'\\x1f', sn.nspname, sc.relname, s.seqtypid, s.seqstart,
+            s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle, dd.deptype,
+            dd.refobjsubid), E'\\x1d' ORDER BY sc.relname)
+     FROM pg_depend dd JOIN pg_sequence s ON s.seqrelid = dd.objid
+     JOIN pg_class sc ON sc.oid = s.seqrelid JOIN pg_namespace sn ON sn.oid = sc.relnamespace
+    WHERE dd.classid = 'pg_class'::regclass AND dd.refclassid = 'pg_class'::regclass
+      AND dd.refobjid = c.oid AND dd.deptype IN ('a', 'i'))
+) AS signature
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(:schemas)
+"""
+
+
+def _pg_table_signatures(r: _Reader) -> dict[str, str]:
+    """The table's pg_class row version (any ALTER TABLE writes it) and, rendered with the
+    names of what they refer to, its columns, constraints, indexes, comments, parents and
+    identity sequences: a rename of a referred table, type, sequence or function changes
+    the text even where the table's own catalog rows stay as they were."""
+    rows = r.rows(PG_TABLE_SIGNATURES, schemas=r.schema_names)
+    return {r.key(row["schema"], row["name"]): row["signature"] for row in rows}
+
+
+TABLE_SIGNATURES: dict[str, Callable[[_Reader], dict[str, str]]] = {
+    "sqlite": _sqlite_table_signatures,
+    "postgresql": _pg_table_signatures,
+}
+
+SQLITE_SIGNED_ROWS = 10_000  # bigger tables are read every time (the text would be big)
+SQLITE_COMPOUND = 200  # SELECTs per UNION ALL (SQLite allows 500)
+
+
+def _sqlite_data_signatures(
+    conn: sa.Connection,
+    items: list[tuple[str, tuple[str | None, str], dict[str, Any]]],
+    memo: dict[str, tuple[dict[str, Any], str | None]],
+) -> dict[str, str]:
+    """Per table: its rows as text, `quote()` of every value (exact for integers, reals,
+    text, blobs and NULL), in storage order, up to SQLITE_SIGNED_ROWS rows. quote() drops
+    the sign of a negative zero: where a column can keep one, it is marked."""
+    signed = _sqlite_has_atan2(conn)
+    q = conn.dialect.identifier_preparer.quote
+    selects = []
+    for n, (key, (_, name), table) in enumerate(items):
+        kept = memo.get(key)
+        if kept is not None and kept[0] is table:  # the same facts: the same query
+            if kept[1] is not None:
+                selects.append(f"SELECT {n}, {kept[1]}")
+            continue
+        memo[key] = (table, None)
+        values = []
+        for c in table["column_order"]:
+            if not _sqlite_loses_negative_zero(table, c):
+                if not signed:
+                    break
+                values.append(
+                    f"CASE WHEN typeof({q(c)}) = 'real' AND {q(c)} = 0 AND atan2({q(c)}, -1) < 0 "
+                    f"THEN '-' ELSE '' END || quote({q(c)})"
+                )
+            else:
+                values.append(f"quote({q(c)})")
+        else:
+            query = (
+                "count(*), group_concat(r, char(10)) FROM (SELECT "
+                + " || ',' || ".join(values)
+                + f" AS r FROM main.{q(name)} LIMIT {SQLITE_SIGNED_ROWS + 1})"
+            )
+            memo[key] = (table, query)
+            selects.append(f"SELECT {n}, {query}")
+    out: dict[str, str] = {}
+    for start in range(0, len(selects), SQLITE_COMPOUND):
+        sql = " UNION ALL ".join(selects[start : start + SQLITE_COMPOUND])
+        for n, rows, text in conn.exec_driver_sql(sql):
+            if rows <= SQLITE_SIGNED_ROWS:
+                out[items[n][0]] = f"{rows}\n{text}"
+    return out
+
+
+def _sqlite_loses_negative_zero(table: dict[str, Any], column: str) -> bool:
+    """A column of INTEGER, TEXT, REAL or NUMERIC affinity stores -0.0 as 0 (or as text);
+    only BLOB affinity (a declared type with BLOB in it, or none) and STRICT's ANY keep the
+    sign. (Any declared type but those gives one of the four.)"""
+    if (table.get("options") or {}).get("strict"):
+        return False
+    facts = table["columns"][column]
+    declared = facts.get("declared_type") or facts["type"]
+    if declared == UNKNOWN_TYPE:
+        return False
+    return bool(declared.strip()) and "BLOB" not in declared.upper()
+
+
+def _sqlite_has_atan2(conn: sa.Connection) -> bool:
+    try:
+        return conn.exec_driver_sql("SELECT atan2(-0.0, -1) < 0").scalar() == 1
+    except sa.exc.OperationalError:  # SQLite built without its math functions
+        return False
+
+
+PG_ROW_SIGNATURE = (
+    "SELECT {n} AS n, count(*) AS rows, "
+    "encode(sha256(textsend(coalesce(string_agg("
+    "encode(sha256(textsend(ROW(x.*)::text)), 'hex'), ''), ''))), 'hex') AS digest "
+    "FROM {table} AS x"
+)
+
+def _pg_data_signatures(
+    conn: sa.Connection,
+    items: list[tuple[str, tuple[str | None, str], dict[str, Any]]],
+    memo: dict[str, tuple[dict[str, Any], str | None]],
+) -> dict[str, str]:
+    """Per table: the row count and the SHA-256 of the SHA-256 of every row's text, in the
+    order read. The text of a row is made of its values' output texts, which psycopg reads
+    them from: whatever a value's text depends on (enum labels, settings, row security) is
+    in it."""
+    if not items:
+        return {}
+    q = conn.dialect.identifier_preparer
+    selects = []
+    for n, (_, (schema, name), _) in enumerate(items):
+        table = q.quote(name) if schema is None else f"{q.quote_schema(schema)}.{q.quote(name)}"
+        selects.append(PG_ROW_SIGNATURE.format(n=n, table=table))
+    out = {}
+    for n, rows, digest in conn.exec_driver_sql(" UNION ALL ".join(selects)):
+        out[items[n][0]] = f"{rows}\n{digest}"
+    return out
+
+
+DATA_SIGNATURES: dict[str, Callable[..., dict[str, str]]] = {
+    "sqlite": _sqlite_data_signatures,
+    "postgresql": _pg_data_signatures,
+}

@@ -57,7 +57,7 @@ from converter.formats.base import ReadOptions
 from converter.model import LegacyMigration
 from converter.scan import require_clean, scan
 from converter.scratch import dialect_of, mask, redact, scratch_databases
-from converter.snapshot import SchemaSnapshot, take_snapshot
+from converter.snapshot import SchemaSnapshot, Snapshotter
 from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_verify"
@@ -565,6 +565,10 @@ class _Run:
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
         self.legacy = engine_for(self.legacy_url)
         self.alembic = engine_for(self.alembic_url)
+        # one per database: each snapshot reads again only what may have changed
+        self.snapshotters = {
+            id(engine): Snapshotter(data=options.data) for engine in (self.legacy, self.alembic)
+        }
         self.legacy_states: list[SchemaSnapshot] = []  # legacy state after k pairs
         self.stopped = False
         self.legacy_follows = True  # the legacy database is at the state the walk down is at
@@ -577,7 +581,7 @@ class _Run:
 
     def snapshot(self, engine: sa.Engine) -> SchemaSnapshot:
         with engine.connect() as conn:
-            return take_snapshot(conn, data=self.options.data)
+            return self.snapshotters[id(engine)].take(conn)
 
     def compare(self, step: StepResult, legacy: SchemaSnapshot | None = None) -> SchemaDiff:
         legacy = legacy if legacy is not None else self.snapshot(self.legacy)

@@ -1,0 +1,229 @@
+"""The incremental snapshots verify takes after every step are exact: a `Snapshotter`
+snapshot equals a full `take_snapshot` of the same database, step after step, whatever the
+step changed (only data, an index, a default, a CHECK, a view, a trigger, a table in
+another schema, a name something else refers to); and a broken revision is still caught
+at its own step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import converter.verify
+from converter.apply import sqlite_transactional_ddl
+from converter.convert import ConvertOptions, convert
+from converter.snapshot import Snapshotter, take_snapshot
+from converter.verify import DIFFERENT, VerifyOptions, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+FORMATS = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name != "multi-dialect")
+
+
+class CheckedSnapshotter(Snapshotter):
+    """Every snapshot is also taken in full, and the two must be identical."""
+
+    taken = 0
+    reused = 0  # tables not reflected again, over all snapshots
+
+    def take(self, conn: sa.Connection):
+        snapshot = super().take(conn)
+        full = take_snapshot(conn, data=self.data, exclude_tables=self.exclude_tables)
+        assert snapshot.canonical() == full.canonical()
+        CheckedSnapshotter.taken += 1
+        CheckedSnapshotter.reused += len(snapshot.tables) - self.reflected
+        return snapshot
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    monkeypatch.setattr(converter.verify, "Snapshotter", CheckedSnapshotter)
+    CheckedSnapshotter.taken = CheckedSnapshotter.reused = 0
+    return CheckedSnapshotter
+
+
+@pytest.fixture
+def server(request):
+    def get(dialect: str) -> str | None:
+        if dialect == "sqlite":
+            return None
+        engine = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
+        return engine.url.render_as_string(hide_password=False)
+
+    return get
+
+
+def legacy_roots(dialect: str) -> list[Path]:
+    roots = []
+    for fmt in FORMATS:
+        root = SAMPLES / fmt
+        if (root / dialect).is_dir() or not any((root / d).is_dir() for d in ("sqlite", "postgresql", "mysql")):
+            roots.append(root)
+    return roots
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_every_sample_incremental_snapshots_equal_full_ones(dialect, server, checked, tmp_path):
+    url = server(dialect)
+    ran = 0
+    for root in legacy_roots(dialect):
+        out = tmp_path / root.name
+        try:
+            convert(root, out, ConvertOptions(dialect=dialect, date_from="20240101"))
+        except Exception:  # noqa: BLE001 - a sample without this dialect's history
+            continue
+        report = verify(root, out, VerifyOptions(url=url, dialect=dialect, downgrade=True))
+        assert report.equivalent, report.text()
+        ran += 1
+    assert ran >= 3
+    assert checked.taken > 0
+
+
+# ---------------------------------------------------------------------------------------
+# Histories made to exercise each kind of change, checked step by step
+
+
+def _steps(dialect: str) -> list[list[str]]:
+    if dialect == "sqlite":
+        return [
+            ["CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT DEFAULT 'x', v)",
+             "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a ON DELETE CASCADE, n REAL)",
+             "CREATE TABLE c (id INT, t TEXT)"],
+            ["INSERT INTO a (id, name, v) VALUES (1, 'one', 0.0), (2, 'two', X'00')"],
+            ["INSERT INTO b (id, a_id, n) VALUES (1, 1, 1.5), (2, 2, 0.1)"],
+            ["UPDATE b SET n = 0.30000000000000004 WHERE id = 2"],
+            ["UPDATE a SET v = -0.0 WHERE id = 1"],
+            ["CREATE INDEX ix_c ON c (t)"],
+            ["DROP INDEX ix_c", "CREATE INDEX ix_c ON c (t DESC)"],
+            ["CREATE VIEW v AS SELECT id FROM a"],
+            ["CREATE TRIGGER tr AFTER INSERT ON c BEGIN INSERT INTO a (id, name) VALUES (NEW.id + 100, NEW.t); END"],
+            ["INSERT INTO c VALUES (7, 'seven')"],  # the trigger writes to a
+            ["DELETE FROM a WHERE id = 1"],  # the cascade deletes from b
+            ["ALTER TABLE a RENAME COLUMN name TO label"],  # b's REFERENCES a stays; a changes
+            ["ALTER TABLE c ADD COLUMN d TEXT NOT NULL DEFAULT 'filled'"],
+            ["DROP VIEW v", "DROP TRIGGER tr",
+             "CREATE TABLE a2 (id INTEGER PRIMARY KEY, k TEXT CHECK (k <> ''))",
+             "INSERT INTO a2 SELECT id, label FROM a", "DROP TABLE a",
+             "ALTER TABLE a2 RENAME TO a", "CREATE VIEW v AS SELECT k FROM a"],
+            ["UPDATE c SET t = 'SEVEN'"],
+        ]
+    if dialect == "postgresql":
+        return [
+            ["CREATE SCHEMA other",
+             "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+             "CREATE TABLE a (id serial PRIMARY KEY, name text DEFAULT 'x', m mood, f float8)",
+             "CREATE TABLE other.b (id int PRIMARY KEY, a_id int REFERENCES a (id) ON DELETE CASCADE)",
+             "CREATE TABLE c (id int, t text CHECK (t <> ''))"],
+            ["INSERT INTO a (name, m, f) VALUES ('one', 'sad', 0.1), ('two', 'ok', 2)"],
+            ["INSERT INTO other.b VALUES (1, 1), (2, 2)"],
+            ["UPDATE a SET f = 0.30000000000000004 WHERE id = 1"],
+            ["ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'"],  # a's data reads differently
+            ["CREATE INDEX ix_c ON c (t)"],
+            ["DROP INDEX ix_c", "CREATE INDEX ix_c ON c (t) WHERE t <> 'z'"],
+            ["ALTER TABLE a ALTER COLUMN name SET DEFAULT 'y'"],
+            ["ALTER TABLE c DROP CONSTRAINT c_t_check", "ALTER TABLE c ADD CONSTRAINT c_t_check CHECK (t <> 'x')"],
+            ["CREATE VIEW v AS SELECT id FROM a"],
+            ["CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             "INSERT INTO c VALUES (NEW.id, 'from a'); RETURN NEW; END $$",
+             "CREATE TRIGGER tr AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()"],
+            ["INSERT INTO a (name) VALUES ('three')"],  # the trigger writes to c
+            ["DELETE FROM a WHERE id = 1"],  # the cascade deletes from other.b
+            ["ALTER TABLE a RENAME TO a_renamed"],  # other.b's foreign key now names a_renamed
+            ["ALTER SEQUENCE a_id_seq RENAME TO a_seq"],  # a_renamed's default names it
+            ["ALTER TABLE a_renamed RENAME COLUMN id TO ident"],  # other.b's foreign key too
+            ["COMMENT ON COLUMN c.t IS 'the text'"],
+            ["UPDATE other.b SET a_id = a_id WHERE id = 2"],  # same values, new row version
+            ["TRUNCATE c"],
+        ]
+    return [
+        ["CREATE TABLE a (id int PRIMARY KEY, name varchar(20) DEFAULT 'x', f double)",
+         "CREATE TABLE b (id int PRIMARY KEY, a_id int, CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE CASCADE)",
+         "CREATE TABLE c (id int, t varchar(20), CHECK (t <> ''))"],
+        ["INSERT INTO a VALUES (1, 'one', 0.1), (2, 'two', 2)"],
+        ["INSERT INTO b VALUES (1, 1), (2, 2)"],
+        ["CREATE INDEX ix_c ON c (t)"],
+        ["ALTER TABLE a ALTER COLUMN name SET DEFAULT 'y'"],
+        ["CREATE VIEW v AS SELECT id FROM a"],
+        ["CREATE TRIGGER tr AFTER INSERT ON a FOR EACH ROW INSERT INTO c VALUES (NEW.id, 'from a')"],
+        ["INSERT INTO a (id, name) VALUES (3, 'three')"],
+        ["DELETE FROM a WHERE id = 1"],
+        ["RENAME TABLE a TO a_renamed"],
+    ]
+
+
+def _engine(dialect: str, url: str) -> sa.Engine:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if dialect == "sqlite":
+        sqlite_transactional_ddl(engine)
+    return engine
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_incremental_snapshot_equals_full_after_every_kind_of_change(dialect, request, tmp_path):
+    url = (
+        f"sqlite:///{tmp_path / 'db.sqlite'}" if dialect == "sqlite"
+        else request.getfixturevalue("pg_url" if dialect == "postgresql" else "mysql_url")
+    )
+    engine = _engine(dialect, url)
+    snapshotter = Snapshotter()
+    schema_only = Snapshotter(data=False)
+    reused = 0
+    try:
+        for k, step in enumerate(_steps(dialect)):
+            with engine.begin() as conn:
+                for sql in step:
+                    conn.exec_driver_sql(sql)
+            with engine.connect() as conn:
+                for s in (snapshotter, schema_only):
+                    got = s.take(conn).canonical()
+                    full = take_snapshot(conn, data=s.data).canonical()
+                    assert got == full, f"step {k + 1}: {step}"
+                reused += len(take_snapshot(conn, data=False).tables) - snapshotter.reflected
+    finally:
+        engine.dispose()
+    if dialect != "mysql":  # MySQL/MariaDB snapshots are always full ones
+        assert reused > 0  # the incremental path was taken
+
+
+# ---------------------------------------------------------------------------------------
+# A broken revision is still caught at its own step
+
+
+def _plain_history(tmp_path: Path) -> Path:
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    files = {
+        "001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT);\n",
+        "002_b.sql": "CREATE TABLE b (id INTEGER PRIMARY KEY, n INTEGER);\n",
+        "003_data.sql": "INSERT INTO a (id, name) VALUES (1, 'one');\n",
+        "004_index.sql": "CREATE INDEX ix_b ON b (n);\n",
+        "005_more.sql": "INSERT INTO b (id, n) VALUES (1, 10);\n",
+    }
+    for name, text in files.items():
+        (legacy / name).write_text(text)
+    return legacy
+
+
+@pytest.mark.parametrize(
+    "revision, old, new, step",
+    [
+        ("data", "'one'", "'uno'", 3),  # only a's data differs, and only from step 3
+        ("more", "10", "11", 5),  # only b's data, a table the step's DDL did not touch
+        ("index", "ON b (n)", "ON b (id)", 4),  # only an index
+    ],
+)
+def test_a_broken_revision_is_caught_at_its_step(revision, old, new, step, checked, tmp_path):
+    legacy = _plain_history(tmp_path)
+    out = tmp_path / "alembic"
+    convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101", style="sql"))
+    (path,) = [p for p in (out / "versions").glob("*.py") if p.stem.endswith(revision)]
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    report = verify(legacy, out, VerifyOptions())
+    assert not report.equivalent
+    failure = report.failure
+    assert failure is not None and failure.status == DIFFERENT
+    assert failure.number == step, report.text()
