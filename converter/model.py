@@ -182,6 +182,26 @@ class Scan:
         self.problems.append(Problem(Severity.WARNING, code, message, path, line))
 
 
+def _after_comment(text: str, i: int) -> int | None:
+    """Where the `-- line`, MySQL `#` line-start or nested `/* block */` comment starting at
+    `i` ends, or None when none starts there."""
+    n = len(text)
+    if text.startswith("--", i) or (text.startswith("#", i) and (i == 0 or text[i - 1] == "\n")):
+        j = text.find("\n", i)  # `#`: MySQL, at line start; harmless elsewhere for emptiness checks
+        return n if j < 0 else j
+    if text.startswith("/*", i):
+        depth, i = 1, i + 2
+        while i < n and depth:
+            if text.startswith("/*", i):
+                depth, i = depth + 1, i + 2
+            elif text.startswith("*/", i):
+                depth, i = depth - 1, i + 2
+            else:
+                i += 1
+        return i
+    return None
+
+
 def strip_sql_comments(text: str) -> str:
     """Remove `-- line` and `/* block */` comments (nested), leaving string literals alone.
 
@@ -191,22 +211,9 @@ def strip_sql_comments(text: str) -> str:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c == "-" and text.startswith("--", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif c == "#" and (i == 0 or text[i - 1] == "\n"):
-            # MySQL line comment at line start; harmless elsewhere for emptiness checks
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif c == "/" and text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
+        after = _after_comment(text, i) if c in "-#/" else None
+        if after is not None:
+            i = after
         elif c in "'\"`":
             j = i + 1
             while j < n and text[j] != c:
@@ -227,21 +234,9 @@ def has_sql(text: str) -> bool:
         c = text[i]
         if c.isspace():
             i += 1
-        elif c == "-" and text.startswith("--", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif c == "#" and (i == 0 or text[i - 1] == "\n"):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif c == "/" and text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
-        else:
+            continue
+        after = _after_comment(text, i) if c in "-#/" else None
+        if after is None:
             return True
+        i = after
     return False
