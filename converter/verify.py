@@ -38,6 +38,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -530,8 +531,10 @@ def verify(legacy_dir: Path, alembic_dir: Path, options: VerifyOptions | None = 
     return report
 
 
-def engine_for(url: str) -> sa.Engine:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+def engine_for(url: str, pooled: bool = False) -> sa.Engine:
+    """An engine for a scratch or target database; `pooled` keeps one connection open
+    between uses (verify's own engines), else each use connects anew."""
+    engine = sa.create_engine(url, pool_size=1, max_overflow=1) if pooled else sa.create_engine(url, poolclass=sa.pool.NullPool)
     if engine.dialect.name == "sqlite":
         sqlite_transactional_ddl(engine)
     return engine
@@ -563,8 +566,11 @@ class _Run:
                  options: VerifyOptions, report: VerifyReport) -> None:
         self.history, self.plan, self.dialect, self.options, self.report = history, plan, dialect, options, report
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
-        self.legacy = engine_for(self.legacy_url)
-        self.alembic = engine_for(self.alembic_url)
+        # pooled: a step's snapshots reuse one connection instead of connecting anew
+        self.legacy = engine_for(self.legacy_url, pooled=True)
+        self.alembic = engine_for(self.alembic_url, pooled=True)
+        # the two databases are snapshotted at the same time: the servers' waits overlap
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-snapshot")
         # one per database: each snapshot reads again only what may have changed
         self.snapshotters = {
             id(engine): Snapshotter(data=options.data) for engine in (self.legacy, self.alembic)
@@ -574,6 +580,7 @@ class _Run:
         self.legacy_follows = True  # the legacy database is at the state the walk down is at
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True)
         self.legacy.dispose()
         self.alembic.dispose()
 
@@ -583,9 +590,25 @@ class _Run:
         with engine.connect() as conn:
             return self.snapshotters[id(engine)].take(conn)
 
-    def compare(self, step: StepResult, legacy: SchemaSnapshot | None = None) -> SchemaDiff:
+    def both(self) -> tuple[SchemaSnapshot, SchemaSnapshot]:
+        """The legacy and the Alembic database's snapshots, taken side by side on a server
+        (SQLite's work is all in this process: one after the other)."""
+        if self.dialect == "sqlite":
+            return self.snapshot(self.legacy), self.snapshot(self.alembic)
+        alembic = self.pool.submit(self.snapshot, self.alembic)
+        try:
+            legacy = self.snapshot(self.legacy)
+        finally:
+            wait([alembic])  # never leave a snapshot running behind an error
+        return legacy, alembic.result()
+
+    def compare(self, step: StepResult, legacy: SchemaSnapshot | None = None,
+                alembic: SchemaSnapshot | None = None) -> SchemaDiff:
+        if legacy is None and alembic is None:
+            legacy, alembic = self.both()
         legacy = legacy if legacy is not None else self.snapshot(self.legacy)
-        diff = diff_snapshots(legacy, self.snapshot(self.alembic), labels=LABELS)
+        alembic = alembic if alembic is not None else self.snapshot(self.alembic)
+        diff = diff_snapshots(legacy, alembic, labels=LABELS)
         for note in diff.notes:
             if note not in self.report.notes:
                 self.report.notes.append(note)
@@ -693,12 +716,16 @@ class _Run:
             self.fail(step, ERROR, f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(exc)}", exc)
             self.done(step, started)
             return
-        legacy_state = self.snapshot(self.legacy) if (compare or self.options.downgrade) else None
+        legacy_state = alembic_state = None
+        if compare:
+            legacy_state, alembic_state = self.both()
+        elif self.options.downgrade:
+            legacy_state = self.snapshot(self.legacy)
         if self.options.downgrade:
             assert legacy_state is not None
             self.legacy_states.append(legacy_state)
         if compare:
-            self.compare(step, legacy_state)
+            self.compare(step, legacy_state, alembic_state)
             if step.status == DIFFERENT:
                 self.stopped = True
                 step.message = (
