@@ -1327,8 +1327,20 @@ def render_value(value: Any) -> str | None:
     return f"o{type(value).__name__}:{value}"
 
 
+_ROW_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # one encoder, reused
+_PLAIN_RENDER: dict[type, Callable[[Any], str]] = {  # the common exact types, as render_value does them
+    int: lambda v: f"i{v}",
+    str: lambda v: "s" + v,
+    float: lambda v: f"r{v!r}",
+}
+
+
 def row_hash(values: Iterable[Any]) -> int:
-    text = json.dumps([render_value(v) for v in values], separators=(",", ":"), ensure_ascii=False)
+    rendered = []
+    for v in values:
+        plain = _PLAIN_RENDER.get(type(v))
+        rendered.append(plain(v) if plain is not None else render_value(v))
+    text = _ROW_JSON(rendered)
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
 
 
@@ -1341,8 +1353,9 @@ def content_digest(columns: list[str], rows: Iterable[Iterable[Any]]) -> tuple[i
     and 'A' tie and come back in any order) and fail on unorderable types (json)."""
     total = count = 0
     for row in rows:
-        total = (total + row_hash(row)) % (1 << 256)
+        total += row_hash(row)
         count += 1
+    total %= 1 << 256
     head = canonical_json({"columns": columns, "rows": count, "sum": f"{total:064x}"})
     return count, hashlib.sha256(head.encode("utf-8")).hexdigest()
 
