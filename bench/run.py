@@ -460,8 +460,8 @@ def total_ratio(rows: list[Row]) -> float | None:
     return sum(r.seconds for r in done) / sum(r.floor_seconds for r in done)
 
 
-def render(rows: list[Row], args: argparse.Namespace) -> str:
-    """Print the tables; returns them as plain text too (for --results)."""
+def render(rows: list[Row], args: argparse.Namespace) -> dict[str, str]:
+    """Print the tables; returns each suite's as plain text too (for --results)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -520,6 +520,9 @@ def render(rows: list[Row], args: argparse.Namespace) -> str:
                     verdict(r.rss < RSS_TARGET_MB),
                 )
             console.print(mem)
+    texts = {}
+    if convert:
+        texts["convert"] = console.export_text(clear=True, styles=False)
     verify = [r for r in rows if r.suite == "verify"]
     if verify:
         table = Table(title="verify --stepwise vs applying the legacy chain once")
@@ -554,6 +557,8 @@ def render(rows: list[Row], args: argparse.Namespace) -> str:
         ):
             console.print(f"verify {dialect} {kind}: 300 migrations cost {scale:.2f}x 100 "
                           f"(target <= {VERIFY_LINEAR_TARGET:g}x) {verdict(ok)}")  # fmt: skip
+    if verify:
+        texts["verify"] = console.export_text(clear=True, styles=False)
     stamp = [r for r in rows if r.suite == "stamp"]
     if stamp:
         table = Table(
@@ -580,35 +585,41 @@ def render(rows: list[Row], args: argparse.Namespace) -> str:
             table.add_row(r.dialect, r.corpus.name, str(STAMP_DATABASES), f"{r.seconds:.2f}", f"{rate:.1f}",
                           f">= {target:g}/s", verdict(rate >= target), "; ".join(refused)[:60])  # fmt: skip
         console.print(table)
-    return console.export_text(styles=False)
+    if stamp:
+        texts["stamp"] = console.export_text(clear=True, styles=False)
+    return texts
 
 
-BEGIN, END = "<!-- measured: begin (bench/run.py --results) -->", "<!-- measured: end -->"
+def markers(suite: str) -> tuple[str, str]:
+    return f"<!-- measured {suite}: begin (bench/run.py --results) -->", f"<!-- measured {suite}: end -->"
 
 
-def save_results(text: str, args: argparse.Namespace, path: Path) -> None:
-    """Write the tables, the machine and the command into `path` between the BEGIN and END
-    markers; what the file says around them (the notes written by hand) is kept."""
-    block = "\n".join([
-        BEGIN,
-        f"Measured on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with",
-        "",
-        "    " + " ".join(["python", "bench/run.py", *sys.argv[1:]]),
-        "",
-        "Machine: " + ", ".join(f"{k} {v}" for k, v in machine().items()),
-        "",
-        "```text",
-        text.rstrip(),
-        "```",
-        END,
-    ])  # fmt: skip
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
+def save_results(texts: dict[str, str], args: argparse.Namespace, path: Path) -> None:
+    """Write each suite's tables, with the machine and the command, into `path` between
+    that suite's markers; what the file says around them (the notes written by hand, the
+    suites not run this time) is kept."""
+    content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    for suite, text in texts.items():
+        begin, end = markers(suite)
+        block = "\n".join([
+            begin,
+            f"{suite}: measured on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with",
+            "",
+            "    " + " ".join(["python", "bench/run.py", *sys.argv[1:]]),
+            "",
+            "Machine: " + ", ".join(f"{k} {v}" for k, v in machine().items()),
+            "",
+            "```text",
+            text.rstrip(),
+            "```",
+            end,
+        ])  # fmt: skip
+        if begin in content and end in content:
+            head, rest = content.split(begin, 1)
+            content = head + block + rest.split(end, 1)[1]
+        else:
+            content = content.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(content, encoding="utf-8")
 
 
 def save_json(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
@@ -685,9 +696,9 @@ def main(argv: list[str] | None = None) -> int:
     args.suite = args.suite or list(SUITES)
     print(json.dumps(machine()), file=sys.stderr)
     rows = run_suite(args)
-    text = render(rows, args)
+    texts = render(rows, args)
     if args.results:
-        save_results(text, args, args.results)
+        save_results(texts, args, args.results)
     if args.json:
         save_json(rows, args, args.json)
     return 0

@@ -134,18 +134,20 @@ def test_floor_pieces_cut_only_after_a_statement_end():
     assert all(p.endswith(";\n") for p in pieces[:-1])
 
 
-def test_results_file_keeps_the_notes_around_the_measured_block(tmp_path):
+def test_results_file_keeps_the_notes_and_the_suites_not_run(tmp_path):
     path = tmp_path / "RESULTS.md"
     path.write_text("# Results\n\nnotes written by hand\n", encoding="utf-8")
     args = run.argparse.Namespace()
-    run.save_results("table one\n", args, path)
+    run.save_results({"convert": "convert one\n", "verify": "verify one\n"}, args, path)
     first = path.read_text(encoding="utf-8")
-    assert first.startswith("# Results\n\nnotes written by hand\n") and "table one" in first
+    assert first.startswith("# Results\n\nnotes written by hand\n")
+    assert "convert one" in first and "verify one" in first
     path.write_text(first + "\nmore notes\n", encoding="utf-8")
-    run.save_results("table two\n", args, path)
+    run.save_results({"verify": "verify two\n"}, args, path)  # a run of one suite
     second = path.read_text(encoding="utf-8")
-    assert "table two" in second and "table one" not in second
-    assert second.count(run.BEGIN) == 1 and second.endswith("\nmore notes\n")
+    assert "verify two" in second and "verify one" not in second
+    assert "convert one" in second  # the suite not run keeps its last measurement
+    assert second.count(run.markers("verify")[0]) == 1 and second.endswith("\nmore notes\n")
     assert "notes written by hand" in second and "Machine: cpu" in second
 
 
