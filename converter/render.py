@@ -250,6 +250,9 @@ def indent_code(code: str, prefix: str = INDENT) -> list[str]:
     """Indent Python source by `prefix`, leaving the inside of multi-line strings untouched
     (indenting them would change the SQL they hold)."""
     lines = code.splitlines()
+    if '"""' not in code and "'''" not in code and "\\\n" not in code:
+        # no triple quote and no backslash-newline: no string spans lines (the usual case)
+        return [prefix + line if line else line for line in lines]
     inside: set[int] = set()  # 0-based lines that continue a multi-line string
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
