@@ -458,14 +458,26 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+_PLAIN_FACTS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _fact_fields(cls: type) -> tuple[str | None, tuple[str, ...]]:
+    """A dataclass's kind (None for Text) and the names of its fields that are facts."""
+    kind = None if issubclass(cls, Text) else _snake(cls.__name__)
+    return kind, tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("fact", True))
+
+
 def _facts(value):
+    if type(value) in _PLAIN_FACTS:
+        return value
     if isinstance(value, TypeKey):
         return str(value)
     if dataclasses.is_dataclass(value):
-        out = {} if isinstance(value, Text) else {"kind": _snake(type(value).__name__)}
-        for f in dataclasses.fields(value):
-            if f.metadata.get("fact", True):
-                out[f.name] = _facts(getattr(value, f.name))
+        kind, names = _fact_fields(type(value))
+        out = {} if kind is None else {"kind": kind}
+        for name in names:
+            out[name] = _facts(getattr(value, name))
         return out
     if isinstance(value, (list, tuple)):
         return [_facts(v) for v in value]
