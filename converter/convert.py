@@ -306,7 +306,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
-    spool = Path(tempfile.mkdtemp(prefix=".converter-data-", dir=_existing_parent(out_dir)))
+    spool = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)))
     try:
         previous: dict[str | None, str] = {}  # module -> its last revision so far
         for i, m in enumerate(migrations):

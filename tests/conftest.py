@@ -81,6 +81,19 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'scratch.db'}"
 
 
+@pytest.fixture
+def server(request):
+    """server("postgresql") -> the URL of that server (not a database of it); None for sqlite."""
+
+    def get(dialect: str) -> str | None:
+        if dialect == "sqlite":
+            return None
+        engine = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
+        return engine.url.render_as_string(hide_password=False)
+
+    return get
+
+
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def db_url(request) -> str:
     """A scratch database URL for each of the three dialects in turn."""

@@ -117,7 +117,7 @@ def test_converting_twice_is_byte_identical_and_a_rerun_writes_nothing(history, 
     assert not mismatch and not errors
     again = convert(history, a, ConvertOptions(dialect="sqlite", date_from="20240101"))
     assert again.written == [] and any(n.endswith(bulk.SUFFIX) for n in again.unchanged)
-    leftovers = [p.name for p in (tmp_path / "a").iterdir() if p.name.startswith(".converter-data-")]
+    leftovers = [p.name for p in (tmp_path / "a").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
 
 
@@ -175,7 +175,7 @@ def test_a_failed_convert_leaves_no_data_files_behind(history, tmp_path, monkeyp
     with pytest.raises(RuntimeError, match="render failed"):
         convert(history, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
     assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".converter-data-")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_dry_run_writes_nothing(history, tmp_path):
@@ -183,7 +183,7 @@ def test_dry_run_writes_nothing(history, tmp_path):
     result = convert(history, out, ConvertOptions(dialect="sqlite", date_from="20240101", dry_run=True))
     assert any(n.endswith(bulk.SUFFIX) for n in result.written)
     assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".converter-data-")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 @pytest.fixture

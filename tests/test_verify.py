@@ -44,19 +44,6 @@ FORMATS = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name != "
 DIALECTS = ["sqlite", "postgresql", "mysql"]
 
 
-@pytest.fixture
-def server(request):
-    """server("postgresql") -> the URL of that server (not a database of it); None for sqlite."""
-
-    def get(dialect: str) -> str | None:
-        if dialect == "sqlite":
-            return None
-        engine = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
-        return engine.url.render_as_string(hide_password=False)
-
-    return get
-
-
 def converted(legacy: Path, tmp_path: Path, dialect: str, **options) -> Path:
     out = tmp_path / "alembic"
     convert(legacy, out, ConvertOptions(dialect=dialect, date_from="20240101", **options))

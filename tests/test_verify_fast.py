@@ -44,17 +44,6 @@ def checked(monkeypatch):
     return CheckedSnapshotter
 
 
-@pytest.fixture
-def server(request):
-    def get(dialect: str) -> str | None:
-        if dialect == "sqlite":
-            return None
-        engine = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
-        return engine.url.render_as_string(hide_password=False)
-
-    return get
-
-
 def legacy_roots(dialect: str) -> list[Path]:
     roots = []
     for fmt in FORMATS:
