@@ -1452,7 +1452,10 @@ class Snapshotter:
         self._tables: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (signature, facts)
         self._data: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (signature, data)
         self.reflected = self.read = 0  # tables reflected and read by the last take()
+        self.schema_kept = 0  # takes that found the catalogs unchanged (PostgreSQL)
         self._queries: dict[str, tuple[dict[str, Any], str | None]] = {}  # data signature SQL
+        # (catalog signature, tables, objects, locations) of the last snapshot
+        self._last: tuple[str | None, dict[str, Any], dict[str, Any], dict[str, Any]] | None = None
 
     def take(self, conn: sa.Connection) -> SchemaSnapshot:
         dialect = conn.dialect.name
@@ -1460,6 +1463,17 @@ class Snapshotter:
         if signer is None:
             snapshot = take_snapshot(conn, data=self.data, exclude_tables=self.exclude_tables)
             self.reflected = self.read = len(snapshot.tables)
+            return snapshot
+        catalog = _catalog_signature(conn)
+        if catalog is not None and self._last is not None and self._last[0] == catalog:
+            # no catalog row was added, changed or removed since the last snapshot: the
+            # schema is the same; only the data may differ
+            _, tables, objects, locations = self._last
+            self.reflected = 0
+            self.schema_kept += 1
+            snapshot = SchemaSnapshot(dialect=dialect, tables=tables, objects=objects)
+            if self.data:
+                snapshot.data = self._take_data(conn, locations, tables, {})
             return snapshot
         reader = _Reader(conn, self.excluder)
         signatures = signer(reader)
@@ -1479,15 +1493,16 @@ class Snapshotter:
         self.reflected = len(fresh)
         snapshot = SchemaSnapshot(dialect=dialect, tables=tables, objects=_objects(reader))
         if self.data:
-            snapshot.data = self._take_data(reader, tables, fresh)
+            snapshot.data = self._take_data(conn, reader.locations, tables, fresh)
+        self._last = (catalog, tables, snapshot.objects, dict(reader.locations))
         return snapshot
 
     def _take_data(
-        self, reader: _Reader, tables: dict[str, dict[str, Any]], fresh: dict[str, Any]
+        self, conn: sa.Connection, locations: dict[str, tuple[str | None, str]],
+        tables: dict[str, dict[str, Any]], fresh: dict[str, Any],
     ) -> dict[str, dict[str, Any]]:
-        conn = reader.conn
         signer = DATA_SIGNATURES.get(conn.dialect.name)
-        items = _data_items(tables, reader.locations)
+        items = _data_items(tables, locations)
         signatures = signer(conn, items, self._queries) if signer is not None else {}
         data: dict[str, dict[str, Any]] = {}
         stale = []
@@ -1578,6 +1593,35 @@ def _pg_table_signatures(r: _Reader) -> dict[str, str]:
     the text even where the table's own catalog rows stay as they were."""
     rows = r.rows(PG_TABLE_SIGNATURES, schemas=r.schema_names)
     return {r.key(row["schema"], row["name"]): row["signature"] for row in rows}
+
+
+PG_CATALOGS = """
+SELECT c.oid::regclass::text AS catalog FROM pg_catalog.pg_class c
+WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND NOT c.relisshared
+  AND c.relname NOT IN ('pg_statistic', 'pg_statistic_ext_data', 'pg_largeobject')
+ORDER BY 1
+"""
+
+
+_CATALOG_QUERIES: dict[Any, str] = {}  # server version -> the signature query
+
+
+def _catalog_signature(conn: sa.Connection) -> str | None:
+    """PostgreSQL: for every catalog of the database (not the cluster-wide ones, not the
+    planner's statistics), its row count and the sum of its rows' xmin. DDL adds, removes or
+    updates catalog rows, and an updated row is a new version with the xid of the
+    transaction that wrote it, so any schema change since the last call changes this text
+    (a spurious change, such as a VACUUM's, only costs a full read). None elsewhere."""
+    if conn.dialect.name != "postgresql":
+        return None
+    key = conn.dialect.server_version_info
+    sql = _CATALOG_QUERIES.get(key)
+    if sql is None:
+        catalogs = [row[0] for row in conn.exec_driver_sql(PG_CATALOGS)]
+        sql = _CATALOG_QUERIES[key] = " UNION ALL ".join(
+            f"SELECT '{name}', count(*), sum(xmin::text::bigint) FROM {name}" for name in catalogs
+        )
+    return ";".join(f"{name}:{count}:{total}" for name, count, total in conn.exec_driver_sql(sql))
 
 
 TABLE_SIGNATURES: dict[str, Callable[[_Reader], dict[str, str]]] = {
