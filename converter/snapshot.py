@@ -1457,14 +1457,16 @@ class Snapshotter:
         # (catalog signature, tables, objects, locations) of the last snapshot
         self._last: tuple[str | None, dict[str, Any], dict[str, Any], dict[str, Any]] | None = None
 
-    def take(self, conn: sa.Connection) -> SchemaSnapshot:
+    def take(self, conn: sa.Connection, check_catalog: bool = True) -> SchemaSnapshot:
+        """The snapshot; `check_catalog=False` when the caller knows the schema changed
+        (PostgreSQL then does not ask whether any catalog row did)."""
         dialect = conn.dialect.name
         signer = TABLE_SIGNATURES.get(dialect)
         if signer is None:
             snapshot = take_snapshot(conn, data=self.data, exclude_tables=self.exclude_tables)
             self.reflected = self.read = len(snapshot.tables)
             return snapshot
-        catalog = _catalog_signature(conn)
+        catalog = _catalog_signature(conn) if check_catalog else None
         if catalog is not None and self._last is not None and self._last[0] == catalog:
             # no catalog row was added, changed or removed since the last snapshot: the
             # schema is the same; only the data may differ

@@ -56,9 +56,11 @@ from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, InputError, UsageError
 from converter.formats.base import ReadOptions
 from converter.model import LegacyMigration
+from converter.parse import is_dml
 from converter.scan import require_clean, scan
 from converter.scratch import dialect_of, mask, redact, scratch_databases
 from converter.snapshot import SchemaSnapshot, Snapshotter
+from converter.split import StatementKind, split_script
 from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_verify"
@@ -559,6 +561,21 @@ def _error_text(exc: BaseException, *urls: str) -> str:
     return redact(text.strip() or type(exc).__name__, *urls)
 
 
+def data_only(m: LegacyMigration | None, dialect: str) -> bool:
+    """False when a statement of the legacy migration is not INSERT/UPDATE/DELETE/...: the
+    step changes the schema, and a snapshot need not ask the catalogs whether it did. True
+    otherwise (data statements, Python, a very large file, no migration): it may not have.
+    Either answer is safe; it only saves a query."""
+    if m is None:
+        return True
+    for script in m.up:
+        if script.language != "sql" or script.file is not None:
+            return True
+        if any(st.kind is StatementKind.SQL and not is_dml(st) for st in split_script(script, dialect)):
+            return False
+    return True
+
+
 class _Run:
     """One verify run over two scratch databases."""
 
@@ -586,18 +603,18 @@ class _Run:
 
     # -- building blocks
 
-    def snapshot(self, engine: sa.Engine) -> SchemaSnapshot:
+    def snapshot(self, engine: sa.Engine, schema_may_be_same: bool = True) -> SchemaSnapshot:
         with engine.connect() as conn:
-            return self.snapshotters[id(engine)].take(conn)
+            return self.snapshotters[id(engine)].take(conn, check_catalog=schema_may_be_same)
 
-    def both(self) -> tuple[SchemaSnapshot, SchemaSnapshot]:
+    def both(self, schema_may_be_same: bool = True) -> tuple[SchemaSnapshot, SchemaSnapshot]:
         """The legacy and the Alembic database's snapshots, taken side by side on a server
         (SQLite's work is all in this process: one after the other)."""
         if self.dialect == "sqlite":
             return self.snapshot(self.legacy), self.snapshot(self.alembic)
-        alembic = self.pool.submit(self.snapshot, self.alembic)
+        alembic = self.pool.submit(self.snapshot, self.alembic, schema_may_be_same)
         try:
-            legacy = self.snapshot(self.legacy)
+            legacy = self.snapshot(self.legacy, schema_may_be_same)
         finally:
             wait([alembic])  # never leave a snapshot running behind an error
         return legacy, alembic.result()
@@ -717,10 +734,11 @@ class _Run:
             self.done(step, started)
             return
         legacy_state = alembic_state = None
+        same = data_only(m, self.dialect)
         if compare:
-            legacy_state, alembic_state = self.both()
+            legacy_state, alembic_state = self.both(same)
         elif self.options.downgrade:
-            legacy_state = self.snapshot(self.legacy)
+            legacy_state = self.snapshot(self.legacy, same)
         if self.options.downgrade:
             assert legacy_state is not None
             self.legacy_states.append(legacy_state)

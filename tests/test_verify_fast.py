@@ -28,8 +28,8 @@ class CheckedSnapshotter(Snapshotter):
     taken = 0
     reused = 0  # tables not reflected again, over all snapshots
 
-    def take(self, conn: sa.Connection):
-        snapshot = super().take(conn)
+    def take(self, conn: sa.Connection, check_catalog: bool = True):
+        snapshot = super().take(conn, check_catalog)
         full = take_snapshot(conn, data=self.data, exclude_tables=self.exclude_tables)
         assert snapshot.canonical() == full.canonical()
         CheckedSnapshotter.taken += 1
@@ -218,3 +218,25 @@ def test_a_broken_revision_is_caught_at_its_step(revision, old, new, step, check
     failure = report.failure
     assert failure is not None and failure.status == DIFFERENT
     assert failure.number == step, report.text()
+
+
+def test_data_only_tells_which_steps_surely_change_the_schema(tmp_path):
+    from converter.model import Kind, LegacyMigration, Script
+    from converter.textio import TextFile
+    from converter.verify import data_only
+
+    def migration(*scripts: Script) -> LegacyMigration:
+        return LegacyMigration(format="plain", version="1", description="x", kind=Kind.VERSIONED,
+                               up=scripts)  # fmt: skip
+
+    def sql(text: str) -> Script:
+        return Script("sql", text, tmp_path / "1.sql", "1.sql")
+
+    assert data_only(None, "postgresql")
+    assert data_only(migration(sql("INSERT INTO a VALUES (1);\nUPDATE a SET x = 2;\nDELETE FROM a;")), "postgresql")
+    assert not data_only(migration(sql("INSERT INTO a VALUES (1);\nCREATE INDEX ix ON a (x);")), "postgresql")
+    assert not data_only(migration(sql("ALTER TABLE a ADD COLUMN y int;")), "sqlite")
+    assert data_only(migration(Script("python", "def upgrade(conn): ...", tmp_path / "1.py", "1.py", entry="upgrade")), "postgresql")
+    big = tmp_path / "big.sql"
+    big.write_text("CREATE TABLE b (id int);\n")
+    assert data_only(migration(Script("sql", "", big, "big.sql", file=TextFile(big))), "postgresql")  # not read again
