@@ -1444,8 +1444,13 @@ class Snapshotter:
     The snapshots share the facts of unchanged tables: treat them as read-only."""
 
     def __init__(
-        self, *, data: bool = True, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES
+        self, *, data: bool = True, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES,
+        shared: dict[tuple[str, str, str], dict[str, Any]] | None = None,
     ) -> None:
+        """`shared`: data facts read by Snapshotters of other databases (verify's two), by
+        table, table facts and content signature: a table with the same name, schema and
+        content signature has the same rows, so its digest is not computed twice."""
+        self.shared = shared
         self.data = data
         self.exclude_tables = frozenset(exclude_tables)
         self.excluder = _Excluder(self.exclude_tables)
@@ -1513,12 +1518,26 @@ class Snapshotter:
             kept = self._data.get(key)
             if sig is not None and kept is not None and kept[0] == sig and key not in fresh:
                 data[key] = kept[1]
+            elif sig is not None and self.shared is not None and _shared_key(key, table, sig) in self.shared:
+                data[key] = self.shared[_shared_key(key, table, sig)]
             else:
                 stale.append((key, location, table))
-        data.update(_read_data(conn, stale))
+        read = _read_data(conn, stale)
+        if self.shared is not None:
+            for key, _, table in stale:
+                if signatures.get(key):
+                    self.shared[_shared_key(key, table, signatures[key])] = read[key]
+        data.update(read)
         self._data = {key: (signatures[key], data[key]) for key in data if signatures.get(key)}
         self.read = len(stale)
         return dict(sorted(data.items()))
+
+
+def _shared_key(key: str, table: dict[str, Any], signature: str) -> tuple[str, str, str]:
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    return key, digest(canonical_json(table)), digest(signature)
 
 
 def _sqlite_table_signatures(r: _Reader) -> dict[str, str]:

@@ -589,8 +589,10 @@ class _Run:
         # the two databases are snapshotted at the same time: the servers' waits overlap
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-snapshot")
         # one per database: each snapshot reads again only what may have changed
+        # ... and a table whose rows have the same signature on both sides is digested once
+        shared: dict = {}
         self.snapshotters = {
-            id(engine): Snapshotter(data=options.data) for engine in (self.legacy, self.alembic)
+            id(engine): Snapshotter(data=options.data, shared=shared) for engine in (self.legacy, self.alembic)
         }
         self.legacy_states: list[SchemaSnapshot] = []  # legacy state after k pairs
         self.stopped = False

@@ -240,3 +240,39 @@ def test_data_only_tells_which_steps_surely_change_the_schema(tmp_path):
     big = tmp_path / "big.sql"
     big.write_text("CREATE TABLE b (id int);\n")
     assert data_only(migration(Script("sql", "", big, "big.sql", file=TextFile(big))), "postgresql")  # not read again
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_table_with_the_same_rows_on_both_sides_is_digested_once(dialect, request, tmp_path):
+    """verify's two Snapshotters share what they read: a table whose schema and content
+    signature match the other database's takes its data facts from there, and a table whose
+    content differs is read (and differs)."""
+    urls = (
+        [f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"] if dialect == "sqlite"
+        else [request.getfixturevalue("pg_url"), request.getfixturevalue("make_db")("postgresql")]
+    )
+    engines = [_engine(dialect, url) for url in urls]
+    shared: dict = {}
+    legacy, alembic = (Snapshotter(shared=shared) for _ in engines)
+    try:
+        for engine in engines:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE t (id int PRIMARY KEY, name varchar(20))")
+                conn.exec_driver_sql("INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+        with engines[0].connect() as conn:
+            first = legacy.take(conn)
+        assert legacy.read == 1
+        with engines[1].connect() as conn:
+            second = alembic.take(conn)
+            assert alembic.read == 0  # from the other side
+            assert second.canonical() == take_snapshot(conn).canonical()
+        assert second.data == first.data
+        with engines[1].begin() as conn:
+            conn.exec_driver_sql("UPDATE t SET name = 'TWO' WHERE id = 2")
+        with engines[1].connect() as conn:
+            third = alembic.take(conn)
+            assert alembic.read == 1 and third.canonical() == take_snapshot(conn).canonical()
+        assert third.data != first.data
+    finally:
+        for engine in engines:
+            engine.dispose()
