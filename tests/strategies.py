@@ -404,7 +404,7 @@ class _Gen:
             t.next_id += 1
             row: dict[str, object] = {}
             for c in t.columns:
-                if c.name in fk_cols:
+                if c.name in fk_cols and c.name in cols:
                     parent_ids = list(self.s.tables[fk_cols[c.name]].rows)
                     if c.name in unique:  # a unique index on the foreign key: distinct or NULL
                         taken = {r.get(c.name) for r in [*t.rows.values(), *rows.values()]}
