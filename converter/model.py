@@ -8,6 +8,7 @@ several sections in one file (dbmate), none when there is no down.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -47,14 +48,16 @@ class Script:
     calling: str = "connection"  # python: what the function takes: "connection" (SQLAlchemy
     # Connection), "engine" (sqlalchemy-migrate's migrate_engine), "dbapi" (a DB-API connection)
 
+    def pieces(self) -> Iterator[str]:
+        """The script's text: in the pieces a very large file is read in, else in one."""
+        return self.file.chunks() if self.file is not None else iter((self.text,))
+
     @property
     def is_blank(self) -> bool:
         """True when the script holds nothing but whitespace and SQL comments."""
         if self.language == "python":
             return not self.text.strip()
-        if self.file is not None:
-            return not any(has_sql(chunk) for chunk in self.file.chunks())
-        return not has_sql(self.text)
+        return not any(has_sql(piece) for piece in self.pieces())
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class LegacyMigration:
         for label, scripts in (("up", self.up), ("down", self.down)):
             for s in scripts:
                 digest.update(f"{label}:{s.language}:{s.entry or ''}\n".encode())
-                for chunk in (s.file.chunks() if s.file is not None else (s.text,)):
+                for chunk in s.pieces():
                     digest.update(chunk.encode("utf-8"))
                 digest.update(b"\0")
         return digest.hexdigest()

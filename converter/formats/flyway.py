@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,8 +88,6 @@ def flyway_crc(text: str, crc: int = 0) -> int:
     return zlib.crc32(LINE_BREAK.sub("", text).encode("utf-8"), crc)
 
 
-def _pieces(script: Script) -> Iterator[str]:
-    return script.file.chunks() if script.file is not None else iter((script.text,))
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -281,7 +278,7 @@ class FlywayFormat(LegacyFormat):
         script = sql_script(root, path, options, encoding)
         crc, lines = 0, 0
         warned = not conf.placeholder_replacement
-        for piece in _pieces(script):
+        for piece in script.pieces():
             m = None if warned else PLACEHOLDER.search(piece)
             if m:
                 warned = True

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -524,7 +523,7 @@ class SqitchFormat(LegacyFormat):
             kind=Kind.VERSIONED,
             up=(up,),
             down=down,
-            transactional=any(OWN_TRANSACTION.search(strip_sql_comments(piece)) for piece in _pieces(up)),
+            transactional=any(OWN_TRANSACTION.search(strip_sql_comments(piece)) for piece in up.pieces()),
             date=change.timestamp,
             sort_key=(index,),
             depends=tuple(_depends(change, plan, result, plan_path)),
@@ -570,11 +569,6 @@ def _script_path(root: Path, layout: Layout, change: PlanChange, kind: str) -> P
 def _sha1(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha1").hexdigest()
-
-
-def _pieces(script: Script) -> Iterator[str]:
-    """The script's text, in the pieces a very large file is read in (one piece otherwise)."""
-    return script.file.chunks() if script.file is not None else iter((script.text,))
 
 
 def _template_only(text: str) -> bool:
