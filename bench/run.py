@@ -591,7 +591,10 @@ def render(rows: list[Row], args: argparse.Namespace) -> dict[str, str]:
 
 
 def markers(suite: str) -> tuple[str, str]:
-    return f"<!-- measured {suite}: begin (bench/run.py --results) -->", f"<!-- measured {suite}: end -->"
+    return (
+        f"<!-- measured {suite}: begin (bench/run.py --results) -->",
+        f"<!-- measured {suite}: end -->",
+    )
 
 
 def save_results(texts: dict[str, str], args: argparse.Namespace, path: Path) -> None:

@@ -44,7 +44,9 @@ def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, ba
             continue
         source = script_source(script)
         if isinstance(source, TextFile):  # a very large file: read and run a piece at a time
-            statements = (s for s in iter_statements(script, dialect, source) if s.kind is StatementKind.SQL)
+            statements = (
+                s for s in iter_statements(script, dialect, source) if s.kind is StatementKind.SQL
+            )
         else:
             split = split_script(script, dialect)
             statements = [s for s in split if s.kind is StatementKind.SQL]
@@ -62,7 +64,9 @@ def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, ba
                 ) from exc
 
 
-def apply_migration(engine: sa.Engine, m: LegacyMigration, dialect: str, direction: str = "up") -> None:
+def apply_migration(
+    engine: sa.Engine, m: LegacyMigration, dialect: str, direction: str = "up"
+) -> None:
     scripts = m.up if direction == "up" else m.down
     if m.transactional:
         with engine.begin() as conn:

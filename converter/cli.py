@@ -107,13 +107,25 @@ class ConfiguredCommand(click.Command):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.params.append(click.Option(["--config", "config_file"], metavar="FILE", type=click.Path(path_type=Path, dir_okay=False), envvar="CONVERTER_CONFIG", expose_value=False, help="Take settings from FILE instead of the converter.toml or pyproject.toml [tool.converter] found from the legacy directory (see `converter config`)."))
+        self.params.append(
+            click.Option(
+                ["--config", "config_file"],
+                metavar="FILE",
+                type=click.Path(path_type=Path, dir_okay=False),
+                envvar="CONVERTER_CONFIG",
+                expose_value=False,
+                help="Take settings from FILE instead of the converter.toml or pyproject.toml [tool.converter] found from the legacy directory (see `converter config`).",
+            )
+        )
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         config, named = handle_errors(self.read_config)(ctx, args)
         ctx.meta[CONFIG_META] = config
         ctx.meta[CONFIG_META + ".named"] = named
-        ctx.default_map = {**config.defaults(self.name, option_specs(self)), **(ctx.default_map or {})}
+        ctx.default_map = {
+            **config.defaults(self.name, option_specs(self)),
+            **(ctx.default_map or {}),
+        }
         return super().parse_args(ctx, args)
 
     def read_config(self, ctx: click.Context, args: list[str]):
@@ -127,13 +139,20 @@ class ConfiguredCommand(click.Command):
         path = Path(explicit) if explicit else find_config(Path(start) if start else None)
         group = ctx.find_root().command
         commands = getattr(group, "commands", {self.name: self})
-        config = load_config(path, {n: option_specs(c) for n, c in commands.items() if isinstance(c, ConfiguredCommand)})
+        config = load_config(
+            path,
+            {n: option_specs(c) for n, c in commands.items() if isinstance(c, ConfiguredCommand)},
+        )
         params = {p.name: p for p in self.params}
         for dest, setting in config.command_settings(self.name, option_specs(self)).items():
             try:  # what click itself would refuse (ranges, ...), said with the file and line
                 params[dest].type_cast_value(ctx, setting.value)
             except click.BadParameter as exc:
-                raise UsageError(f"wrong value for {setting.key}: {exc.message}", path=setting.path, line=setting.line) from None
+                raise UsageError(
+                    f"wrong value for {setting.key}: {exc.message}",
+                    path=setting.path,
+                    line=setting.line,
+                ) from None
         return config, bool(explicit)
 
     def peek(self, ctx: click.Context, args: list[str]) -> tuple[str | None, str | None]:
@@ -143,8 +162,14 @@ class ConfiguredCommand(click.Command):
             opts, _, _ = self.make_parser(ctx).parse_args(args=list(args))
         except click.UsageError:
             return None, None
-        anchors = [p.name for p in self.params if isinstance(p, click.Argument) and isinstance(p.type, click.Path)]
-        start = next((opts[n] for n in [*anchors, "legacy_dir"] if isinstance(opts.get(n), str)), None)
+        anchors = [
+            p.name
+            for p in self.params
+            if isinstance(p, click.Argument) and isinstance(p.type, click.Path)
+        ]
+        start = next(
+            (opts[n] for n in [*anchors, "legacy_dir"] if isinstance(opts.get(n), str)), None
+        )
         config = opts.get("config_file")
         return (config if isinstance(config, str) else None), start
 
@@ -172,10 +197,18 @@ def cli(debug: bool) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @format_option
 @encoding_option
-@click.option("--dialect", type=click.Choice(DIALECTS), help="Pick per-database sources for this database.")
+@click.option(
+    "--dialect", type=click.Choice(DIALECTS), help="Pick per-database sources for this database."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the migrations and problems as JSON.")
 @handle_errors
-def scan(directory: Path, format_name: str | None, encoding: str | None, dialect: str | None, as_json: bool) -> None:
+def scan(
+    directory: Path,
+    format_name: str | None,
+    encoding: str | None,
+    dialect: str | None,
+    as_json: bool,
+) -> None:
     """List the legacy migrations found in DIRECTORY, in the order the legacy tool runs them,
     and the problems found on the way. Exits 1 when there is an error-level problem.
 
@@ -210,7 +243,10 @@ def scan(directory: Path, format_name: str | None, encoding: str | None, dialect
         console.print(table)
         for p in result.problems:
             color = "red" if p.severity.value == "error" else "yellow"
-            console.print(f"[{color}]{p.severity.value}[/]: " + escape(str(p).split(": ", 1)[1]), soft_wrap=True)
+            console.print(
+                f"[{color}]{p.severity.value}[/]: " + escape(str(p).split(": ", 1)[1]),
+                soft_wrap=True,
+            )
         if not result.problems:
             console.print("no problems found")
     if result.errors:
@@ -219,30 +255,105 @@ def scan(directory: Path, format_name: str | None, encoding: str | None, dialect
 
 @cli.command()
 @click.argument("legacy_dir", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory to write (created, or updated in place).")
-@click.option("--dialect", required=True, metavar="postgresql|mysql|sqlite[,...]|all", help="The database the legacy SQL is written for; several (or all) for a history with per-database variants: one Alembic history that runs the right variant.")
-@click.option("--missing-variant", type=click.Choice(["error", "skip"]), default="error", show_default=True, help="Several dialects: what a database gets when a migration has no variant for it.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The Alembic script directory to write (created, or updated in place).",
+)
+@click.option(
+    "--dialect",
+    required=True,
+    metavar="postgresql|mysql|sqlite[,...]|all",
+    help="The database the legacy SQL is written for; several (or all) for a history with per-database variants: one Alembic history that runs the right variant.",
+)
+@click.option(
+    "--missing-variant",
+    type=click.Choice(["error", "skip"]),
+    default="error",
+    show_default=True,
+    help="Several dialects: what a database gets when a migration has no variant for it.",
+)
 @format_option
 @encoding_option
-@click.option("--style", type=click.Choice(["ops", "sql"]), default="ops", show_default=True, help="ops: structured op.* calls where lossless; sql: every statement verbatim.")
-@click.option("--rev-id", type=click.Choice(["slug", "hash", "version"]), default="slug", show_default=True, help="How revision ids are made.")
-@click.option("--date-from", default="name", show_default=True, metavar="name|git|mtime|YYYYMMDD", help="Date of revisions whose legacy name has no timestamp.")
-@click.option("--before-base", is_flag=True, help="Insert the legacy history before the base of an existing Alembic history instead of after its head.")
-@click.option("--modules", is_flag=True, help="Each subfolder of LEGACY_DIR is a module with its own history: one Alembic branch per module.")
-@click.option("--depends", multiple=True, metavar="MODULE:REVISION", help="With --modules: the module's first revision depends on REVISION (repeatable).")
+@click.option(
+    "--style",
+    type=click.Choice(["ops", "sql"]),
+    default="ops",
+    show_default=True,
+    help="ops: structured op.* calls where lossless; sql: every statement verbatim.",
+)
+@click.option(
+    "--rev-id",
+    type=click.Choice(["slug", "hash", "version"]),
+    default="slug",
+    show_default=True,
+    help="How revision ids are made.",
+)
+@click.option(
+    "--date-from",
+    default="name",
+    show_default=True,
+    metavar="name|git|mtime|YYYYMMDD",
+    help="Date of revisions whose legacy name has no timestamp.",
+)
+@click.option(
+    "--before-base",
+    is_flag=True,
+    help="Insert the legacy history before the base of an existing Alembic history instead of after its head.",
+)
+@click.option(
+    "--modules",
+    is_flag=True,
+    help="Each subfolder of LEGACY_DIR is a module with its own history: one Alembic branch per module.",
+)
+@click.option(
+    "--depends",
+    multiple=True,
+    metavar="MODULE:REVISION",
+    help="With --modules: the module's first revision depends on REVISION (repeatable).",
+)
 @click.option("--force", is_flag=True, help="Overwrite revisions that were edited by hand.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@click.option("--report", type=click.Choice(["json"]), help="Print the summary as JSON instead of a table.")
+@click.option(
+    "--report", type=click.Choice(["json"]), help="Print the summary as JSON instead of a table."
+)
 @handle_errors
-def convert(legacy_dir: Path, out_dir: Path, dialect: str, missing_variant: str, format_name: str | None, encoding: str | None, style: str, rev_id: str, date_from: str, before_base: bool, modules: bool, depends: tuple[str, ...], force: bool, dry_run: bool, report: str | None) -> None:
+def convert(
+    legacy_dir: Path,
+    out_dir: Path,
+    dialect: str,
+    missing_variant: str,
+    format_name: str | None,
+    encoding: str | None,
+    style: str,
+    rev_id: str,
+    date_from: str,
+    before_base: bool,
+    modules: bool,
+    depends: tuple[str, ...],
+    force: bool,
+    dry_run: bool,
+    report: str | None,
+) -> None:
     """Convert the legacy migrations in LEGACY_DIR into Alembic revisions in --out.
 
     Example: converter convert samples/flyway/sqlite --out /tmp/alembic --dialect sqlite
     """
     options = ConvertOptions(
-        dialect=dialect, format=format_name, style=style, rev_id=rev_id, date_from=date_from,
-        encoding=encoding, force=force, dry_run=dry_run, before_base=before_base,
-        modules=modules, depends=depends, missing_variant=missing_variant,
+        dialect=dialect,
+        format=format_name,
+        style=style,
+        rev_id=rev_id,
+        date_from=date_from,
+        encoding=encoding,
+        force=force,
+        dry_run=dry_run,
+        before_base=before_base,
+        modules=modules,
+        depends=depends,
+        missing_variant=missing_variant,
     )
     result = convert_directory(legacy_dir, out_dir, options)
     if report == "json":
@@ -253,18 +364,38 @@ def convert(legacy_dir: Path, out_dir: Path, dialect: str, missing_variant: str,
 
 def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
     table = Table(title=f"{len(result.plans)} revisions from {result.format} -> {result.out}")
-    for col in ("revision", "legacy", "ops", "verbatim", "unparsed", "autocommit", "removed tx", "downgrade"):
+    for col in (
+        "revision",
+        "legacy",
+        "ops",
+        "verbatim",
+        "unparsed",
+        "autocommit",
+        "removed tx",
+        "downgrade",
+    ):
         table.add_column(col)
     for p in result.plans:
         s = p.stats
-        table.add_row(escape(p.revision), escape(p.migration.version or p.migration.description), str(s.ops), str(s.verbatim), str(s.unparsed), str(s.autocommit), str(s.removed), p.downgrade.source)
+        table.add_row(
+            escape(p.revision),
+            escape(p.migration.version or p.migration.description),
+            str(s.ops),
+            str(s.verbatim),
+            str(s.unparsed),
+            str(s.autocommit),
+            str(s.removed),
+            p.downgrade.source,
+        )
     console.print(table)
     verb = "would write" if dry_run else "wrote"
     console.print(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged")
     if result.chained_after:
         console.print(f"chained after the existing head {escape(result.chained_after)}")
     if result.repointed:
-        console.print(f"re-pointed the existing base {escape(result.repointed)} to the last legacy revision")
+        console.print(
+            f"re-pointed the existing base {escape(result.repointed)} to the last legacy revision"
+        )
     if result.alembic_ini is not None:
         console.print(f"{'would write' if dry_run else 'wrote'} {escape(str(result.alembic_ini))}")
     for w in result.warnings:
@@ -274,17 +405,59 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
 @cli.command()
 @click.argument("legacy_dir", type=click.Path(path_type=Path))
 @click.argument("alembic_dir", type=click.Path(path_type=Path))
-@click.option("--url", metavar="URL", help="A PostgreSQL or MySQL/MariaDB server to make two scratch databases on (dropped afterwards). Default: two temporary SQLite files.")
+@click.option(
+    "--url",
+    metavar="URL",
+    help="A PostgreSQL or MySQL/MariaDB server to make two scratch databases on (dropped afterwards). Default: two temporary SQLite files.",
+)
 @format_option
 @encoding_option
-@click.option("--dialect", type=click.Choice(DIALECTS), help="The legacy dialect (default: the URL's; sqlite without --url).")
-@click.option("--stepwise/--final-only", default=True, show_default=True, help="Compare after every step, or once at the end.")
-@click.option("--downgrade", is_flag=True, help="Then walk the Alembic side down, comparing every step with the legacy side.")
-@click.option("--data/--no-data", default=True, show_default=True, help="Compare table contents too.")
-@click.option("--junit", type=click.Path(path_type=Path), metavar="FILE", help="Write a JUnit XML report (one test case per step).")
-@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE", help="Write a JSON report.")
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    help="The legacy dialect (default: the URL's; sqlite without --url).",
+)
+@click.option(
+    "--stepwise/--final-only",
+    default=True,
+    show_default=True,
+    help="Compare after every step, or once at the end.",
+)
+@click.option(
+    "--downgrade",
+    is_flag=True,
+    help="Then walk the Alembic side down, comparing every step with the legacy side.",
+)
+@click.option(
+    "--data/--no-data", default=True, show_default=True, help="Compare table contents too."
+)
+@click.option(
+    "--junit",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write a JUnit XML report (one test case per step).",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write a JSON report.",
+)
 @handle_errors
-def verify(legacy_dir: Path, alembic_dir: Path, url: str | None, format_name: str | None, encoding: str | None, dialect: str | None, stepwise: bool, downgrade: bool, data: bool, junit: Path | None, json_file: Path | None) -> None:
+def verify(
+    legacy_dir: Path,
+    alembic_dir: Path,
+    url: str | None,
+    format_name: str | None,
+    encoding: str | None,
+    dialect: str | None,
+    stepwise: bool,
+    downgrade: bool,
+    data: bool,
+    junit: Path | None,
+    json_file: Path | None,
+) -> None:
     """Prove that ALEMBIC_DIR builds the same database as the legacy migrations in
     LEGACY_DIR, step by step, schema and data. Exits 0 when equivalent, 1 when not, 2 on
     usage or connection errors.
@@ -294,7 +467,18 @@ def verify(legacy_dir: Path, alembic_dir: Path, url: str | None, format_name: st
     from converter.verify import VerifyOptions, render
     from converter.verify import verify as verify_histories
 
-    options = VerifyOptions(url=url, format=format_name, dialect=dialect, stepwise=stepwise, downgrade=downgrade, data=data, junit=junit, json=json_file, encoding=encoding, progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"))
+    options = VerifyOptions(
+        url=url,
+        format=format_name,
+        dialect=dialect,
+        stepwise=stepwise,
+        downgrade=downgrade,
+        data=data,
+        junit=junit,
+        json=json_file,
+        encoding=encoding,
+        progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"),
+    )
     report = verify_histories(legacy_dir, alembic_dir, options)
     console.print(render(report), soft_wrap=True)
     sys.exit(0 if report.equivalent else 1)
@@ -302,9 +486,24 @@ def verify(legacy_dir: Path, alembic_dir: Path, url: str | None, format_name: st
 
 @cli.command()
 @click.option("--url", required=True, metavar="LIVE_URL", help="The live database (only read).")
-@click.option("--alembic-dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory.")
-@click.option("--scratch-url", metavar="URL", help="A server of the same kind to build the expected schema on (default: the live database's server).")
-@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE", help="Write a JSON report.")
+@click.option(
+    "--alembic-dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The Alembic script directory.",
+)
+@click.option(
+    "--scratch-url",
+    metavar="URL",
+    help="A server of the same kind to build the expected schema on (default: the live database's server).",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write a JSON report.",
+)
 @handle_errors
 def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path | None) -> None:
     """Compare a live database, read-only, with the schema its Alembic history has at the
@@ -315,31 +514,117 @@ def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path 
     from converter.drift import DriftOptions, render
     from converter.drift import drift as drift_check
 
-    report = drift_check(alembic_dir, DriftOptions(url=url, scratch_url=scratch_url, json=json_file))
+    report = drift_check(
+        alembic_dir, DriftOptions(url=url, scratch_url=scratch_url, json=json_file)
+    )
     console.print(render(report), soft_wrap=True)
     sys.exit(1 if report.drifted else 0)
 
 
 @cli.command("stamp")
-@click.option("--alembic-dir", required=True, type=click.Path(path_type=Path), help="The Alembic script directory (the --out of convert).")
-@click.option("--url", "urls", multiple=True, metavar="URL", help="A database to stamp (repeatable).")
-@click.option("--urls-file", type=click.Path(path_type=Path), metavar="FILE", help="Databases to stamp: one URL per line, # comments.")
-@click.option("--legacy-dir", type=click.Path(path_type=Path), help="The legacy migrations: lets stamp compare checksums and read project names.")
+@click.option(
+    "--alembic-dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The Alembic script directory (the --out of convert).",
+)
+@click.option(
+    "--url", "urls", multiple=True, metavar="URL", help="A database to stamp (repeatable)."
+)
+@click.option(
+    "--urls-file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Databases to stamp: one URL per line, # comments.",
+)
+@click.option(
+    "--legacy-dir",
+    type=click.Path(path_type=Path),
+    help="The legacy migrations: lets stamp compare checksums and read project names.",
+)
 @format_option
 @encoding_option
-@click.option("--from-table", default="auto", show_default=True, type=click.Choice(["auto", "flyway", "golang-migrate", "dbmate", "goose", "sqitch", "liquibase", "yoyo", "sqlalchemy-migrate", "diesel", "none"]), help="Which legacy tracking table to read; none: identify each database by its schema.")
-@click.option("--table", metavar="NAME", help="The tracking table's name when not the tool's default ({database} is replaced by the database's name).")
-@click.option("--version-column", metavar="COL", help="With --table: a table of your own whose COL holds the applied versions.")
-@click.option("--verify-schema", is_flag=True, help="Also require the schema to equal the history's at that revision.")
+@click.option(
+    "--from-table",
+    default="auto",
+    show_default=True,
+    type=click.Choice(
+        [
+            "auto",
+            "flyway",
+            "golang-migrate",
+            "dbmate",
+            "goose",
+            "sqitch",
+            "liquibase",
+            "yoyo",
+            "sqlalchemy-migrate",
+            "diesel",
+            "none",
+        ]
+    ),
+    help="Which legacy tracking table to read; none: identify each database by its schema.",
+)
+@click.option(
+    "--table",
+    metavar="NAME",
+    help="The tracking table's name when not the tool's default ({database} is replaced by the database's name).",
+)
+@click.option(
+    "--version-column",
+    metavar="COL",
+    help="With --table: a table of your own whose COL holds the applied versions.",
+)
+@click.option(
+    "--verify-schema",
+    is_flag=True,
+    help="Also require the schema to equal the history's at that revision.",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be stamped and why; write nothing.")
-@click.option("--sql", is_flag=True, help="Print the SQL that would stamp each database; write nothing.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Databases handled at once.")
-@click.option("--force", is_flag=True, help="Overwrite an alembic_version that names another revision.")
-@click.option("--drop-legacy-table", is_flag=True, help="Drop the legacy tracking table once stamped.")
-@click.option("--scratch-url", metavar="URL", help="Server for building the schema fingerprints (default: each database's own).")
-@click.option("--report", type=click.Choice(["json"]), help="Print the results as JSON instead of a table.")
+@click.option(
+    "--sql", is_flag=True, help="Print the SQL that would stamp each database; write nothing."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Databases handled at once.",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite an alembic_version that names another revision."
+)
+@click.option(
+    "--drop-legacy-table", is_flag=True, help="Drop the legacy tracking table once stamped."
+)
+@click.option(
+    "--scratch-url",
+    metavar="URL",
+    help="Server for building the schema fingerprints (default: each database's own).",
+)
+@click.option(
+    "--report", type=click.Choice(["json"]), help="Print the results as JSON instead of a table."
+)
 @handle_errors
-def stamp_command(alembic_dir: Path, urls: tuple[str, ...], urls_file: Path | None, legacy_dir: Path | None, format_name: str | None, encoding: str | None, from_table: str, table: str | None, version_column: str | None, verify_schema: bool, dry_run: bool, sql: bool, jobs: int, force: bool, drop_legacy_table: bool, scratch_url: str | None, report: str | None) -> None:
+def stamp_command(
+    alembic_dir: Path,
+    urls: tuple[str, ...],
+    urls_file: Path | None,
+    legacy_dir: Path | None,
+    format_name: str | None,
+    encoding: str | None,
+    from_table: str,
+    table: str | None,
+    version_column: str | None,
+    verify_schema: bool,
+    dry_run: bool,
+    sql: bool,
+    jobs: int,
+    force: bool,
+    drop_legacy_table: bool,
+    scratch_url: str | None,
+    report: str | None,
+) -> None:
     """Stamp existing databases with the Alembic revision that matches their legacy state,
     read from the legacy tool's tracking table or, without one, from the schema. Refuses
     rather than guesses. Exits 0 when every database is fine, 1 when any was refused, 2 on
@@ -353,14 +638,41 @@ def stamp_command(alembic_dir: Path, urls: tuple[str, ...], urls_file: Path | No
     from converter.stamp import stamp as stamp_databases
 
     all_urls = list(urls) + (read_urls_file(urls_file) if urls_file else [])
-    with Progress(TextColumn("stamping"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True) as progress:
+    with Progress(
+        TextColumn("stamping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("stamp", total=len(all_urls))
 
         def done(result) -> None:
-            progress.console.print(f"{escape(result.database)}: {result.action} {escape(result.revision or '')}", soft_wrap=True, style="dim")
+            progress.console.print(
+                f"{escape(result.database)}: {result.action} {escape(result.revision or '')}",
+                soft_wrap=True,
+                style="dim",
+            )
             progress.advance(task)
 
-        options = StampOptions(urls=all_urls, legacy_dir=legacy_dir, from_table=from_table, table=table, version_column=version_column, verify_schema=verify_schema, dry_run=dry_run, sql=sql, jobs=jobs, force=force, drop_legacy_table=drop_legacy_table, format=format_name, encoding=encoding, scratch_url=scratch_url, progress=done)
+        options = StampOptions(
+            urls=all_urls,
+            legacy_dir=legacy_dir,
+            from_table=from_table,
+            table=table,
+            version_column=version_column,
+            verify_schema=verify_schema,
+            dry_run=dry_run,
+            sql=sql,
+            jobs=jobs,
+            force=force,
+            drop_legacy_table=drop_legacy_table,
+            format=format_name,
+            encoding=encoding,
+            scratch_url=scratch_url,
+            progress=done,
+        )
         result = stamp_databases(alembic_dir, options)
     if report == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
@@ -374,8 +686,19 @@ def stamp_command(alembic_dir: Path, urls: tuple[str, ...], urls_file: Path | No
     sys.exit(result.exit_code)
 
 
-@cli.command("config", cls=click.Command, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.option("--config", "config_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False), envvar="CONVERTER_CONFIG", help="Show what FILE sets instead of the file found.")
+@cli.command(
+    "config",
+    cls=click.Command,
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="CONVERTER_CONFIG",
+    help="Show what FILE sets instead of the file found.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @click.argument("command_line", nargs=-1, type=click.UNPROCESSED, metavar="[COMMAND [ARGS]...]")
 @handle_errors
@@ -403,7 +726,10 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
         name = command_line[0]
         if name not in commands:
             close = difflib.get_close_matches(name, commands, n=1)
-            raise UsageError(f"unknown command {name!r}", hint=f"did you mean {close[0]!r}?" if close else "commands: " + ", ".join(commands))
+            raise UsageError(
+                f"unknown command {name!r}",
+                hint=f"did you mean {close[0]!r}?" if close else "commands: " + ", ".join(commands),
+            )
         targets = {name: list(command_line[1:])}
     report: dict = {"file": None, "file_source": None, "commands": {}}
     ctx = click.get_current_context()
@@ -415,7 +741,11 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
         loaded = sub.meta[CONFIG_META]
         report["file"] = str(loaded.path) if loaded.path else None
         if given or config_file is not None:
-            report["file_source"] = "command line" if given else PARAMETER_SOURCES[ctx.get_parameter_source("config_file")]
+            report["file_source"] = (
+                "command line"
+                if given
+                else PARAMETER_SOURCES[ctx.get_parameter_source("config_file")]
+            )
         elif loaded.path is not None:
             report["file_source"] = "environment" if os.environ.get("CONVERTER_CONFIG") else "found"
         specs = option_specs(commands[name])
@@ -424,8 +754,16 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
         for key, spec in specs.items():
             source = PARAMETER_SOURCES.get(sub.get_parameter_source(spec.dest), "default")
             value = sub.params.get(spec.dest)
-            value = [str(v) for v in value] if isinstance(value, tuple) else (str(value) if isinstance(value, Path) else value)
-            rows[key] = {"value": value, "source": source, "location": settings[spec.dest].where if source == "config" else None}
+            value = (
+                [str(v) for v in value]
+                if isinstance(value, tuple)
+                else (str(value) if isinstance(value, Path) else value)
+            )
+            rows[key] = {
+                "value": value,
+                "source": source,
+                "location": settings[spec.dest].where if source == "config" else None,
+            }
         report["commands"][name] = rows
     loaded_json = loaded.to_json()
     for section in ("reader", "placeholders", "custom"):
@@ -433,7 +771,12 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    console.print(f"configuration: {escape(report['file'])} ({report['file_source']})" if report["file"] else "configuration: none found (defaults and command line only)", soft_wrap=True)
+    console.print(
+        f"configuration: {escape(report['file'])} ({report['file_source']})"
+        if report["file"]
+        else "configuration: none found (defaults and command line only)",
+        soft_wrap=True,
+    )
     for name, rows in report["commands"].items():
         table = Table(title=name, title_justify="left")
         for col in ("option", "value", "source"):
@@ -448,7 +791,9 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
             for col in ("key", "value", "source"):
                 table.add_column(col, overflow="fold")
             for key, row in report[section].items():
-                table.add_row(escape(key), escape(json.dumps(row["value"])), escape(row["location"]))
+                table.add_row(
+                    escape(key), escape(json.dumps(row["value"])), escape(row["location"])
+                )
             console.print(table)
 
 

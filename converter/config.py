@@ -122,7 +122,9 @@ CUSTOM_KEYS: dict[str, OptionSpec] = {
     for spec in (
         OptionSpec("pattern", "pattern"),
         OptionSpec("order", "order", "choice", ("numeric", "dotted", "lexical", "date")),
-        OptionSpec("down-pairing", "down_pairing", "choice", ("version-and-description", "version")),
+        OptionSpec(
+            "down-pairing", "down_pairing", "choice", ("version-and-description", "version")
+        ),
         OptionSpec("up-marker", "up_marker"),
         OptionSpec("down-marker", "down_marker"),
         OptionSpec("recursive", "recursive", "bool"),
@@ -277,9 +279,13 @@ def _read(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError("no such configuration file", path=path, hint="check the --config path") from None
+        raise UsageError(
+            "no such configuration file", path=path, hint="check the --config path"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"cannot read the configuration file: {exc.strerror or exc}", path=path) from None
+        raise UsageError(
+            f"cannot read the configuration file: {exc.strerror or exc}", path=path
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -379,7 +385,9 @@ def load_config(path: Path | None, schema: Schema | None = None) -> Config:
     config = Config(path=path, prefix=prefix, lines=key_lines(text))
     if not isinstance(table, dict):
         raise UsageError(
-            f"{config.table()} must be a table, got {type_name(table)}", path=path, line=config.line_of()
+            f"{config.table()} must be a table, got {type_name(table)}",
+            path=path,
+            line=config.line_of(),
         )
     _Loader(config, schema).load(table)
     return config
@@ -396,7 +404,9 @@ class _Loader:
 
     def setting(self, value: Any, keys: tuple[str, ...]) -> Setting:
         assert self.config.path is not None
-        return Setting(value, self.config.path, self.config.line_of(*keys), ".".join(self.config.prefix + keys))
+        return Setting(
+            value, self.config.path, self.config.line_of(*keys), ".".join(self.config.prefix + keys)
+        )
 
     def normalised(self, table: dict, keys: tuple[str, ...]) -> dict[str, tuple[str, Any]]:
         """key with `-` -> (key as written, value); `rev_id` and `rev-id` together are an error."""
@@ -415,12 +425,20 @@ class _Loader:
     def unknown(self, raw: str, keys: tuple[str, ...], known: list[str]) -> UsageError:
         close = difflib.get_close_matches(normal_key(raw), known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(known))
-        return self.fail(f"unknown key {raw!r} {self.config.inside(*keys)}", keys + (raw,), hint=hint)
+        return self.fail(
+            f"unknown key {raw!r} {self.config.inside(*keys)}", keys + (raw,), hint=hint
+        )
 
-    def checked(self, spec: OptionSpec, raw: str, value: Any, keys: tuple[str, ...], hint: str | None = None) -> Setting:
+    def checked(
+        self, spec: OptionSpec, raw: str, value: Any, keys: tuple[str, ...], hint: str | None = None
+    ) -> Setting:
         why = spec.problem(value)
         if why:
-            raise self.fail(f"wrong value for {raw!r} {self.config.inside(*keys)}: {why}", keys + (raw,), hint=hint)
+            raise self.fail(
+                f"wrong value for {raw!r} {self.config.inside(*keys)}: {why}",
+                keys + (raw,),
+                hint=hint,
+            )
         return self.setting(value, keys + (raw,))
 
     # -- tables -----------------------------------------------------------------------------
@@ -430,17 +448,24 @@ class _Loader:
         option_keys = sorted({k for specs in commands.values() for k in specs})
         known = option_keys + list(READER_KEYS) + list(SECTIONS) + list(commands)
         for key, (raw, value) in self.normalised(table, ()).items():
-            if key in SECTIONS or key in commands or (self.schema is None and isinstance(value, dict)):
+            if (
+                key in SECTIONS
+                or key in commands
+                or (self.schema is None and isinstance(value, dict))
+            ):
                 if not isinstance(value, dict):
                     raise self.fail(
-                        f"{raw!r} must be a table ({self.config.table(raw)}), got {type_name(value)}", (raw,)
+                        f"{raw!r} must be a table ({self.config.table(raw)}), got {type_name(value)}",
+                        (raw,),
                     )
                 if key == "placeholders":
                     self.load_placeholders(value, (raw,))
                 elif key == "custom":
                     self.config.custom = self.load_table(value, (raw,), CUSTOM_KEYS)
                 else:
-                    self.config.commands[key] = self.load_command(key, value, (raw,), commands.get(key))
+                    self.config.commands[key] = self.load_command(
+                        key, value, (raw,), commands.get(key)
+                    )
             elif key in READER_KEYS:
                 self.config.reader[key] = self.checked(READER_KEYS[key], raw, value, ())
             elif self.schema is None:
@@ -450,19 +475,30 @@ class _Loader:
             else:
                 raise self.unknown(raw, (), known)
 
-    def load_shared(self, key: str, raw: str, value: Any, commands: Mapping[str, Mapping[str, OptionSpec]]) -> Setting:
+    def load_shared(
+        self, key: str, raw: str, value: Any, commands: Mapping[str, Mapping[str, OptionSpec]]
+    ) -> Setting:
         setting = None
         for command, specs in sorted(commands.items()):
             if key in specs:
                 setting = self.checked(
-                    specs[key], raw, value, (),
+                    specs[key],
+                    raw,
+                    value,
+                    (),
                     hint=f"a key at the top level applies to every command that has the option, here "
                     f"`{command}` too; set it in the table of the command it is meant for ({self.config.table('<command>')})",
                 )
         assert setting is not None
         return setting
 
-    def load_command(self, command: str, table: dict, keys: tuple[str, ...], specs: Mapping[str, OptionSpec] | None) -> dict[str, Setting]:
+    def load_command(
+        self,
+        command: str,
+        table: dict,
+        keys: tuple[str, ...],
+        specs: Mapping[str, OptionSpec] | None,
+    ) -> dict[str, Setting]:
         out: dict[str, Setting] = {}
         for key, (raw, value) in self.normalised(table, keys).items():
             if specs is None:
@@ -473,7 +509,9 @@ class _Loader:
                 raise self.unknown(raw, keys, list(specs))
         return out
 
-    def load_table(self, table: dict, keys: tuple[str, ...], specs: Mapping[str, OptionSpec]) -> dict[str, Setting]:
+    def load_table(
+        self, table: dict, keys: tuple[str, ...], specs: Mapping[str, OptionSpec]
+    ) -> dict[str, Setting]:
         out: dict[str, Setting] = {}
         for key, (raw, value) in self.normalised(table, keys).items():
             if key not in specs:
@@ -505,7 +543,9 @@ class _Loader:
 
 # -- the configuration readers follow --------------------------------------------------------
 
-_ACTIVE: contextvars.ContextVar[Config | None] = contextvars.ContextVar("converter_config", default=None)
+_ACTIVE: contextvars.ContextVar[Config | None] = contextvars.ContextVar(
+    "converter_config", default=None
+)
 
 
 @contextmanager

@@ -53,7 +53,9 @@ class ConvertOptions:
     before_base: bool = False
     modules: bool = False
     depends: tuple[str, ...] = ()  # "module:revision": the module's base depends on revision
-    missing_variant: str = "error"  # several dialects: a migration with no variant for one -> error | skip
+    missing_variant: str = (
+        "error"  # several dialects: a migration with no variant for one -> error | skip
+    )
 
     @property
     def dialects(self) -> list[str]:
@@ -95,7 +97,10 @@ def parse_dialects(value: str) -> list[str]:
     names = list(DIALECTS) if value == "all" else [d.strip() for d in value.split(",") if d.strip()]
     for d in names:
         if d not in DIALECTS:
-            raise UsageError(f"unknown dialect {d!r}", hint="use one or more of " + ", ".join(DIALECTS) + ", or all")
+            raise UsageError(
+                f"unknown dialect {d!r}",
+                hint="use one or more of " + ", ".join(DIALECTS) + ", or all",
+            )
     if not names or len(set(names)) != len(names):
         raise UsageError(f"invalid dialect list {value!r}", hint="e.g. --dialect postgresql,sqlite")
     return names
@@ -104,11 +109,15 @@ def parse_dialects(value: str) -> list[str]:
 def check_options(o: ConvertOptions) -> None:
     o.dialects  # noqa: B018 - validates the dialect list
     if o.missing_variant not in ("error", "skip"):
-        raise UsageError(f"unknown missing-variant rule {o.missing_variant!r}", hint="use error or skip")
+        raise UsageError(
+            f"unknown missing-variant rule {o.missing_variant!r}", hint="use error or skip"
+        )
     if o.style not in STYLES:
         raise UsageError(f"unknown style {o.style!r}", hint="use one of " + ", ".join(STYLES))
     if o.rev_id not in REV_ID_STYLES:
-        raise UsageError(f"unknown --rev-id {o.rev_id!r}", hint="use one of " + ", ".join(REV_ID_STYLES))
+        raise UsageError(
+            f"unknown --rev-id {o.rev_id!r}", hint="use one of " + ", ".join(REV_ID_STYLES)
+        )
     check_date_from(o.date_from)
 
 
@@ -134,7 +143,9 @@ class Existing:
 
     files: dict[str, str] = field(default_factory=dict)  # versions/<name> -> text
     ours: dict[str, str] = field(default_factory=dict)  # filename -> state (intact | edited)
-    foreign: dict[str, tuple[str, str]] = field(default_factory=dict)  # filename -> (rev, down text)
+    foreign: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # filename -> (rev, down text)
 
 
 def read_existing(out_dir: Path) -> Existing:
@@ -198,7 +209,9 @@ def legacy_root(legacy_dir: Path, dialect: str) -> Path:
     return legacy_dir / dialect
 
 
-def read_legacy(legacy_dir: Path, options: ConvertOptions, dialect: str) -> tuple[str, list[LegacyMigration]]:
+def read_legacy(
+    legacy_dir: Path, options: ConvertOptions, dialect: str
+) -> tuple[str, list[LegacyMigration]]:
     """The legacy history for one dialect: one directory, or with `modules` one history per
     subfolder."""
     read = ReadOptions(encoding=options.encoding, dialect=dialect)
@@ -207,8 +220,12 @@ def read_legacy(legacy_dir: Path, options: ConvertOptions, dialect: str) -> tupl
         found = _checked_scan(legacy_dir, options.format, read, options)
         return found.format, found.migrations
     require_dir(legacy_dir)
-    subdirs = sorted(p for p in legacy_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    loose = sorted(p.name for p in legacy_dir.iterdir() if p.is_file() and p.suffix in (".sql", ".py"))
+    subdirs = sorted(
+        p for p in legacy_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
+    loose = sorted(
+        p.name for p in legacy_dir.iterdir() if p.is_file() and p.suffix in (".sql", ".py")
+    )
     if loose:
         raise UsageError(
             f"--modules expects one subfolder per module, but migrations lie at the top: {', '.join(loose[:3])}",
@@ -228,10 +245,14 @@ def read_legacy(legacy_dir: Path, options: ConvertOptions, dialect: str) -> tupl
 def _checked_scan(root: Path, format: str | None, read: ReadOptions, options: ConvertOptions):
     found = scan(root, format, read)
     missing = [p for p in found.warnings if p.code == "no-variant"]
-    return require_clean(found, missing if len(options.dialects) == 1 and options.missing_variant == "error" else [])
+    return require_clean(
+        found, missing if len(options.dialects) == 1 and options.missing_variant == "error" else []
+    )
 
 
-def align(histories: dict[str, tuple[str, list[LegacyMigration]]]) -> list[dict[str, LegacyMigration | None]]:
+def align(
+    histories: dict[str, tuple[str, list[LegacyMigration]]],
+) -> list[dict[str, LegacyMigration | None]]:
     """One row per migration of the union of the dialects' histories, in order; each row
     maps every dialect to its variant, or None where that dialect has none."""
     if len(histories) == 1:  # the reader's order, exactly
@@ -306,13 +327,19 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
-    spool = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)))
+    spool = Path(
+        tempfile.mkdtemp(
+            prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)
+        )
+    )
     try:
         previous: dict[str | None, str] = {}  # module -> its last revision so far
         for i, m in enumerate(migrations):
             first_of_module = m.module not in previous
             variants = {
-                d: None if v is None else plan_revision(
+                d: None
+                if v is None
+                else plan_revision(
                     v,
                     revision=ids[i],
                     down_revision=previous.get(m.module, base_down),
@@ -326,7 +353,9 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             }
             plan = next(p for p in variants.values() if p is not None)
             if len(dialects) > 1:
-                plan = dataclasses.replace(plan, variants=variants, missing_variant=options.missing_variant)
+                plan = dataclasses.replace(
+                    plan, variants=variants, missing_variant=options.missing_variant
+                )
                 plan.merge_variant_stats()
             if options.modules and first_of_module:
                 plan.branch_labels = (m.module,)
@@ -341,7 +370,11 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 files[f"versions/{p.data_file.name}"] = p.data_file
         for name in STATIC_FILES:
             if not (out_dir / name).exists():
-                files[name] = resources.files("converter").joinpath("templates", name).read_text(encoding="utf-8")
+                files[name] = (
+                    resources.files("converter")
+                    .joinpath("templates", name)
+                    .read_text(encoding="utf-8")
+                )
 
         if options.before_base and existing.foreign:
             if options.modules:
@@ -353,7 +386,11 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         for rel, text in files.items():
             current = out_dir / rel
             if not isinstance(text, str):
-                same = current.exists() and current.stat().st_size == text.size and _sha256(current) == text.sha256
+                same = (
+                    current.exists()
+                    and current.stat().st_size == text.size
+                    and _sha256(current) == text.sha256
+                )
             else:
                 same = current.exists() and current.read_text(encoding="utf-8") == text
             if same:
@@ -370,14 +407,20 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         if changed:
             write_tree(out_dir, changed)
         if result.alembic_ini is not None:
-            template = resources.files("converter").joinpath("templates", "alembic.ini.mako").read_text(encoding="utf-8")
+            template = (
+                resources.files("converter")
+                .joinpath("templates", "alembic.ini.mako")
+                .read_text(encoding="utf-8")
+            )
             write_file(ini, Template(template).render(script_location=out_dir.resolve().name))
         return result
     finally:
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _module_dependencies(plans: list[RevisionPlan], declared: dict[str, list[str]], known: set[str]) -> None:
+def _module_dependencies(
+    plans: list[RevisionPlan], declared: dict[str, list[str]], known: set[str]
+) -> None:
     """depends_on between module branches: declared with --depends, or found where a
     module's migration references a table that another module's migration creates."""
     creator: dict[str, RevisionPlan] = {}
@@ -387,7 +430,10 @@ def _module_dependencies(plans: list[RevisionPlan], declared: dict[str, list[str
     modules = {p.migration.module for p in plans}
     for module in declared:
         if module not in modules:
-            raise UsageError(f"--depends names an unknown module {module!r}", hint="known modules: " + ", ".join(sorted(modules)))
+            raise UsageError(
+                f"--depends names an unknown module {module!r}",
+                hint="known modules: " + ", ".join(sorted(modules)),
+            )
     covered: dict[str, set[str]] = {}
     for plan in plans:
         module = plan.migration.module
@@ -396,7 +442,10 @@ def _module_dependencies(plans: list[RevisionPlan], declared: dict[str, list[str
         if plan.branch_labels:
             for rev in declared.get(module, []):
                 if rev not in known:
-                    raise UsageError(f"--depends {module}:{rev}: no such revision", hint="use a revision id of the converted output")
+                    raise UsageError(
+                        f"--depends {module}:{rev}: no such revision",
+                        hint="use a revision id of the converted output",
+                    )
                 needs.append(rev)
         for table in sorted(plan.references):
             owner = creator.get(table)
@@ -408,7 +457,13 @@ def _module_dependencies(plans: list[RevisionPlan], declared: dict[str, list[str
             seen.update(needs)
 
 
-def _check_overwrites(existing: Existing, files: dict[str, str], out_dir: Path, options: ConvertOptions, result: ConvertResult) -> None:
+def _check_overwrites(
+    existing: Existing,
+    files: dict[str, str],
+    out_dir: Path,
+    options: ConvertOptions,
+    result: ConvertResult,
+) -> None:
     new_names = {rel.split("/", 1)[1] for rel in files if rel.startswith("versions/")}
     for name, state in existing.ours.items():
         if state == "edited" and not options.force:
@@ -424,8 +479,14 @@ def _check_overwrites(existing: Existing, files: dict[str, str], out_dir: Path, 
             )
 
 
-def _repoint_base(existing: Existing, last: str, files: dict[str, str], result: ConvertResult) -> None:
-    bases = [name for name, (_, down) in existing.foreign.items() if down in ("None", f"'{last}'", f'"{last}"')]
+def _repoint_base(
+    existing: Existing, last: str, files: dict[str, str], result: ConvertResult
+) -> None:
+    bases = [
+        name
+        for name, (_, down) in existing.foreign.items()
+        if down in ("None", f"'{last}'", f'"{last}"')
+    ]
     if len(bases) != 1:
         raise OutputError(
             f"--before-base needs exactly one base revision in the existing directory, found {len(bases)}",

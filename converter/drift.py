@@ -100,7 +100,9 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
                 path=alembic_dir,
                 hint="check --alembic-dir (the database may have been migrated from a newer checkout)",
             ) from None
-    with scratch_databases(options.scratch_url or options.url, ("expected",), prefix=SCRATCH_PREFIX) as urls:
+    with scratch_databases(
+        options.scratch_url or options.url, ("expected",), prefix=SCRATCH_PREFIX
+    ) as urls:
         scratch = urls["expected"]
         try:
             for rev in revisions:

@@ -90,8 +90,14 @@ class Step:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Step:
-        return cls(doc["position"], doc["revision"], doc["legacy_version"], doc["fingerprint"],
-                   SchemaSnapshot.from_json(doc["snapshot"]), doc.get("catalog"))
+        return cls(
+            doc["position"],
+            doc["revision"],
+            doc["legacy_version"],
+            doc["fingerprint"],
+            SchemaSnapshot.from_json(doc["snapshot"]),
+            doc.get("catalog"),
+        )
 
 
 @dataclass
@@ -127,12 +133,17 @@ class HistoryFingerprints:
         return best, diff_snapshots(best.snapshot, snapshot, labels=labels)
 
     def to_json(self) -> dict[str, Any]:
-        return {"source_hash": self.source_hash, "stopped": self.stopped,
-                "steps": [s.to_json() for s in self.steps]}
+        return {
+            "source_hash": self.source_hash,
+            "stopped": self.stopped,
+            "steps": [s.to_json() for s in self.steps],
+        }
 
     @classmethod
     def from_json(cls, key: str, doc: dict[str, Any]) -> HistoryFingerprints:
-        return cls(key, doc["source_hash"], [Step.from_json(s) for s in doc["steps"]], doc.get("stopped"))
+        return cls(
+            key, doc["source_hash"], [Step.from_json(s) for s in doc["steps"]], doc.get("stopped")
+        )
 
 
 def _facts(snapshot: SchemaSnapshot) -> set[tuple[str, str]]:
@@ -161,17 +172,21 @@ def server_key(conn: sa.Connection) -> str:
     if dialect.name == "postgresql":
         return f"postgresql {version[0] if version else '?'}"
     flavour = "mariadb" if getattr(dialect, "is_mariadb", False) else "mysql"
-    row = conn.execute(sa.text(
-        "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata "
-        "WHERE schema_name = DATABASE()"
-    )).first()
+    row = conn.execute(
+        sa.text(
+            "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata "
+            "WHERE schema_name = DATABASE()"
+        )
+    ).first()
     charset = f" {row[0]}/{row[1]}" if row else ""
     return f"{flavour} {'.'.join(str(v) for v in version[:2])}{charset}"
 
 
 def source_hash(history: AlembicHistory) -> str:
     """A hash of everything the steps depend on: env.py and every revision file."""
-    digest = hashlib.sha256(f"converter-fingerprints {CACHE_FORMAT} snapshot {SCHEMA_VERSION}\n".encode())
+    digest = hashlib.sha256(
+        f"converter-fingerprints {CACHE_FORMAT} snapshot {SCHEMA_VERSION}\n".encode()
+    )
     files = {Path(rev.path).resolve() for rev in history.script.walk_revisions("base", "heads")}
     files.add(history.dir / "env.py")
     for path in sorted(files):
@@ -184,7 +199,9 @@ def source_hash(history: AlembicHistory) -> str:
     return digest.hexdigest()
 
 
-def build(history: AlembicHistory, key: str, scratch_url: str | None, digest: str) -> HistoryFingerprints:
+def build(
+    history: AlembicHistory, key: str, scratch_url: str | None, digest: str
+) -> HistoryFingerprints:
     """Build the chain revision by revision into a scratch database, snapshotting each step.
     `scratch_url`: a server URL (a scratch database is made on it) or None (SQLite file)."""
     chain = history.chain()
@@ -200,18 +217,29 @@ def build(history: AlembicHistory, key: str, scratch_url: str | None, digest: st
                         history.upgrade(url, rev.revision)
                     except Exception as exc:  # noqa: BLE001 - the build ends at a failing revision
                         orig = getattr(exc, "orig", None) or exc
-                        result.stopped = (f"revision {rev.revision} fails on {key}: "
-                                          f"{redact(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__, url)}")
+                        result.stopped = (
+                            f"revision {rev.revision} fails on {key}: "
+                            f"{redact(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__, url)}"
+                        )
                         break
                     legacy = getattr(rev.module, "legacy_version", None)
-                    result.steps.append(_step(engine, position, rev.revision, legacy if isinstance(legacy, str) else None))
+                    result.steps.append(
+                        _step(
+                            engine,
+                            position,
+                            rev.revision,
+                            legacy if isinstance(legacy, str) else None,
+                        )
+                    )
             finally:
                 engine.dispose()
     except ConverterError:
         raise
     except sa.exc.DBAPIError as exc:
-        raise DatabaseError(f"building the history's fingerprints failed: {redact(str(exc.orig), scratch_url)}",
-                            hint="give a server where scratch databases can be created (--scratch-url)") from None
+        raise DatabaseError(
+            f"building the history's fingerprints failed: {redact(str(exc.orig), scratch_url)}",
+            hint="give a server where scratch databases can be created (--scratch-url)",
+        ) from None
     return result
 
 
@@ -222,7 +250,9 @@ def _step(engine: sa.Engine, position: int, revision: str | None, legacy: str | 
     return Step(position, revision, legacy, snap.fingerprint(), snap, catalog)
 
 
-def catalog_key(conn: sa.Connection, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES) -> str | None:
+def catalog_key(
+    conn: sa.Connection, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES
+) -> str | None:
     """A digest of every catalog row a SQLite schema snapshot is made from (`sqlite_master`:
     type, name, table and SQL text of each table, index, view and trigger, but those of the
     excluded tables), or None on other servers. Two databases with the same key have the
@@ -310,14 +340,24 @@ class FingerprintCache:
                 histories = doc.get("histories", {}) if doc.get("format") == CACHE_FORMAT else {}
             except (OSError, ValueError, AttributeError):
                 histories = {}
-            histories = {k: v for k, v in histories.items()
-                         if isinstance(v, dict) and v.get("source_hash") == built.source_hash}
+            histories = {
+                k: v
+                for k, v in histories.items()
+                if isinstance(v, dict) and v.get("source_hash") == built.source_hash
+            }
             histories[key] = built.to_json()
-            text = json.dumps({"format": CACHE_FORMAT, "histories": histories}, indent=1, sort_keys=True) + "\n"
+            text = (
+                json.dumps(
+                    {"format": CACHE_FORMAT, "histories": histories}, indent=1, sort_keys=True
+                )
+                + "\n"
+            )
             try:
                 write_file(self.path, text)
                 os.chmod(self.path, 0o644)  # a cache others may read, like the revisions beside it
             except (ConverterError, OSError) as exc:
                 why = exc.message if isinstance(exc, ConverterError) else (exc.strerror or str(exc))
-                self.notes.append(f"the fingerprint cache could not be written ({why}): "
-                                  "it is rebuilt on the next run")
+                self.notes.append(
+                    f"the fingerprint cache could not be written ({why}): "
+                    "it is rebuilt on the next run"
+                )

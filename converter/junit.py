@@ -70,10 +70,14 @@ def _testcase(report: VerifyReport, step: StepResult) -> ET.Element:
     text = "\n".join(failure_lines(step))
     if step.status in (DIFFERENT, FAILED):
         message = step.message or f"{step.status}: {step.title}"
-        failure = ET.SubElement(case, "failure", {"message": message.splitlines()[0], "type": step.status})
+        failure = ET.SubElement(
+            case, "failure", {"message": message.splitlines()[0], "type": step.status}
+        )
         failure.text = text
     elif step.status == ERROR:
-        error = ET.SubElement(case, "error", {"message": (step.message or "error").splitlines()[0], "type": "error"})
+        error = ET.SubElement(
+            case, "error", {"message": (step.message or "error").splitlines()[0], "type": "error"}
+        )
         error.text = text + ("\n\n" + step.detail if step.detail else "")
     elif step.status == IRREVERSIBLE:
         ET.SubElement(case, "skipped", {"message": step.message or "irreversible"})

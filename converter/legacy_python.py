@@ -53,7 +53,11 @@ def portable_source(text: str) -> str:
     drop: list[ast.stmt] = []
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
             if any(m.split(".")[0] in LEGACY_TOOL_PACKAGES for m in modules):
                 tool_names.update((a.asname or a.name).split(".")[0] for a in node.names)
                 drop.append(node)
@@ -81,7 +85,9 @@ def load_function(script: Script) -> Callable:
         ) from exc
     function = namespace.get(script.entry or "upgrade")
     if not callable(function):
-        raise InputError(f"the Python migration defines no {script.entry}() function", path=script.path)
+        raise InputError(
+            f"the Python migration defines no {script.entry}() function", path=script.path
+        )
     return function
 
 

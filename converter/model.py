@@ -42,7 +42,9 @@ class Script:
     name: str
     line: int = 1
     entry: str | None = None  # python: the function to call ("upgrade", "downgrade", ...)
-    delimiter: str | None = None  # a statement delimiter the format declares (Liquibase endDelimiter)
+    delimiter: str | None = (
+        None  # a statement delimiter the format declares (Liquibase endDelimiter)
+    )
     split: bool = True  # False: the format says run the text as one statement
     file: object = field(default=None, compare=False, repr=False)  # textio.TextFile of a large file
     calling: str = "connection"  # python: what the function takes: "connection" (SQLAlchemy
@@ -86,7 +88,7 @@ class LegacyMigration:
 
     @property
     def script(self) -> str:
-        """"python" when any part of the migration is Python code, else "sql"."""
+        """ "python" when any part of the migration is Python code, else "sql"."""
         return "python" if any(s.language == "python" for s in self.up + self.down) else "sql"
 
     @property
@@ -178,10 +180,14 @@ class Scan:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
-    def error(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+    def error(
+        self, code: str, message: str, path: Path | None = None, line: int | None = None
+    ) -> None:
         self.problems.append(Problem(Severity.ERROR, code, message, path, line))
 
-    def warn(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+    def warn(
+        self, code: str, message: str, path: Path | None = None, line: int | None = None
+    ) -> None:
         self.problems.append(Problem(Severity.WARNING, code, message, path, line))
 
 

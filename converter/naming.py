@@ -36,11 +36,15 @@ def base_id(m: LegacyMigration, style: str) -> str:
         key = f"{m.format}\0{m.module or ''}\0{m.kind.value}\0{m.version}\0{m.name}"
         return hashlib.sha1(key.encode()).hexdigest()[:12]
     else:
-        raise UsageError(f"unknown --rev-id style {style!r}", hint="use one of " + ", ".join(REV_ID_STYLES))
+        raise UsageError(
+            f"unknown --rev-id style {style!r}", hint="use one of " + ", ".join(REV_ID_STYLES)
+        )
     return (prefix + core)[:MAX_ID].rstrip("_")
 
 
-def revision_ids(migrations: list[LegacyMigration], style: str, taken: set[str] = frozenset()) -> list[str]:
+def revision_ids(
+    migrations: list[LegacyMigration], style: str, taken: set[str] = frozenset()
+) -> list[str]:
     """One unique id per migration, in order; `taken` holds ids already used elsewhere."""
     used = set(taken)
     ids = []

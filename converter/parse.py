@@ -90,7 +90,11 @@ def parse_statement(stmt: Statement, dialect: str) -> exp.Expression | None:
 
 def parse_with_reason(stmt: Statement, dialect: str) -> tuple[exp.Expression | None, str]:
     """(tree, "") or (None, why the statement is kept verbatim)."""
-    sqlglot_dialect = SQLGLOT_DIALECT[dialect] if dialect in SQLGLOT_DIALECT else Dialect.get_or_raise(check_dialect(dialect))
+    sqlglot_dialect = (
+        SQLGLOT_DIALECT[dialect]
+        if dialect in SQLGLOT_DIALECT
+        else Dialect.get_or_raise(check_dialect(dialect))
+    )
     if is_dml(stmt):
         return None, "data statement: kept verbatim without parsing"
     if stmt.tokens:

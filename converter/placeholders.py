@@ -61,7 +61,9 @@ class Placeholders:
     prefix: str = DEFAULT_PREFIX
     suffix: str = DEFAULT_SUFFIX
     enabled: bool = True  # False: leave every text as written
-    source: str | None = None  # where they are configured, for hints ("[placeholders] in converter.toml")
+    source: str | None = (
+        None  # where they are configured, for hints ("[placeholders] in converter.toml")
+    )
 
     @classmethod
     def from_config(cls, config: Config) -> Placeholders:
@@ -151,7 +153,10 @@ def _hint_literal(p: Placeholders) -> str:
 
 def _undefined(name: str, p: Placeholders, path, where: tuple[int, int]) -> InputError:
     written = f"{p.prefix}{name}{p.suffix}"
-    table = p.source or "[tool.converter.placeholders] (pyproject.toml) or [placeholders] (converter.toml)"
+    table = (
+        p.source
+        or "[tool.converter.placeholders] (pyproject.toml) or [placeholders] (converter.toml)"
+    )
     key = f'"{name}"' if not name.replace("_", "").replace("-", "").isalnum() else name
     lowered = name.lower()
     if lowered in _BUILTIN:
@@ -162,7 +167,11 @@ def _undefined(name: str, p: Placeholders, path, where: tuple[int, int]) -> Inpu
         hint = f'give it the value Flyway used: {key} = "..." under {table}'
     elif lowered.startswith(FLYWAY_NAMESPACE):
         message = f"{written} is not one of Flyway's built-in placeholders"
-        hint = "Flyway knows " + ", ".join("${" + n + "}" for n in FLYWAY_BUILTINS) + f"; or set {key} under {table}"
+        hint = (
+            "Flyway knows "
+            + ", ".join("${" + n + "}" for n in FLYWAY_BUILTINS)
+            + f"; or set {key} under {table}"
+        )
     else:
         message = f"no value for the placeholder {written}"
         hint = f'set it under {table}: {key} = "..."; ' + _hint_literal(p)
@@ -175,7 +184,9 @@ def substitute_script(script: Script, placeholders: Placeholders) -> Script:
         return script
     if script.file is not None:  # a very large file read lazily: placeholders need its text
         script = dataclasses.replace(script, text=script.file.read(), file=None)
-    text = substitute(script.text, placeholders, path=script.path, line=script.line, script_name=script.name)
+    text = substitute(
+        script.text, placeholders, path=script.path, line=script.line, script_name=script.name
+    )
     return script if text == script.text else dataclasses.replace(script, text=text)
 
 

@@ -90,7 +90,9 @@ class RevisionPlan:
         if not self.variants:
             return
         present = [p for p in self.variants.values() if p is not None]
-        self.stats = Stats(**{k: sum(getattr(p.stats, k) for p in present) for k in Stats().__dict__})
+        self.stats = Stats(
+            **{k: sum(getattr(p.stats, k) for p in present) for k in Stats().__dict__}
+        )
         self.creates = set().union(*(p.creates for p in present))
         self.references = set().union(*(p.references for p in present))
         sources = sorted({p.downgrade.source for p in present})
@@ -100,7 +102,9 @@ class RevisionPlan:
         m = self.migration
         extra = {}
         if self.variants:
-            extra["variants"] = {d: (p.migration.name if p else None) for d, p in self.variants.items()}
+            extra["variants"] = {
+                d: (p.migration.name if p else None) for d, p in self.variants.items()
+            }
         return {
             "revision": self.revision,
             "down_revision": self.down_revision,
@@ -115,7 +119,9 @@ class RevisionPlan:
         }
 
 
-DML_TARGET = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"\[]?(\w+)", re.I)
+DML_TARGET = re.compile(
+    r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"\[]?(\w+)", re.I
+)
 REFERENCES = re.compile(r"\bREFERENCES\s+[`\"\[]?(\w+)", re.I)
 
 
@@ -184,14 +190,20 @@ def plan_body(
                 stats.autocommit += 1
             if ops:
                 stats.ops += len(ops)
-                body.blocks.append(Block("ops", ops=list(ops), statement=st, rendered=getattr(ops, "rendered", None)))
+                body.blocks.append(
+                    Block(
+                        "ops", ops=list(ops), statement=st, rendered=getattr(ops, "rendered", None)
+                    )
+                )
             else:
                 stats.verbatim += 1
                 body.blocks.append(Block("sql", statement=st, autocommit=autocommit))
     return body
 
 
-def plan_downgrade(m: LegacyMigration, upgrade: Body, dialect: str, style: str, spool: DataSpool | None = None) -> Body:
+def plan_downgrade(
+    m: LegacyMigration, upgrade: Body, dialect: str, style: str, spool: DataSpool | None = None
+) -> Body:
     if m.down:
         down = plan_body(m.down, m, dialect, style, Stats(), spool=spool)
         if not down.blocks and down.source != "python":
@@ -199,7 +211,9 @@ def plan_downgrade(m: LegacyMigration, upgrade: Body, dialect: str, style: str, 
             down.note = f"the legacy down ({m.down[0].name}) is declared empty: nothing to undo"
         return down
     if not upgrade.blocks:
-        return Body(source="empty", note="the legacy migration holds no statements: nothing to undo")
+        return Body(
+            source="empty", note="the legacy migration holds no statements: nothing to undo"
+        )
     if all(b.kind == "ops" for b in upgrade.blocks):
         forward = [op for b in upgrade.blocks for op in b.ops]
         inverse = reverse(forward, dialect)
@@ -230,7 +244,9 @@ def plan_revision(
     spool = None
     if data_dir is not None:
         name = data_file_name(filename)
-        spool = DataSpool(data_dir / name, name, f"data statements of {m.name}, for revision {revision}")
+        spool = DataSpool(
+            data_dir / name, name, f"data statements of {m.name}, for revision {revision}"
+        )
     upgrade = plan_body(m.up, m, dialect, style, stats, tables, spool)
     if not upgrade.blocks:
         upgrade.source = "empty"

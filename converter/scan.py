@@ -46,7 +46,9 @@ def require_clean(result: Scan, also: list | None = None) -> Scan:
             hint=f"fix the legacy directory; `converter scan {result.root}{dialect}` lists every problem",
         )
     if not result.migrations:
-        raise InputError("no migrations found", path=result.root, hint="check the directory and --format")
+        raise InputError(
+            "no migrations found", path=result.root, hint="check the directory and --format"
+        )
     return result
 
 

@@ -44,7 +44,7 @@ def parse_url(url: str) -> sa.URL:
 
 
 def dialect_of(url: str | sa.URL | None) -> str:
-    """"postgresql", "mysql" (also for MariaDB) or "sqlite"; sqlite when there is no URL."""
+    """ "postgresql", "mysql" (also for MariaDB) or "sqlite"; sqlite when there is no URL."""
     if url is None:
         return "sqlite"
     u = parse_url(url) if isinstance(url, str) else url
@@ -79,7 +79,9 @@ def redact(text: str, *urls: str | sa.URL | None) -> str:
     return text
 
 
-def connect_error(exc: BaseException, url: str | sa.URL, doing: str = "connect to") -> DatabaseError:
+def connect_error(
+    exc: BaseException, url: str | sa.URL, doing: str = "connect to"
+) -> DatabaseError:
     """A DatabaseError for a failed connection: the URL masked, the driver's first line."""
     orig = getattr(exc, "orig", None) or exc
     first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
@@ -285,7 +287,9 @@ def leftover_databases(url: str, prefix: str = "converter_") -> list[str]:
             if dialect_of(u) == "postgresql":
                 rows = conn.execute(sa.text("SELECT datname FROM pg_database")).scalars()
             else:
-                rows = conn.execute(sa.text("SELECT schema_name FROM information_schema.schemata")).scalars()
+                rows = conn.execute(
+                    sa.text("SELECT schema_name FROM information_schema.schemata")
+                ).scalars()
             return sorted(n for n in rows if n.startswith(prefix))
     except sa.exc.DBAPIError as exc:
         raise connect_error(exc, u) from None

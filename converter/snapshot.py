@@ -1327,8 +1327,12 @@ def render_value(value: Any) -> str | None:
     return f"o{type(value).__name__}:{value}"
 
 
-_ROW_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # one encoder, reused
-_PLAIN_RENDER: dict[type, Callable[[Any], str]] = {  # the common exact types, as render_value does them
+_ROW_JSON = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False
+).encode  # one encoder, reused
+_PLAIN_RENDER: dict[
+    type, Callable[[Any], str]
+] = {  # the common exact types, as render_value does them
     int: lambda v: f"i{v}",
     str: lambda v: "s" + v,
     float: lambda v: f"r{v!r}",
@@ -1444,7 +1448,10 @@ class Snapshotter:
     The snapshots share the facts of unchanged tables: treat them as read-only."""
 
     def __init__(
-        self, *, data: bool = True, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES,
+        self,
+        *,
+        data: bool = True,
+        exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES,
         shared: dict[tuple[str, str, str], dict[str, Any]] | None = None,
     ) -> None:
         """`shared`: data facts read by Snapshotters of other databases (verify's two), by
@@ -1494,9 +1501,7 @@ class Snapshotter:
         tables: dict[str, dict[str, Any]] = {}
         for key in sorted(reader.known):
             tables[key] = fresh[key] if key in fresh else self._tables[key][1]
-        self._tables = {
-            key: (signatures[key], tables[key]) for key in tables if key in signatures
-        }
+        self._tables = {key: (signatures[key], tables[key]) for key in tables if key in signatures}
         self.reflected = len(fresh)
         snapshot = SchemaSnapshot(dialect=dialect, tables=tables, objects=_objects(reader))
         if self.data:
@@ -1505,8 +1510,11 @@ class Snapshotter:
         return snapshot
 
     def _take_data(
-        self, conn: sa.Connection, locations: dict[str, tuple[str | None, str]],
-        tables: dict[str, dict[str, Any]], fresh: dict[str, Any],
+        self,
+        conn: sa.Connection,
+        locations: dict[str, tuple[str | None, str]],
+        tables: dict[str, dict[str, Any]],
+        fresh: dict[str, Any],
     ) -> dict[str, dict[str, Any]]:
         signer = DATA_SIGNATURES.get(conn.dialect.name)
         items = _data_items(tables, locations)
@@ -1518,7 +1526,11 @@ class Snapshotter:
             kept = self._data.get(key)
             if sig is not None and kept is not None and kept[0] == sig and key not in fresh:
                 data[key] = kept[1]
-            elif sig is not None and self.shared is not None and _shared_key(key, table, sig) in self.shared:
+            elif (
+                sig is not None
+                and self.shared is not None
+                and _shared_key(key, table, sig) in self.shared
+            ):
                 data[key] = self.shared[_shared_key(key, table, sig)]
             else:
                 stale.append((key, location, table))
@@ -1726,6 +1738,7 @@ PG_ROW_SIGNATURE = (
     "encode(sha256(textsend(ROW(x.*)::text)), 'hex'), ''), ''))), 'hex') AS digest "
     "FROM {table} AS x"
 )
+
 
 def _pg_data_signatures(
     conn: sa.Connection,

@@ -492,7 +492,9 @@ class _Splitter:
             raws.extend(region)
         return _Segment(offset, text, [], raws)
 
-    def _slow_region(self, text: str, start: int, offset: int, fast: _FastScan) -> tuple[list[_Raw], int]:
+    def _slow_region(
+        self, text: str, start: int, offset: int, fast: _FastScan
+    ) -> tuple[list[_Raw], int]:
         """Tokenize and split the statements from `start` up to the next data statement
         (its raws, positions relative to `text`, and where the region ends).
 

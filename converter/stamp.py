@@ -91,7 +91,9 @@ FINGERPRINT = "schema fingerprint"
 FROM_TABLE_CHOICES = ("auto", *READERS, "none")
 LOCK_NAME = "converter_stamp"
 PG_LOCK_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big", signed=True)
-CONVERTED_FROM = re.compile(r"^Converted from legacy (?P<format>\S+) migration (?P<version>.*?): (?P<files>.*)$", re.M)
+CONVERTED_FROM = re.compile(
+    r"^Converted from legacy (?P<format>\S+) migration (?P<version>.*?): (?P<files>.*)$", re.M
+)
 NO_VARIANT = re.compile(r"^No variant for (?P<dialects>[a-z, ]+):", re.M)
 URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)[^@\s]*(?=@)")
 
@@ -168,8 +170,14 @@ class StampReport:
         return sum(1 for r in self.results if r.action == action)
 
     def summary(self) -> str:
-        parts = [f"{self.count(a)} {a}" for a in (STAMPED, WOULD, ALREADY, REFUSED) if self.count(a)]
-        return f"{len(self.results)} database(s): " + (", ".join(parts) or "nothing to do") + f" ({self.seconds:.2f}s)"
+        parts = [
+            f"{self.count(a)} {a}" for a in (STAMPED, WOULD, ALREADY, REFUSED) if self.count(a)
+        ]
+        return (
+            f"{len(self.results)} database(s): "
+            + (", ".join(parts) or "nothing to do")
+            + f" ({self.seconds:.2f}s)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -195,7 +203,11 @@ def read_urls_file(path: Path) -> list[str]:
     urls = [line.strip() for line in text.splitlines()]
     urls = [u for u in urls if u and not u.startswith("#")]
     if not urls:
-        raise UsageError("the URLs file holds no URL", path=path, hint="one database URL per line; # starts a comment")
+        raise UsageError(
+            "the URLs file holds no URL",
+            path=path,
+            hint="one database URL per line; # starts a comment",
+        )
     return urls
 
 
@@ -215,7 +227,7 @@ def hide_password(text: str, url: str) -> str:
         password = sa.make_url(url).password
     except sa.exc.ArgumentError:
         m = URL_PASSWORD.search(url)
-        password = m.group(0)[len(m["head"]):] if m else None
+        password = m.group(0)[len(m["head"]) :] if m else None
     if password and len(str(password)) >= 4:
         text = text.replace(str(password), "***")
     return text
@@ -228,18 +240,33 @@ def check_options(options: StampOptions) -> None:
         import difflib
 
         close = difflib.get_close_matches(options.from_table, FROM_TABLE_CHOICES, n=1)
-        raise UsageError(f"unknown --from-table {options.from_table!r}",
-                         hint=f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(FROM_TABLE_CHOICES))
+        raise UsageError(
+            f"unknown --from-table {options.from_table!r}",
+            hint=f"did you mean {close[0]!r}?"
+            if close
+            else "use one of " + ", ".join(FROM_TABLE_CHOICES),
+        )
     if options.version_column and not options.table:
-        raise UsageError("--version-column needs --table", hint="name the custom table: --table NAME --version-column COL")
+        raise UsageError(
+            "--version-column needs --table",
+            hint="name the custom table: --table NAME --version-column COL",
+        )
     if options.from_table == "none" and (options.table or options.version_column):
-        raise UsageError("--from-table none reads no table", hint="drop --table / --version-column, or --from-table none")
+        raise UsageError(
+            "--from-table none reads no table",
+            hint="drop --table / --version-column, or --from-table none",
+        )
     if options.version_column and options.from_table not in ("auto",):
-        raise UsageError("--version-column is for a custom table", hint="drop --from-table, or drop --version-column")
+        raise UsageError(
+            "--version-column is for a custom table",
+            hint="drop --from-table, or drop --version-column",
+        )
     if options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     if options.drop_legacy_table and options.from_table == "none":
-        raise UsageError("--drop-legacy-table with --from-table none: there is no legacy table to drop")
+        raise UsageError(
+            "--drop-legacy-table with --from-table none: there is no legacy table to drop"
+        )
     if options.legacy_dir is not None and not Path(options.legacy_dir).is_dir():
         raise UsageError("the legacy directory does not exist", path=options.legacy_dir)
 
@@ -304,7 +331,7 @@ def _doc_facts(rev: Script) -> tuple[str | None, str, tuple[str, ...], set[str]]
 
 
 def _notes_value(m: LegacyMigration, prefix: str) -> list[str]:
-    return [n[len(prefix):] for n in m.notes if n.startswith(prefix)]
+    return [n[len(prefix) :] for n in m.notes if n.startswith(prefix)]
 
 
 def _step_from(index: int, rev: Script, m: LegacyMigration, files: tuple[str, ...]) -> HistoryStep:
@@ -315,7 +342,10 @@ def _step_from(index: int, rev: Script, m: LegacyMigration, files: tuple[str, ..
         identity = (cid, author, path)
     kind = REPEATABLE if (m.kind is Kind.REPEATABLE and m.format == "flyway") else VERSIONED
     return HistoryStep(
-        index, rev.revision, legacy_version(rev), kind,
+        index,
+        rev.revision,
+        legacy_version(rev),
+        kind,
         files=tuple(s.name for s in m.up) or files,
         checksum=m.tool_checksum,
         identity=identity,
@@ -339,8 +369,11 @@ def branches_of(history: AlembicHistory) -> list[tuple[str | None, list[Script]]
         while rev is not None:
             down = rev.down_revision
             if isinstance(down, (tuple, list)):
-                raise UsageError(f"revision {rev.revision} merges several branches: stamp handles one line, or "
-                                 "module branches that never meet", path=rev.path)
+                raise UsageError(
+                    f"revision {rev.revision} merges several branches: stamp handles one line, or "
+                    "module branches that never meet",
+                    path=rev.path,
+                )
             chain.append(rev)
             rev = script.get_revision(down) if down else None
         chain.reverse()
@@ -354,44 +387,61 @@ def branches_of(history: AlembicHistory) -> list[tuple[str | None, list[Script]]
             )
         for r in chain:
             if r.revision in seen:
-                raise UsageError(f"revision {r.revision} is in the branches {seen[r.revision]} and {labels[0]}: "
-                                 "stamp handles module branches that share no revision", path=r.path)
+                raise UsageError(
+                    f"revision {r.revision} is in the branches {seen[r.revision]} and {labels[0]}: "
+                    "stamp handles module branches that share no revision",
+                    path=r.path,
+                )
             seen[r.revision] = labels[0]
         lines.append((labels[0], chain))
     return lines
 
 
 def build_plan(history: AlembicHistory, dialect: str, options: StampOptions) -> HistoryPlan:
-    branches = [build_branch(module, chain, dialect, options) for module, chain in branches_of(history)]
+    branches = [
+        build_branch(module, chain, dialect, options) for module, chain in branches_of(history)
+    ]
     return HistoryPlan(dialect, branches)
 
 
-def _elsewhere(legacy_dir: Path, module: str | None, dialect: str, options: StampOptions) -> Callable[[], set[str]]:
+def _elsewhere(
+    legacy_dir: Path, module: str | None, dialect: str, options: StampOptions
+) -> Callable[[], set[str]]:
     cache: list[set[str]] = []
 
     def elsewhere() -> set[str]:
         if not cache:
             if module is None:
-                cache.append(versions_elsewhere(legacy_dir, dialect, options.format, options.encoding))
+                cache.append(
+                    versions_elsewhere(legacy_dir, dialect, options.format, options.encoding)
+                )
             else:
                 found: set[str] = set()
                 for other in DIALECTS:
                     folder = legacy_dir / other / module
                     if other != dialect and folder.is_dir():
                         with contextlib.suppress(ConverterError):
-                            found |= {m.version for m in read_legacy_history(
-                                folder, other, options.format, options.encoding).migrations}
+                            found |= {
+                                m.version
+                                for m in read_legacy_history(
+                                    folder, other, options.format, options.encoding
+                                ).migrations
+                            }
                 cache.append(found)
         return cache[0]
 
     return elsewhere
 
 
-def build_branch(module: str | None, chain: list[Script], dialect: str, options: StampOptions) -> Branch:
+def build_branch(
+    module: str | None, chain: list[Script], dialect: str, options: StampOptions
+) -> Branch:
     facts = {rev.revision: _doc_facts(rev) for rev in chain}
     formats = {facts[r.revision][0] for r in chain if facts[r.revision][0]}
     fmt = next(iter(formats)) if len(formats) == 1 else None
-    tracking = TrackingOptions(table=_module_name(options.table, module), version_column=options.version_column)
+    tracking = TrackingOptions(
+        table=_module_name(options.table, module), version_column=options.version_column
+    )
     if options.legacy_dir is None:
         steps = []
         for i, rev in enumerate(chain, start=1):
@@ -414,18 +464,35 @@ def build_branch(module: str | None, chain: list[Script], dialect: str, options:
             )
     index = {r.revision: i for i, r in enumerate(chain, start=1)}
     steps = [
-        _step_from(index[pair.revision.revision], pair.revision, pair.migration, facts[pair.revision.revision][2])
+        _step_from(
+            index[pair.revision.revision],
+            pair.revision,
+            pair.migration,
+            facts[pair.revision.revision][2],
+        )
         for pair in plan.pairs
-        if pair.migration is not None and pair.revision is not None  # else another database's: a no-op here
+        if pair.migration is not None
+        and pair.revision is not None  # else another database's: a no-op here
     ]
     notes = [n for m in found.migrations for n in m.notes]
     project = next((n.removeprefix("project ") for n in notes if n.startswith("project ")), None)
-    repo = next((n.removeprefix("repository_id=") for n in notes if n.startswith("repository_id=")), None)
-    version_table = next((n.removeprefix("version_table=") for n in notes if n.startswith("version_table=")), None)
+    repo = next(
+        (n.removeprefix("repository_id=") for n in notes if n.startswith("repository_id=")), None
+    )
+    version_table = next(
+        (n.removeprefix("version_table=") for n in notes if n.startswith("version_table=")), None
+    )
     registry = _sqitch_registry(where, dialect) if found.format == "sqitch" else None
-    table = tracking.table or (version_table if version_table and version_table != "migrate_version" else None)
-    tracking = TrackingOptions(table=table, version_column=options.version_column, project=project,
-                               repository_id=repo, registry=None if options.table else registry)
+    table = tracking.table or (
+        version_table if version_table and version_table != "migrate_version" else None
+    )
+    tracking = TrackingOptions(
+        table=table,
+        version_column=options.version_column,
+        project=project,
+        repository_id=repo,
+        registry=None if options.table else registry,
+    )
     return Branch(module, chain, steps, found.format, True, tracking)
 
 
@@ -476,10 +543,15 @@ def stamp_engine(url: sa.URL, dialect: str, immediate: bool, timeout: float) -> 
     return engine
 
 
-def lock_statements(dialect: str, database: str | None, timeout: float) -> tuple[list[str], list[str]]:
+def lock_statements(
+    dialect: str, database: str | None, timeout: float
+) -> tuple[list[str], list[str]]:
     """(before, after) statements that keep two stampings of one database apart."""
     if dialect == "postgresql":
-        return [f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'", f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})"], []
+        return [
+            f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'",
+            f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})",
+        ], []
     if dialect == "mysql":
         name = _mysql_lock_name(database)
         return [f"SELECT GET_LOCK('{name}', {int(timeout)})"], [f"SELECT RELEASE_LOCK('{name}')"]
@@ -494,8 +566,9 @@ def _mysql_lock_name(database: str | None) -> str:
 
 
 @contextmanager
-def locked_transaction(conn: sa.Connection, dialect: str, database: str | None, lock: bool,
-                       timeout: float) -> Iterator[sa.Transaction]:
+def locked_transaction(
+    conn: sa.Connection, dialect: str, database: str | None, lock: bool, timeout: float
+) -> Iterator[sa.Transaction]:
     """A transaction on `conn`, holding the stamping lock when `lock` (SQLite: the engine's
     BEGIN IMMEDIATE is the lock). Committed on the way out unless the caller ended it (a dry
     run rolls back); rolled back on any error."""
@@ -560,7 +633,9 @@ class Decision:
     reason: str
     notes: list[str] = field(default_factory=list)
     legacy_tables: list[str] = field(default_factory=list)  # what --drop-legacy-table drops
-    ambiguous: list[str] = field(default_factory=list)  # fingerprint mode: every revision that matched
+    ambiguous: list[str] = field(
+        default_factory=list
+    )  # fingerprint mode: every revision that matched
 
     @property
     def revision(self) -> str:
@@ -598,11 +673,15 @@ class _Stamper:
             self._run(url, result)
         except Refusal as exc:
             result.action = REFUSED
-            result.reason = hide_password(exc.message + (f" (hint: {exc.hint})" if exc.hint else ""), url)
+            result.reason = hide_password(
+                exc.message + (f" (hint: {exc.hint})" if exc.hint else ""), url
+            )
             result.details.extend(hide_password(d, url) for d in exc.details)
         except ConverterError as exc:
             result.action = REFUSED
-            result.reason = hide_password(str(exc).replace("\n  hint: ", " (hint: ") + (")" if exc.hint else ""), url)
+            result.reason = hide_password(
+                str(exc).replace("\n  hint: ", " (hint: ") + (")" if exc.hint else ""), url
+            )
         except sa.exc.DBAPIError as exc:
             result.action = REFUSED
             orig = getattr(exc, "orig", None) or exc
@@ -626,8 +705,10 @@ class _Stamper:
         if dialect == "sqlite":
             path = u.database
             if not path or path == ":memory:" or not Path(path).is_file():
-                raise Refusal(f"no SQLite database file at {path or '(none)'}",
-                              hint="pass the URL of an existing database file, e.g. sqlite:///app.db")
+                raise Refusal(
+                    f"no SQLite database file at {path or '(none)'}",
+                    hint="pass the URL of an existing database file, e.g. sqlite:///app.db",
+                )
         engine = stamp_engine(u, dialect, immediate=writes, timeout=self.options.lock_timeout)
         try:
             for _ in range(3):
@@ -636,15 +717,27 @@ class _Stamper:
                         self._locked(conn, u, url, dialect, plan, result, writes)
                     break
                 except _NeedFingerprints as need:
-                    self.cache.get(need.key, self.options.scratch_url or (url if dialect != "sqlite" else None))
+                    self.cache.get(
+                        need.key, self.options.scratch_url or (url if dialect != "sqlite" else None)
+                    )
             if writes and result.action == STAMPED:
                 self._read_back(engine, result)
         finally:
             engine.dispose()
 
-    def _locked(self, conn: sa.Connection, u: sa.URL, url: str, dialect: str, plan: HistoryPlan,
-                result: StampResult, writes: bool) -> None:
-        with locked_transaction(conn, dialect, u.database, writes, self.options.lock_timeout) as trans:
+    def _locked(
+        self,
+        conn: sa.Connection,
+        u: sa.URL,
+        url: str,
+        dialect: str,
+        plan: HistoryPlan,
+        result: StampResult,
+        writes: bool,
+    ) -> None:
+        with locked_transaction(
+            conn, dialect, u.database, writes, self.options.lock_timeout
+        ) as trans:
             current = current_heads(conn)
             decision = self.decide(conn, url, plan)
             result.legacy_version = decision.legacy_version
@@ -659,15 +752,19 @@ class _Stamper:
             if current and decision.ambiguous and set(current) <= set(decision.ambiguous):
                 result.action = ALREADY
                 result.revision = ", ".join(current)
-                result.reason = (f"alembic_version already at {', '.join(current)}, one of the steps with this "
-                                 "schema: nothing to do")
+                result.reason = (
+                    f"alembic_version already at {', '.join(current)}, one of the steps with this "
+                    "schema: nothing to do"
+                )
                 return
             if current:
                 if decision.source != FINGERPRINT and self._after(plan, current, target):
                     result.action = ALREADY
                     result.revision = ", ".join(current)
-                    result.reason = (f"alembic_version already at {', '.join(current)}, after the legacy state "
-                                     f"({decision.revision}): upgraded with Alembic since; nothing to do")
+                    result.reason = (
+                        f"alembic_version already at {', '.join(current)}, after the legacy state "
+                        f"({decision.revision}): upgraded with Alembic since; nothing to do"
+                    )
                     return
                 if not self.options.force:
                     raise Refusal(
@@ -676,8 +773,11 @@ class _Stamper:
                         hint="find out which is right; --force overwrites alembic_version",
                     )
             if decision.ambiguous:
-                raise Refusal(decision.reason, hint="stamp it by hand once you know which (alembic stamp REV), "
-                              "or read the legacy tracking table (--from-table)")
+                raise Refusal(
+                    decision.reason,
+                    hint="stamp it by hand once you know which (alembic stamp REV), "
+                    "or read the legacy tracking table (--from-table)",
+                )
             replaced = f" (replacing {', '.join(current)})" if current else ""
             if self.options.sql:
                 result.sql = self.offline_sql(conn, u, dialect, current, decision)
@@ -692,8 +792,10 @@ class _Stamper:
             ctx.stamp(self.history.script, target or BASE)
             got = tuple(sorted(ctx.get_current_heads()))
             if got != target:
-                raise ConverterError(f"alembic_version reads {', '.join(got) or '(empty)'} after stamping "
-                                     f"{decision.revision}")
+                raise ConverterError(
+                    f"alembic_version reads {', '.join(got) or '(empty)'} after stamping "
+                    f"{decision.revision}"
+                )
             if self.options.drop_legacy_table:
                 result.details.append(self._drop_legacy(conn, decision))
             result.action = STAMPED
@@ -706,8 +808,10 @@ class _Stamper:
             got = current_heads(conn) or ()
             conn.rollback()
         if got != result.target:
-            raise ConverterError(f"read back alembic_version {', '.join(got) or '(empty)'}, expected "
-                                 f"{', '.join(result.target) or '(empty)'}")
+            raise ConverterError(
+                f"read back alembic_version {', '.join(got) or '(empty)'}, expected "
+                f"{', '.join(result.target) or '(empty)'}"
+            )
 
     def _after(self, plan: HistoryPlan, current: tuple[str, ...], target: tuple[str, ...]) -> bool:
         """True when alembic_version is past `target` on every line of the history (the
@@ -735,7 +839,11 @@ class _Stamper:
                 continue
             sa.Table(actual, sa.MetaData(), schema=schema or None).drop(conn)
             dropped.append(f"{schema}.{actual}" if schema else actual)
-        return "dropped the legacy table(s) " + ", ".join(dropped) if dropped else "no legacy table to drop"
+        return (
+            "dropped the legacy table(s) " + ", ".join(dropped)
+            if dropped
+            else "no legacy table to drop"
+        )
 
     # -- where is this database?
 
@@ -752,8 +860,14 @@ class _Stamper:
 
     def tracking_options(self, branch: Branch, url: str) -> TrackingOptions:
         t = branch.tracking
-        return TrackingOptions(table=_expand(t.table, url), version_column=t.version_column, project=t.project,
-                               repository_id=t.repository_id, registry=_expand(t.registry, url), url=url)
+        return TrackingOptions(
+            table=_expand(t.table, url),
+            version_column=t.version_column,
+            project=t.project,
+            repository_id=t.repository_id,
+            registry=_expand(t.registry, url),
+            url=url,
+        )
 
     def readers(self, branch: Branch) -> list[TrackingReader]:
         o = self.options
@@ -772,8 +886,9 @@ class _Stamper:
             return []  # a format without a table of its own (plain): go by the schema
         return list(READERS.values())
 
-    def locate(self, conn: sa.Connection, branch: Branch,
-               tracking: TrackingOptions) -> tuple[TrackingReader, Location] | None:
+    def locate(
+        self, conn: sa.Connection, branch: Branch, tracking: TrackingOptions
+    ) -> tuple[TrackingReader, Location] | None:
         o = self.options
         readers = self.readers(branch)
         fitting: list[tuple[TrackingReader, Location]] = []
@@ -786,7 +901,8 @@ class _Stamper:
                     misshaped.append(loc.problem)
         if len(fitting) > 1:
             raise Refusal(
-                "several legacy tracking tables: " + ", ".join(f"{loc.qualified} ({r.tool})" for r, loc in fitting),
+                "several legacy tracking tables: "
+                + ", ".join(f"{loc.qualified} ({r.tool})" for r, loc in fitting),
                 hint="say which with --from-table TOOL (or --from-table none to go by the schema)",
             )
         if fitting:
@@ -797,12 +913,21 @@ class _Stamper:
                 names = f"{tracking.registry or tracking.table or 'sqitch'}.changes"
             else:
                 names = tracking.table or ", ".join(readers[0].tables)
-            what = misshaped[0] if misshaped else f"no {readers[0].tool} tracking table ({names}) in this database"
-            raise Refusal(what, hint="check --from-table / --table, or identify the database by its schema "
-                          "with --from-table none")
+            what = (
+                misshaped[0]
+                if misshaped
+                else f"no {readers[0].tool} tracking table ({names}) in this database"
+            )
+            raise Refusal(
+                what,
+                hint="check --from-table / --table, or identify the database by its schema "
+                "with --from-table none",
+            )
         return None
 
-    def from_tables(self, conn: sa.Connection, url: str, plan: HistoryPlan) -> tuple[Decision, list[str]] | None:
+    def from_tables(
+        self, conn: sa.Connection, url: str, plan: HistoryPlan
+    ) -> tuple[Decision, list[str]] | None:
         """Each line's legacy state from the tracking table(s); None when there is none."""
         found = []
         for b in plan.branches:
@@ -813,19 +938,25 @@ class _Stamper:
             return None
         if missing:
             have = [f"{b.module} ({f[1].qualified})" for b, _, f in found if f is not None]
-            raise Refusal(f"module(s) {', '.join(missing)} have no tracking table, while {', '.join(have)} do",
-                          hint="give each module its own table (--table '{module}_...'), or stamp by hand")
+            raise Refusal(
+                f"module(s) {', '.join(missing)} have no tracking table, while {', '.join(have)} do",
+                hint="give each module its own table (--table '{module}_...'), or stamp by hand",
+            )
         states: dict[tuple[str, str], TrackingState] = {}
         for _, tracking, (reader, loc) in found:
             key = (reader.tool, loc.qualified)
             if key not in states:
                 states[key] = reader.read(conn, loc, tracking)
-        shared = {key: [b for b, _, f in found if (f[0].tool, f[1].qualified) == key] for key in states}
+        shared = {
+            key: [b for b, _, f in found if (f[0].tool, f[1].qualified) == key] for key in states
+        }
         parts: list[tuple[Branch, TrackingReader, TrackingState]] = []
         for key, branches in shared.items():
             reader = READERS.get(key[0], CUSTOM_READER)
             by_module = {b.module: b for b in branches}
-            for module, state in split_state(states[key], reader, [(b.module, b.steps) for b in branches]):
+            for module, state in split_state(
+                states[key], reader, [(b.module, b.steps) for b in branches]
+            ):
                 parts.append((by_module[module], reader, state))
         parts.sort(key=lambda p: plan.branches.index(p[0]))
         revisions, versions, reasons, notes, tables, excluded = [], [], [], [], [], []
@@ -845,19 +976,31 @@ class _Stamper:
             notes.extend(prefix + n for n in res.notes)
             if reader.tool == "sqitch":
                 if self.options.drop_legacy_table:
-                    notes.append("the Sqitch registry is a schema (or database) of its own: it is kept; drop it by hand")
+                    notes.append(
+                        "the Sqitch registry is a schema (or database) of its own: it is kept; drop it by hand"
+                    )
             else:
                 tables.extend([state.table, *state.companions])
             if reader.tool == CUSTOM:
                 excluded.append(state.table)
-        decision = Decision(tuple(revisions), ", ".join(versions) or None, ", ".join(dict.fromkeys(s.table for _, _, s in parts)),
-                            "; ".join(reasons), list(dict.fromkeys(notes)), tables)
+        decision = Decision(
+            tuple(revisions),
+            ", ".join(versions) or None,
+            ", ".join(dict.fromkeys(s.table for _, _, s in parts)),
+            "; ".join(reasons),
+            list(dict.fromkeys(notes)),
+            tables,
+        )
         return decision, excluded
 
     # -- schema
 
-    def fingerprints(self, conn: sa.Connection, plan: HistoryPlan,
-                     purpose: str = "identifying a database by its schema") -> HistoryFingerprints:
+    def fingerprints(
+        self,
+        conn: sa.Connection,
+        plan: HistoryPlan,
+        purpose: str = "identifying a database by its schema",
+    ) -> HistoryFingerprints:
         if plan.modules:
             raise Refusal(
                 f"{purpose} needs one line of history; this one has module "
@@ -872,15 +1015,21 @@ class _Stamper:
         return found
 
     def target_snapshot(self, conn: sa.Connection, extra_excluded: list[str]) -> SchemaSnapshot:
-        return take_snapshot(conn, data=False, exclude_tables=DEFAULT_TRACKING_TABLES | set(extra_excluded))
+        return take_snapshot(
+            conn, data=False, exclude_tables=DEFAULT_TRACKING_TABLES | set(extra_excluded)
+        )
 
-    def verify_schema(self, conn: sa.Connection, plan: HistoryPlan, decision: Decision,
-                      extra_excluded: list[str]) -> None:
+    def verify_schema(
+        self, conn: sa.Connection, plan: HistoryPlan, decision: Decision, extra_excluded: list[str]
+    ) -> None:
         fps = self.fingerprints(conn, plan, "--verify-schema")
         step = fps.at(decision.revisions[0] if decision.revisions else None)
         if step is None:
-            raise Refusal(f"--verify-schema: the schema of {decision.revision} is not known on this database "
-                          f"({fps.stopped or 'not built'})", hint="drop --verify-schema, or fix the history")
+            raise Refusal(
+                f"--verify-schema: the schema of {decision.revision} is not known on this database "
+                f"({fps.stopped or 'not built'})",
+                hint="drop --verify-schema, or fix the history",
+            )
         snap = self.target_snapshot(conn, extra_excluded)
         if snap.fingerprint() == step.fingerprint:
             decision.notes.append(f"schema verified: equal to {step.title}")
@@ -894,7 +1043,9 @@ class _Stamper:
             details=[f"differences from {step.title}:", *diff.lines()],
         )
 
-    def from_fingerprint(self, conn: sa.Connection, plan: HistoryPlan, extra_excluded: list[str]) -> Decision:
+    def from_fingerprint(
+        self, conn: sa.Connection, plan: HistoryPlan, extra_excluded: list[str]
+    ) -> Decision:
         fps = self.fingerprints(conn, plan)
         excluded = DEFAULT_TRACKING_TABLES | set(extra_excluded)
         matches = fps.by_catalog(catalog_key(conn, excluded))  # SQLite: one query, no reflection
@@ -905,13 +1056,25 @@ class _Stamper:
         notes = [f"the history could be built only up to {fps.stopped}"] if fps.stopped else []
         if len(matches) == 1:
             s = matches[0]
-            reason = "empty database: at base" if s.revision is None else f"schema matches {s.title}"
-            return Decision(tuple(r for r in (s.revision,) if r), s.legacy_version, FINGERPRINT, reason, notes)
+            reason = (
+                "empty database: at base" if s.revision is None else f"schema matches {s.title}"
+            )
+            return Decision(
+                tuple(r for r in (s.revision,) if r), s.legacy_version, FINGERPRINT, reason, notes
+            )
         if matches:
-            reason = (f"the schema matches {len(matches)} steps equally ({', '.join(s.title for s in matches)}): "
-                      "the migrations between them change only data, so which ran cannot be told from the schema")
-            return Decision((matches[-1].name,), None, FINGERPRINT, reason, notes,
-                            ambiguous=[s.name for s in matches])
+            reason = (
+                f"the schema matches {len(matches)} steps equally ({', '.join(s.title for s in matches)}): "
+                "the migrations between them change only data, so which ran cannot be told from the schema"
+            )
+            return Decision(
+                (matches[-1].name,),
+                None,
+                FINGERPRINT,
+                reason,
+                notes,
+                ambiguous=[s.name for s in matches],
+            )
         assert snap is not None
         step, diff = fps.closest(snap, labels=("expected", "database"))
         raise Refusal(
@@ -924,17 +1087,32 @@ class _Stamper:
 
     # -- --sql
 
-    def offline_sql(self, conn: sa.Connection, u: sa.URL, dialect: str, current: tuple[str, ...] | None,
-                    decision: Decision) -> str:
+    def offline_sql(
+        self,
+        conn: sa.Connection,
+        u: sa.URL,
+        dialect: str,
+        current: tuple[str, ...] | None,
+        decision: Decision,
+    ) -> str:
         buf = io.StringIO()
         before, after = lock_statements(dialect, u.database, self.options.lock_timeout)
         buf.write(f"-- {mask(u)}: {decision.reason}\n")
-        buf.write({"sqlite": "BEGIN IMMEDIATE;\n", "mysql": "START TRANSACTION;\n"}.get(dialect, "BEGIN;\n"))
+        buf.write(
+            {"sqlite": "BEGIN IMMEDIATE;\n", "mysql": "START TRANSACTION;\n"}.get(
+                dialect, "BEGIN;\n"
+            )
+        )
         for stmt in before:
             buf.write(stmt + ";\n")
         ctx = MigrationContext.configure(
             dialect_name=conn.dialect.name,
-            opts={"as_sql": True, "output_buffer": buf, "literal_binds": True, "starting_rev": None},
+            opts={
+                "as_sql": True,
+                "output_buffer": buf,
+                "literal_binds": True,
+                "starting_rev": None,
+            },
         )
         if current is None:
             ctx._version.create(ctx.connection)
@@ -1009,8 +1187,13 @@ def render(report: StampReport, sql: bool = True):
     for col in ("database", "legacy version", "revision", "action", "reason"):
         table.add_column(col, overflow="fold")
     for r in report.results:
-        table.add_row(escape(r.database), escape(r.legacy_version or ""), escape(r.revision or ""),
-                      Text(r.action, style=styles.get(r.action, "")), escape(r.reason))
+        table.add_row(
+            escape(r.database),
+            escape(r.legacy_version or ""),
+            escape(r.revision or ""),
+            Text(r.action, style=styles.get(r.action, "")),
+            escape(r.reason),
+        )
     parts: list[Any] = [table]
     for r in report.results:
         if r.sql and sql:

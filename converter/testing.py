@@ -21,12 +21,16 @@ from converter.drift import DriftOptions, DriftReport, drift
 from converter.verify import VerifyOptions, VerifyReport, verify
 
 
-def verify_report(legacy_dir: str | Path, alembic_dir: str | Path, url: str | None = None, **options) -> VerifyReport:
+def verify_report(
+    legacy_dir: str | Path, alembic_dir: str | Path, url: str | None = None, **options
+) -> VerifyReport:
     """Run verify and return its report (options: those of VerifyOptions)."""
     return verify(Path(legacy_dir), Path(alembic_dir), VerifyOptions(url=url, **options))
 
 
-def assert_equivalent(legacy_dir: str | Path, alembic_dir: str | Path, url: str | None = None, **options) -> VerifyReport:
+def assert_equivalent(
+    legacy_dir: str | Path, alembic_dir: str | Path, url: str | None = None, **options
+) -> VerifyReport:
     """Raise AssertionError with the readable diff unless both histories build the same
     database (schema and data, step by step by default). Returns the report."""
     __tracebackhide__ = True
@@ -36,7 +40,9 @@ def assert_equivalent(legacy_dir: str | Path, alembic_dir: str | Path, url: str 
     return report
 
 
-def assert_no_drift(alembic_dir: str | Path, url: str, scratch_url: str | None = None) -> DriftReport:
+def assert_no_drift(
+    alembic_dir: str | Path, url: str, scratch_url: str | None = None
+) -> DriftReport:
     """Raise AssertionError listing the differences unless the live database at `url` has
     exactly the schema of the revision it is stamped at. Reads `url` only."""
     __tracebackhide__ = True

@@ -43,7 +43,9 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> str:
             line=data.count(b"\n", 0, offset) + 1,
             hint="remove binary files from the migrations directory",
         )
-    if data.startswith(codecs.BOM_UTF8) and (encoding is None or encoding.lower().replace("-", "") in ("utf8", "utf8sig")):
+    if data.startswith(codecs.BOM_UTF8) and (
+        encoding is None or encoding.lower().replace("-", "") in ("utf8", "utf8sig")
+    ):
         data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode(encoding or "utf-8", errors="strict")
@@ -97,7 +99,10 @@ class TextFile:
 
     def chunks(self, size: int = CHUNK) -> Iterator[str]:
         encoding = self.encoding or "utf-8"
-        strip_bom = self.encoding is None or self.encoding.lower().replace("-", "") in ("utf8", "utf8sig")
+        strip_bom = self.encoding is None or self.encoding.lower().replace("-", "") in (
+            "utf8",
+            "utf8sig",
+        )
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         bom = 0  # 3 when a UTF-8 BOM was removed (NUL offsets count it, as `decode` does)
         consumed = 0  # bytes after the BOM handed to the decoder so far
@@ -113,7 +118,9 @@ class TextFile:
                 try:
                     block = fh.read(size if consumed or bom else max(size, 4))
                 except OSError as exc:
-                    raise InputError(f"cannot read file: {exc.strerror or exc}", path=self.path) from None
+                    raise InputError(
+                        f"cannot read file: {exc.strerror or exc}", path=self.path
+                    ) from None
                 if not consumed and not bom and strip_bom and block.startswith(codecs.BOM_UTF8):
                     block, bom = block[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
                 if b"\0" in block:

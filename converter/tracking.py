@@ -50,7 +50,9 @@ class Refusal(ConverterError):
     """This database cannot be stamped safely; the message says why, the hint what to do,
     and `details` (lines) show the evidence, such as a schema diff."""
 
-    def __init__(self, message: str, *, hint: str | None = None, details: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, details: list[str] | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.details = list(details or [])
 
@@ -74,7 +76,9 @@ class Applied:
     def label(self) -> str:
         if self.version is None:
             return f"repeatable {self.name}"
-        return f"{self.version}" + (f" ({self.name})" if self.name and self.name != self.version else "")
+        return f"{self.version}" + (
+            f" ({self.name})" if self.name and self.name != self.version else ""
+        )
 
 
 @dataclass
@@ -167,10 +171,14 @@ def _cols(loc: Location) -> dict[str, str]:
     return {c.lower(): c for c in loc.columns}
 
 
-def _select(conn: sa.Connection, loc: Location, names: list[str], order: list[str] | None = None) -> list[dict]:
+def _select(
+    conn: sa.Connection, loc: Location, names: list[str], order: list[str] | None = None
+) -> list[dict]:
     """Rows of `loc` with the columns `names` (lower-case keys), quoting as the database needs."""
     cols = _cols(loc)
-    table = sa.table(loc.table, *(sa.column(cols[n]) for n in names if n in cols), schema=loc.schema)
+    table = sa.table(
+        loc.table, *(sa.column(cols[n]) for n in names if n in cols), schema=loc.schema
+    )
     stmt = sa.select(*(table.c[cols[n]].label(n) for n in names if n in cols))
     if order:
         stmt = stmt.order_by(*(table.c[cols[n]] for n in order if n in cols))
@@ -213,8 +221,10 @@ class TrackingReader:
             missing = [c for c in self.required if c not in _cols(loc)]
             problem = None
             if missing:
-                problem = (f"{loc.qualified} is not shaped like {self.tool}'s table "
-                           f"(no column {', '.join(missing)})")
+                problem = (
+                    f"{loc.qualified} is not shaped like {self.tool}'s table "
+                    f"(no column {', '.join(missing)})"
+                )
             found.append(Location(self.tool, loc.table, loc.schema, loc.columns, problem))
         return found
 
@@ -256,8 +266,12 @@ class FlywayReader(TrackingReader):
         return [loc for loc in found if loc.table.lower() != "schema_version"]
 
     def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["installed_rank", "version", "description", "type", "script", "checksum",
-                                   "success"], order=["installed_rank"])
+        rows = _select(
+            conn,
+            loc,
+            ["installed_rank", "version", "description", "type", "script", "checksum", "success"],
+            order=["installed_rank"],
+        )
         state = self.state(loc)
         applied: list[Applied] = []
         repeatables: dict[str, Applied] = {}
@@ -270,23 +284,34 @@ class FlywayReader(TrackingReader):
                 continue  # Flyway's "<< Flyway Schema Creation >>" marker, not a migration
             if not _truthy(row.get("success")):
                 what = f"version {version}" if version else f"repeatable {script}"
-                state.refusals.append((
-                    f"{loc.qualified} records {what} ({script}) as failed (success = false, "
-                    f"installed_rank {rank})",
-                    "finish or undo that migration by hand, then `flyway repair` (or delete the row) "
-                    "and stamp again",
-                ))
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} records {what} ({script}) as failed (success = false, "
+                        f"installed_rank {rank})",
+                        "finish or undo that migration by hand, then `flyway repair` (or delete the row) "
+                        "and stamp again",
+                    )
+                )
                 continue
             checksum = None if row.get("checksum") is None else str(row["checksum"])
             if kind.startswith("UNDO") or kind == "DELETE":
-                applied = [a for a in applied if a.version is None or self.key(a.version) != self.key(version or "")]
+                applied = [
+                    a
+                    for a in applied
+                    if a.version is None or self.key(a.version) != self.key(version or "")
+                ]
                 continue
             if version is None:
                 repeatables[str(row.get("description") or script)] = Applied(
-                    None, str(script), checksum, REPEATABLE, rank)
+                    None, str(script), checksum, REPEATABLE, rank
+                )
                 continue
             is_baseline = kind in ("BASELINE", "SQL_BASELINE")
-            applied.append(Applied(version, str(script), checksum, BASELINE if is_baseline else VERSIONED, rank))
+            applied.append(
+                Applied(
+                    version, str(script), checksum, BASELINE if is_baseline else VERSIONED, rank
+                )
+            )
         state.applied = applied + sorted(repeatables.values(), key=lambda a: a.order)
         return state
 
@@ -303,20 +328,24 @@ class GolangMigrateReader(TrackingReader):
         rows = _select(conn, loc, ["version", "dirty"])
         state = self.state(loc, latest_only=True)
         if len(rows) > 1:
-            state.refusals.append((
-                f"{loc.qualified} holds {len(rows)} rows; golang-migrate keeps exactly one (the latest version)",
-                "check that this is golang-migrate's table, or name the tool with --from-table",
-            ))
+            state.refusals.append(
+                (
+                    f"{loc.qualified} holds {len(rows)} rows; golang-migrate keeps exactly one (the latest version)",
+                    "check that this is golang-migrate's table, or name the tool with --from-table",
+                )
+            )
             return state
         if rows:
             version = str(rows[0]["version"])
             if _truthy(rows[0]["dirty"]):
-                state.refusals.append((
-                    f"{loc.qualified} is dirty at version {version}: that migration failed or is "
-                    "still running, so the schema is somewhere inside it",
-                    f"repair the schema by hand, then `migrate force {version}` (if it is complete) "
-                    "or `migrate force <previous version>`, and stamp again",
-                ))
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} is dirty at version {version}: that migration failed or is "
+                        "still running, so the schema is somewhere inside it",
+                        f"repair the schema by hand, then `migrate force {version}` (if it is complete) "
+                        "or `migrate force <previous version>`, and stamp again",
+                    )
+                )
             elif int(version) >= 0:
                 state.applied = [Applied(version)]
         return state
@@ -335,8 +364,13 @@ class DbmateReader(TrackingReader):
         out = []
         for loc in super().locate(conn, options):
             if loc.problem is None and "dirty" in _cols(loc):
-                loc = Location(loc.tool, loc.table, loc.schema, loc.columns,
-                               f"{loc.qualified} has a `dirty` column: it is golang-migrate's, not dbmate's")
+                loc = Location(
+                    loc.tool,
+                    loc.table,
+                    loc.schema,
+                    loc.columns,
+                    f"{loc.qualified} has a `dirty` column: it is golang-migrate's, not dbmate's",
+                )
             out.append(loc)
         return out
 
@@ -382,58 +416,89 @@ class SqitchReader(TrackingReader):
             path = sqlite_registry_path(options.url, registry)
             if path is None or not path.is_file():
                 return []
-            return [Location(self.tool, "changes", registry, ("change_id", "change", "project", "committed_at"))]
+            return [
+                Location(
+                    self.tool,
+                    "changes",
+                    registry,
+                    ("change_id", "change", "project", "committed_at"),
+                )
+            ]
         if dialect == "postgresql":
             if registry not in sa.inspect(conn).get_schema_names():
                 return []
         elif not conn.execute(
-            sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"), {"s": registry}
+            sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
+            {"s": registry},
         ).first():
             return []
         loc = find_table(conn, f"{registry}.changes")
         if loc is None:
             return []
         missing = [c for c in ("change", "project", "committed_at") if c not in _cols(loc)]
-        problem = f"{registry}.changes is not a Sqitch registry table (no {', '.join(missing)})" if missing else None
+        problem = (
+            f"{registry}.changes is not a Sqitch registry table (no {', '.join(missing)})"
+            if missing
+            else None
+        )
         return [Location(self.tool, loc.table, registry, loc.columns, problem)]
 
     def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
         if conn.dialect.name == "sqlite":
             path = sqlite_registry_path(options.url, loc.schema or "sqitch")
             assert path is not None
-            engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=sa.pool.NullPool)
+            engine = sa.create_engine(
+                f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=sa.pool.NullPool
+            )
             try:
                 with engine.connect() as reg:
                     found = find_table(reg, "changes")
                     if found is None:
                         return TrackingState(self.tool, str(path))
-                    rows = _select(reg, Location(self.tool, found.table, None, found.columns),
-                                   ["change_id", "change", "project", "script_hash", "committed_at"],
-                                   order=["committed_at"])
+                    rows = _select(
+                        reg,
+                        Location(self.tool, found.table, None, found.columns),
+                        ["change_id", "change", "project", "script_hash", "committed_at"],
+                        order=["committed_at"],
+                    )
             finally:
                 engine.dispose()
             where = f"{path.name} (Sqitch registry beside the database)"
         else:
-            rows = _select(conn, loc, ["change_id", "change", "project", "script_hash", "committed_at"],
-                           order=["committed_at"])
+            rows = _select(
+                conn,
+                loc,
+                ["change_id", "change", "project", "script_hash", "committed_at"],
+                order=["committed_at"],
+            )
             where = loc.qualified
         state = TrackingState(self.tool, where)
         projects = sorted({str(r["project"]) for r in rows})
         project = options.project
         if project is None and len(projects) > 1:
-            state.refusals.append((
-                f"the Sqitch registry {where} holds several projects ({', '.join(projects)}) and "
-                "which one this history is cannot be told",
-                "pass --legacy-dir (its sqitch.plan names the project)",
-            ))
+            state.refusals.append(
+                (
+                    f"the Sqitch registry {where} holds several projects ({', '.join(projects)}) and "
+                    "which one this history is cannot be told",
+                    "pass --legacy-dir (its sqitch.plan names the project)",
+                )
+            )
             return state
         state.applied = [
-            Applied(str(r["change"]), str(r["change"]), r.get("script_hash"), VERSIONED, r["committed_at"])
+            Applied(
+                str(r["change"]),
+                str(r["change"]),
+                r.get("script_hash"),
+                VERSIONED,
+                r["committed_at"],
+            )
             for r in rows
             if project is None or r["project"] == project
         ]
         if project is not None and projects and project not in projects:
-            state.notes.append(f"the Sqitch registry has no change of project {project} (it has {', '.join(projects)})")
+            state.notes.append(
+                f"the Sqitch registry has no change of project {project} (it has {', '.join(projects)})"
+            )
         return state
 
 
@@ -457,25 +522,37 @@ class LiquibaseReader(TrackingReader):
     companions = ("databasechangeloglock",)
 
     def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["id", "author", "filename", "dateexecuted", "orderexecuted", "exectype",
-                                   "md5sum"], order=["orderexecuted", "dateexecuted"])
+        rows = _select(
+            conn,
+            loc,
+            ["id", "author", "filename", "dateexecuted", "orderexecuted", "exectype", "md5sum"],
+            order=["orderexecuted", "dateexecuted"],
+        )
         state = self.state(loc)
         for row in rows:
             ident = (str(row["id"]), str(row["author"]), str(row["filename"]))
             exectype = str(row.get("exectype") or "EXECUTED").upper()
             if exectype == "FAILED":
-                state.refusals.append((
-                    f"{loc.qualified} records changeset {ident[1]}:{ident[0]} ({ident[2]}) as FAILED",
-                    "finish or undo that changeset by hand, fix its row (or run it again with "
-                    "Liquibase), then stamp again",
-                ))
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} records changeset {ident[1]}:{ident[0]} ({ident[2]}) as FAILED",
+                        "finish or undo that changeset by hand, fix its row (or run it again with "
+                        "Liquibase), then stamp again",
+                    )
+                )
                 continue
             if exectype == "SKIPPED":
                 continue  # not applied
-            state.applied.append(Applied(
-                ident[0], ident[2], None if row.get("md5sum") is None else str(row["md5sum"]),
-                VERSIONED, row.get("orderexecuted"), ident,
-            ))
+            state.applied.append(
+                Applied(
+                    ident[0],
+                    ident[2],
+                    None if row.get("md5sum") is None else str(row["md5sum"]),
+                    VERSIONED,
+                    row.get("orderexecuted"),
+                    ident,
+                )
+            )
         return state
 
 
@@ -486,17 +563,24 @@ class YoyoReader(TrackingReader):
     companions = ("_yoyo_log", "_yoyo_version", "yoyo_lock")
 
     def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["migration_hash", "migration_id", "applied_at_utc"], order=["applied_at_utc"])
+        rows = _select(
+            conn,
+            loc,
+            ["migration_hash", "migration_id", "applied_at_utc"],
+            order=["applied_at_utc"],
+        )
         state = self.state(loc)
         for row in rows:
             mid = str(row["migration_id"])
             expected = yoyo_hash(mid)
             if str(row["migration_hash"]) != expected:
-                state.refusals.append((
-                    f"{loc.qualified}: migration_hash {row['migration_hash']} is not sha256({mid!r}); "
-                    "yoyo would not recognise that row",
-                    "check the table (was it edited by hand?), fix the row, then stamp again",
-                ))
+                state.refusals.append(
+                    (
+                        f"{loc.qualified}: migration_hash {row['migration_hash']} is not sha256({mid!r}); "
+                        "yoyo would not recognise that row",
+                        "check the table (was it edited by hand?), fix the row, then stamp again",
+                    )
+                )
                 continue
             state.applied.append(Applied(mid, mid, order=row.get("applied_at_utc")))
         return state
@@ -521,20 +605,24 @@ class SqlalchemyMigrateReader(TrackingReader):
         wanted = options.repository_id
         if wanted is None:
             if len(repos) > 1:
-                state.refusals.append((
-                    f"{loc.qualified} holds several repositories ({', '.join(sorted(repos))}) and which "
-                    "one this history is cannot be told",
-                    "pass --legacy-dir (its migrate.cfg names the repository_id)",
-                ))
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} holds several repositories ({', '.join(sorted(repos))}) and which "
+                        "one this history is cannot be told",
+                        "pass --legacy-dir (its migrate.cfg names the repository_id)",
+                    )
+                )
                 return state
             row = next(iter(repos.values()), None)
         else:
             row = repos.get(wanted)
             if row is None and repos:
-                state.refusals.append((
-                    f"{loc.qualified} has no row for repository {wanted!r} (it has {', '.join(sorted(repos))})",
-                    "check --legacy-dir: its migrate.cfg repository_id must match the database's",
-                ))
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} has no row for repository {wanted!r} (it has {', '.join(sorted(repos))})",
+                        "check --legacy-dir: its migrate.cfg repository_id must match the database's",
+                    )
+                )
                 return state
         if row is not None and int(row["version"]) > 0:
             state.applied = [Applied(str(row["version"]), str(row["repository_id"]))]
@@ -579,16 +667,25 @@ class CustomReader(TrackingReader):
         state = TrackingState(self.tool, loc.qualified, applied=[Applied(v) for v in versions])
         if len(versions) == 1:
             state.latest_only = True
-            state.notes.append(f"{loc.qualified} holds one row: read as the latest version applied "
-                               "(every earlier one implied)")
+            state.notes.append(
+                f"{loc.qualified} holds one row: read as the latest version applied "
+                "(every earlier one implied)"
+            )
         return state
 
 
 READERS: dict[str, TrackingReader] = {
     r.tool: r
     for r in (
-        FlywayReader(), GolangMigrateReader(), DbmateReader(), GooseReader(), SqitchReader(),
-        LiquibaseReader(), YoyoReader(), SqlalchemyMigrateReader(), DieselReader(),
+        FlywayReader(),
+        GolangMigrateReader(),
+        DbmateReader(),
+        GooseReader(),
+        SqitchReader(),
+        LiquibaseReader(),
+        YoyoReader(),
+        SqlalchemyMigrateReader(),
+        DieselReader(),
     )
 }
 """Format name -> reader. `plain` has no table of its own (use a custom one)."""
@@ -611,8 +708,9 @@ class Resolution:
     notes: list[str] = field(default_factory=list)
 
 
-def resolve(state: TrackingState, steps: list[HistoryStep], reader: TrackingReader,
-            checked_files: bool) -> Resolution:
+def resolve(
+    state: TrackingState, steps: list[HistoryStep], reader: TrackingReader, checked_files: bool
+) -> Resolution:
     """Match `state` against `steps` (the legacy steps of the history, in order); see the
     module docstring. `checked_files`: the steps carry the legacy files' checksums."""
     if state.refusals:
@@ -630,13 +728,21 @@ def resolve(state: TrackingState, steps: list[HistoryStep], reader: TrackingRead
     implied: list[HistoryStep] = []
     if applied and applied[0].kind == BASELINE:
         base = applied.pop(0)
-        implied = [s for s in versioned_steps if s.version and reader.key(s.version) <= reader.key(base.version or "")]
-        notes.append(f"baseline at version {base.version}: versions up to it count as applied"
-                     + (f" ({len(implied)} in the history)" if implied else " (none in the history)"))
+        implied = [
+            s
+            for s in versioned_steps
+            if s.version and reader.key(s.version) <= reader.key(base.version or "")
+        ]
+        notes.append(
+            f"baseline at version {base.version}: versions up to it count as applied"
+            + (f" ({len(implied)} in the history)" if implied else " (none in the history)")
+        )
     for a in applied:
         if a.kind == BASELINE:
-            raise Refusal(f"{state.table} has a baseline row (version {a.version}) after other migrations",
-                          hint="Flyway only baselines an unmanaged database; check the table by hand")
+            raise Refusal(
+                f"{state.table} has a baseline row (version {a.version}) after other migrations",
+                hint="Flyway only baselines an unmanaged database; check the table by hand",
+            )
 
     positions = []
     for a in applied:
@@ -664,8 +770,10 @@ def resolve(state: TrackingState, steps: list[HistoryStep], reader: TrackingRead
     if reader.ordered:
         if all(a.order is not None for a in applied):
             # rows recorded at the same moment (timestamps) may come back in any order
-            ranked = sorted(zip(applied, positions, strict=True),
-                            key=lambda p: (p[0].order, min(s.index for s in p[1])))
+            ranked = sorted(
+                zip(applied, positions, strict=True),
+                key=lambda p: (p[0].order, min(s.index for s in p[1])),
+            )
             applied, positions = [a for a, _ in ranked], [f for _, f in ranked]
         for i, (a, found) in enumerate(zip(applied, positions, strict=True)):
             expected = versioned_steps[start + i] if start + i < len(versioned_steps) else None
@@ -680,12 +788,18 @@ def resolve(state: TrackingState, steps: list[HistoryStep], reader: TrackingRead
             pairs.append((a, found[0]))
         wanted = {s.index for _, s in pairs}
         if len(wanted) != len(pairs):
-            raise Refusal(f"{state.table} records one migration twice", hint="check the table by hand")
+            raise Refusal(
+                f"{state.table} records one migration twice", hint="check the table by hand"
+            )
         expected_steps = versioned_steps[start : start + len(pairs)]
         if {s.index for s in expected_steps} != wanted:
             top = max(wanted)
-            missing = [s for s in versioned_steps[start:] if s.index < top and s.index not in wanted]
-            later = sorted((s for _, s in pairs if s.index > missing[0].index), key=lambda s: s.index)
+            missing = [
+                s for s in versioned_steps[start:] if s.index < top and s.index not in wanted
+            ]
+            later = sorted(
+                (s for _, s in pairs if s.index > missing[0].index), key=lambda s: s.index
+            )
             raise _gap(state, missing, later)
         pairs.sort(key=lambda p: p[1].index)
     done.extend(s for _, s in pairs)
@@ -695,8 +809,16 @@ def resolve(state: TrackingState, steps: list[HistoryStep], reader: TrackingRead
     shown = pairs[-1][0].version if pairs else (last.version if last else None)
     # repeatables (Flyway): they run after every versioned migration
     if repeatable_steps:
-        last = _repeatables(state, applied_repeatables, repeatable_steps, versioned_steps, done, last, notes,
-                            checked_files)
+        last = _repeatables(
+            state,
+            applied_repeatables,
+            repeatable_steps,
+            versioned_steps,
+            done,
+            last,
+            notes,
+            checked_files,
+        )
         if last is not None and last.kind == REPEATABLE:
             shown = last.label
     return Resolution(last, shown, notes)
@@ -705,25 +827,38 @@ def resolve(state: TrackingState, steps: list[HistoryStep], reader: TrackingRead
 def matcher(reader: TrackingReader) -> Callable[[Applied, HistoryStep], bool]:
     """Whether an applied row is a step, as the tool identifies migrations."""
     if reader.tool == "liquibase":
+
         def match(a: Applied, s: HistoryStep) -> bool:
             if s.identity:
                 if s.identity == a.identity:
                     return True
                 # FILENAME depends on how Liquibase was called (classpath:, search path):
                 # (id, author) is enough when the path ends the same way
-                return (s.identity[:2] == a.identity[:2]
-                        and _same_path_tail(s.identity[2], a.identity[2]))
+                return s.identity[:2] == a.identity[:2] and _same_path_tail(
+                    s.identity[2], a.identity[2]
+                )
             ident_id, author, filename = a.identity
-            return s.version in (ident_id, f"{author}:{ident_id}", f"{filename}::{ident_id}::{author}")
+            return s.version in (
+                ident_id,
+                f"{author}:{ident_id}",
+                f"{filename}::{ident_id}::{author}",
+            )
+
         return match
 
     def match_key(a: Applied, s: HistoryStep) -> bool:
-        return a.version is not None and s.version is not None and reader.key(a.version) == reader.key(s.version)
+        return (
+            a.version is not None
+            and s.version is not None
+            and reader.key(a.version) == reader.key(s.version)
+        )
+
     return match_key
 
 
-def split_state(state: TrackingState, reader: TrackingReader,
-                lines: list[tuple[Any, list[HistoryStep]]]) -> list[tuple[Any, TrackingState]]:
+def split_state(
+    state: TrackingState, reader: TrackingReader, lines: list[tuple[Any, list[HistoryStep]]]
+) -> list[tuple[Any, TrackingState]]:
     """One table shared by several module lines: each applied row goes to the one line whose
     history has it. A row no line has, or several lines have, is refused."""
     if len(lines) == 1:
@@ -733,32 +868,54 @@ def split_state(state: TrackingState, reader: TrackingReader,
         raise Refusal(message, hint=hint)
     names = ", ".join(str(key) for key, _ in lines)
     if state.latest_only:
-        raise Refusal(f"{state.table} holds one version for the modules {names}: which module it is cannot be told",
-                      hint="give each module its own table (--table '{module}_...')")
+        raise Refusal(
+            f"{state.table} holds one version for the modules {names}: which module it is cannot be told",
+            hint="give each module its own table (--table '{module}_...')",
+        )
     match = matcher(reader)
     parts: list[list[Applied]] = [[] for _ in lines]
     for a in state.applied:
         if a.kind == REPEATABLE:
             base = Path(a.name or "").name
-            owners = [i for i, (_, steps) in enumerate(lines)
-                      if any(s.kind == REPEATABLE and s.files and Path(s.files[0]).name == base for s in steps)]
+            owners = [
+                i
+                for i, (_, steps) in enumerate(lines)
+                if any(
+                    s.kind == REPEATABLE and s.files and Path(s.files[0]).name == base
+                    for s in steps
+                )
+            ]
         else:
             owners = [i for i, (_, steps) in enumerate(lines) if any(match(a, s) for s in steps)]
         if not owners:
-            raise Refusal(f"{state.table} records {a.label} as applied, but no module's history ({names}) has it",
-                          hint="use the right --alembic-dir (and --legacy-dir), or convert the missing file first")
+            raise Refusal(
+                f"{state.table} records {a.label} as applied, but no module's history ({names}) has it",
+                hint="use the right --alembic-dir (and --legacy-dir), or convert the missing file first",
+            )
         if len(owners) > 1:
             both = ", ".join(str(lines[i][0]) for i in owners)
-            raise Refusal(f"{state.table} records {a.label}, which the modules {both} all have: which one ran "
-                          "cannot be told", hint="give each module its own table (--table '{module}_...')")
+            raise Refusal(
+                f"{state.table} records {a.label}, which the modules {both} all have: which one ran "
+                "cannot be told",
+                hint="give each module its own table (--table '{module}_...')",
+            )
         parts[owners[0]].append(a)
-    return [(key, TrackingState(state.tool, state.table, part, notes=list(state.notes), companions=state.companions))
-            for (key, _), part in zip(lines, parts, strict=True)]
+    return [
+        (
+            key,
+            TrackingState(
+                state.tool, state.table, part, notes=list(state.notes), companions=state.companions
+            ),
+        )
+        for (key, _), part in zip(lines, parts, strict=True)
+    ]
 
 
 def _same_path_tail(a: str, b: str) -> bool:
-    a, b = a.replace("\\", "/").removeprefix("classpath:").lstrip("/"), b.replace("\\", "/").removeprefix(
-        "classpath:").lstrip("/")
+    a, b = (
+        a.replace("\\", "/").removeprefix("classpath:").lstrip("/"),
+        b.replace("\\", "/").removeprefix("classpath:").lstrip("/"),
+    )
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
@@ -782,8 +939,14 @@ def _gap(state: TrackingState, missing: list[HistoryStep], later: list[HistorySt
     )
 
 
-def _refuse_order(state: TrackingState, applied: list[Applied], positions: list[list[HistoryStep]],
-                  steps: list[HistoryStep], start: int, i: int) -> None:
+def _refuse_order(
+    state: TrackingState,
+    applied: list[Applied],
+    positions: list[list[HistoryStep]],
+    steps: list[HistoryStep],
+    start: int,
+    i: int,
+) -> None:
     got = {s.index for found in positions for s in found}
     top = max(s.index for found in positions for s in found)
     missing = [s for s in steps[start:] if s.index < top and s.index not in got]
@@ -792,7 +955,9 @@ def _refuse_order(state: TrackingState, applied: list[Applied], positions: list[
         raise _gap(state, missing, sorted(set(later), key=lambda s: s.index))
     a = applied[i]
     if start + i >= len(steps) or all(s.index < steps[start + i].index for s in positions[i]):
-        raise Refusal(f"{state.table} records {a.label} as applied twice", hint="check the table by hand")
+        raise Refusal(
+            f"{state.table} records {a.label} as applied twice", hint="check the table by hand"
+        )
     expected = steps[start + i]
     raise Refusal(
         f"{state.table} shows migrations applied out of order: {a.label} was applied before "
@@ -802,25 +967,36 @@ def _refuse_order(state: TrackingState, applied: list[Applied], positions: list[
     )
 
 
-def _check_checksums(state: TrackingState, pairs: list[tuple[Applied, HistoryStep]],
-                     reader: TrackingReader, checked_files: bool, notes: list[str]) -> None:
+def _check_checksums(
+    state: TrackingState,
+    pairs: list[tuple[Applied, HistoryStep]],
+    reader: TrackingReader,
+    checked_files: bool,
+    notes: list[str],
+) -> None:
     if reader.tool not in ("flyway", "liquibase"):
         return
     if not checked_files:
-        notes.append(f"{reader.tool} checksums not compared with the files: pass --legacy-dir to check them")
+        notes.append(
+            f"{reader.tool} checksums not compared with the files: pass --legacy-dir to check them"
+        )
         return
     for a, s in pairs:
         if a.checksum is None or s.checksum is None:
             continue
         if reader.tool == "liquibase":
-            if not a.checksum.startswith("9:") or a.checksum in s.valid_checksums or "ANY" in {
-                v.upper() for v in s.valid_checksums
-            }:
+            if (
+                not a.checksum.startswith("9:")
+                or a.checksum in s.valid_checksums
+                or "ANY" in {v.upper() for v in s.valid_checksums}
+            ):
                 continue
             if s.rerun_on_change:
                 if a.checksum != s.checksum:
-                    notes.append(f"changeset {s.label} changed since it ran (runOnChange): Liquibase would run "
-                                 "it again; the Alembic history will not")
+                    notes.append(
+                        f"changeset {s.label} changed since it ran (runOnChange): Liquibase would run "
+                        "it again; the Alembic history will not"
+                    )
                 continue
         if a.checksum != s.checksum:
             edited = s.files[0] if s.files else s.label
@@ -832,9 +1008,16 @@ def _check_checksums(state: TrackingState, pairs: list[tuple[Applied, HistorySte
             )
 
 
-def _repeatables(state: TrackingState, applied: list[Applied], steps: list[HistoryStep],
-                 versioned: list[HistoryStep], done: list[HistoryStep], last: HistoryStep | None,
-                 notes: list[str], checked_files: bool) -> HistoryStep | None:
+def _repeatables(
+    state: TrackingState,
+    applied: list[Applied],
+    steps: list[HistoryStep],
+    versioned: list[HistoryStep],
+    done: list[HistoryStep],
+    last: HistoryStep | None,
+    notes: list[str],
+    checked_files: bool,
+) -> HistoryStep | None:
     """Flyway repeatables sit after every versioned migration: the database is past one only
     when every versioned migration and every earlier repeatable are applied and it ran the
     current text (same checksum). Otherwise the upgrade runs it again, as Flyway would."""
@@ -851,20 +1034,26 @@ def _repeatables(state: TrackingState, applied: list[Applied], steps: list[Histo
         by_file[match[0].revision] = a
     if len(done) < len(versioned):
         if applied:
-            notes.append("repeatable migration(s) applied before the last versioned ones: `alembic upgrade` "
-                         "runs them again after the rest")
+            notes.append(
+                "repeatable migration(s) applied before the last versioned ones: `alembic upgrade` "
+                "runs them again after the rest"
+            )
         return last
     for s in steps:
         a = by_file.get(s.revision)
         if a is None:
             return last
         if not checked_files or s.checksum is None:
-            notes.append(f"repeatable {s.label}: applied, but its checksum cannot be compared without "
-                         "--legacy-dir; the upgrade runs it again")
+            notes.append(
+                f"repeatable {s.label}: applied, but its checksum cannot be compared without "
+                "--legacy-dir; the upgrade runs it again"
+            )
             return last
         if a.checksum != s.checksum:
-            notes.append(f"repeatable {s.files[0] if s.files else s.label} changed since it ran: the upgrade "
-                         "runs it again, as Flyway would")
+            notes.append(
+                f"repeatable {s.files[0] if s.files else s.label} changed since it ran: the upgrade "
+                "runs it again, as Flyway would"
+            )
             return last
         last = s
     return last

@@ -121,7 +121,9 @@ def _same_tokens(a: list[Token], b: list[Token]) -> bool:
         return tokens[:end]
 
     a, b = significant(a), significant(b)
-    return len(a) == len(b) and all(x.token_type == y.token_type and x.text == y.text for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(
+        x.token_type == y.token_type and x.text == y.text for x, y in zip(a, b, strict=True)
+    )
 
 
 class _Source:
@@ -1240,7 +1242,9 @@ def _script_facts(sql: str, dialect: str) -> list[dict]:
             text = src.slice(start, k)
             tokens = _tokenize(text, dialect)
             expr = _parse_one(text, dialect, tokens)
-            facts.extend(_facts(a) for a in _Reader(dialect, _Source(text, dialect, tokens)).describe(expr))
+            facts.extend(
+                _facts(a) for a in _Reader(dialect, _Source(text, dialect, tokens)).describe(expr)
+            )
         start = k + 1
     return facts
 
@@ -1250,7 +1254,9 @@ def _words(sql: str) -> str:
     return " ".join(sql.split()).rstrip(";").rstrip()
 
 
-def _prove(operations: list, expected: list[dict], dialect: str, text: str | None = None) -> Rendered:
+def _prove(
+    operations: list, expected: list[dict], dialect: str, text: str | None = None
+) -> Rendered:
     """Refused unless the operations, rendered as the revision will hold them, emit SQL with
     the same schema facts as the statement on every target; the proven rendering."""
     imports: set[str] = set()

@@ -26,7 +26,8 @@ from sqlglot.dialects.dialect import Dialect
 # sqlglot dialects as instances: a dialect given by name is a new instance on every call
 # (parse_one, Expression.sql), which costs more than most of what is done with it
 SQLGLOT_DIALECT = {
-    name: Dialect.get_or_raise(sg) for name, sg in (("postgresql", "postgres"), ("mysql", "mysql"), ("sqlite", "sqlite"))
+    name: Dialect.get_or_raise(sg)
+    for name, sg in (("postgresql", "postgres"), ("mysql", "mysql"), ("sqlite", "sqlite"))
 }
 DIALECTS = {
     "postgresql": postgresql.dialect(),

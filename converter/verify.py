@@ -111,7 +111,9 @@ class StepResult:
 
     @property
     def title(self) -> str:
-        legacy = self.legacy_file or (f"legacy {self.legacy_version}" if self.legacy_version else None)
+        legacy = self.legacy_file or (
+            f"legacy {self.legacy_version}" if self.legacy_version else None
+        )
         rev = self.revision or "?"
         if self.phase == DOWNGRADE:
             return f"downgrade {rev}" + (f" (legacy {legacy})" if legacy else "")
@@ -252,7 +254,9 @@ class AlembicHistory:
             raise
         except Exception as exc:  # noqa: BLE001 - a revision file that fails to import
             where = getattr(exc, "filename", None) or alembic_dir
-            raise InputError(f"a revision file cannot be loaded: {type(exc).__name__}: {exc}", path=where) from None
+            raise InputError(
+                f"a revision file cannot be loaded: {type(exc).__name__}: {exc}", path=where
+            ) from None
 
     def config(self, url: str | None) -> Config:
         cfg = Config(str(self.ini) if self.ini else None)
@@ -301,8 +305,13 @@ class AlembicHistory:
             _no_bytecode(),
             _database_url(url),
             EnvironmentContext(
-                cfg, self.script, fn=fn, as_sql=False, starting_rev=None,
-                destination_rev=destination, tag=None,
+                cfg,
+                self.script,
+                fn=fn,
+                as_sql=False,
+                starting_rev=None,
+                destination_rev=destination,
+                tag=None,
             ),
         ):
             self.script.run_env()
@@ -399,10 +408,23 @@ def pair_history(
     marked = [i for i, r in enumerate(chain) if legacy_version(r) is not None]
     if not marked:
         first = chain[0]
-        return Plan([], [Pair(migrations[0] if migrations else None, first,
-                              f"no revision in the Alembic history has a legacy_version: it was "
-                              f"not converted from a legacy history ({rev_text(first)} ...)")], [])
-    before, middle, after = chain[: marked[0]], chain[marked[0] : marked[-1] + 1], chain[marked[-1] + 1 :]
+        return Plan(
+            [],
+            [
+                Pair(
+                    migrations[0] if migrations else None,
+                    first,
+                    f"no revision in the Alembic history has a legacy_version: it was "
+                    f"not converted from a legacy history ({rev_text(first)} ...)",
+                )
+            ],
+            [],
+        )
+    before, middle, after = (
+        chain[: marked[0]],
+        chain[marked[0] : marked[-1] + 1],
+        chain[marked[-1] + 1 :],
+    )
     pairs: list[Pair] = []
     later_legacy = Counter(x.version for x in migrations)  # versions not yet paired
     later_revs = Counter(legacy_version(x) for x in middle)
@@ -413,8 +435,14 @@ def pair_history(
         rv = legacy_version(r) if r is not None else None
         if r is not None and rv is None:
             where = f"after {legacy_text(migrations[i - 1])}" if i else "at the start"
-            pairs.append(Pair(m, r, f"{rev_text(r)} has no legacy_version but sits inside the "
-                              f"legacy history ({where}): no legacy migration matches it"))
+            pairs.append(
+                Pair(
+                    m,
+                    r,
+                    f"{rev_text(r)} has no legacy_version but sits inside the "
+                    f"legacy history ({where}): no legacy migration matches it",
+                )
+            )
             break
         if m is not None and r is not None and rv == m.version:
             pairs.append(Pair(m, r))
@@ -430,21 +458,47 @@ def pair_history(
             j += 1
             continue
         if m is not None and r is not None and m_orphan and r_orphan:
-            pairs.append(Pair(m, r, f"{legacy_text(m)} has no revision, and {rev_text(r)}, where it "
-                              f"would be, has legacy_version {rv!r}, which no legacy migration has"))
+            pairs.append(
+                Pair(
+                    m,
+                    r,
+                    f"{legacy_text(m)} has no revision, and {rev_text(r)}, where it "
+                    f"would be, has legacy_version {rv!r}, which no legacy migration has",
+                )
+            )
             break
         if m is not None and m_orphan:
-            expected = f"expected before {rev_text(r)}" if r is not None else "expected after the last revision"
+            expected = (
+                f"expected before {rev_text(r)}"
+                if r is not None
+                else "expected after the last revision"
+            )
             pairs.append(Pair(m, r, f"{legacy_text(m)} has no revision ({expected})"))
             break
         if r is not None and r_orphan:
-            where = f"where {legacy_text(m)} runs" if m is not None else "after the last legacy migration"
-            pairs.append(Pair(m, r, f"{rev_text(r)} has legacy_version {rv!r}, but no legacy migration "
-                              f"has that version (it comes {where})"))
+            where = (
+                f"where {legacy_text(m)} runs"
+                if m is not None
+                else "after the last legacy migration"
+            )
+            pairs.append(
+                Pair(
+                    m,
+                    r,
+                    f"{rev_text(r)} has legacy_version {rv!r}, but no legacy migration "
+                    f"has that version (it comes {where})",
+                )
+            )
             break
         assert m is not None and r is not None
-        pairs.append(Pair(m, r, f"the order differs: the legacy tool runs {legacy_text(m)} next, "
-                          f"Alembic runs {rev_text(r)} (legacy_version {rv!r})"))
+        pairs.append(
+            Pair(
+                m,
+                r,
+                f"the order differs: the legacy tool runs {legacy_text(m)} next, "
+                f"Alembic runs {rev_text(r)} (legacy_version {rv!r})",
+            )
+        )
         break
     return Plan(before, pairs, after)
 
@@ -464,8 +518,11 @@ def resolve_dialect(url: str | None, dialect: str | None) -> str:
             raise UsageError(
                 f"--dialect {dialect} needs a server: without --url only SQLite can be used",
                 hint=f"pass --url with a {dialect} server, e.g. "
-                + ("postgresql+psycopg://postgres@127.0.0.1/postgres" if dialect == "postgresql"
-                   else "mysql+pymysql://root@127.0.0.1/"),
+                + (
+                    "postgresql+psycopg://postgres@127.0.0.1/postgres"
+                    if dialect == "postgresql"
+                    else "mysql+pymysql://root@127.0.0.1/"
+                ),
             )
         raise UsageError(f"--dialect {dialect} does not match the URL {mask(url)} ({from_url})")
     return dialect
@@ -476,19 +533,27 @@ def read_legacy_history(legacy_dir: Path, dialect: str, format: str | None, enco
     return require_clean(scan(root, format, ReadOptions(encoding=encoding, dialect=dialect)))
 
 
-def versions_elsewhere(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None) -> set[str]:
+def versions_elsewhere(
+    legacy_dir: Path, dialect: str, format: str | None, encoding: str | None
+) -> set[str]:
     """Versions that the other databases' histories have (per-database variants)."""
     versions: set[str] = set()
     for other in DIALECTS:
         if other == dialect:
             continue
         with contextlib.suppress(ConverterError):
-            found = scan(legacy_root(legacy_dir, other), format, ReadOptions(encoding=encoding, dialect=other))
+            found = scan(
+                legacy_root(legacy_dir, other),
+                format,
+                ReadOptions(encoding=encoding, dialect=other),
+            )
             versions.update(m.version for m in found.migrations)
     return versions
 
 
-def verify(legacy_dir: Path, alembic_dir: Path, options: VerifyOptions | None = None) -> VerifyReport:
+def verify(
+    legacy_dir: Path, alembic_dir: Path, options: VerifyOptions | None = None
+) -> VerifyReport:
     """Build both histories in scratch databases and compare them; see the module doc."""
     options = options or VerifyOptions()
     started = time.perf_counter()
@@ -536,7 +601,11 @@ def verify(legacy_dir: Path, alembic_dir: Path, options: VerifyOptions | None = 
 def engine_for(url: str, pooled: bool = False) -> sa.Engine:
     """An engine for a scratch or target database; `pooled` keeps one connection open
     between uses (verify's own engines), else each use connects anew."""
-    engine = sa.create_engine(url, pool_size=1, max_overflow=1) if pooled else sa.create_engine(url, poolclass=sa.pool.NullPool)
+    engine = (
+        sa.create_engine(url, pool_size=1, max_overflow=1)
+        if pooled
+        else sa.create_engine(url, poolclass=sa.pool.NullPool)
+    )
     if engine.dialect.name == "sqlite":
         sqlite_transactional_ddl(engine)
     return engine
@@ -555,8 +624,16 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 
 def _error_text(exc: BaseException, *urls: str) -> str:
     orig = getattr(exc, "orig", None)
-    text = str(exc) if isinstance(exc, ConverterError) or orig is None else f"{type(orig).__name__}: {orig}"
-    if isinstance(exc, sa.exc.StatementError) and exc.statement and isinstance(exc, sa.exc.DBAPIError):
+    text = (
+        str(exc)
+        if isinstance(exc, ConverterError) or orig is None
+        else f"{type(orig).__name__}: {orig}"
+    )
+    if (
+        isinstance(exc, sa.exc.StatementError)
+        and exc.statement
+        and isinstance(exc, sa.exc.DBAPIError)
+    ):
         text += f"\n[SQL: {exc.statement.strip()[:500]}]"
     return redact(text.strip() or type(exc).__name__, *urls)
 
@@ -571,7 +648,9 @@ def data_only(m: LegacyMigration | None, dialect: str) -> bool:
     for script in m.up:
         if script.language != "sql" or script.file is not None:
             return True
-        if any(st.kind is StatementKind.SQL and not is_dml(st) for st in split_script(script, dialect)):
+        if any(
+            st.kind is StatementKind.SQL and not is_dml(st) for st in split_script(script, dialect)
+        ):
             return False
     return True
 
@@ -579,9 +658,22 @@ def data_only(m: LegacyMigration | None, dialect: str) -> bool:
 class _Run:
     """One verify run over two scratch databases."""
 
-    def __init__(self, history: AlembicHistory, plan: Plan, dialect: str, urls: dict[str, str],
-                 options: VerifyOptions, report: VerifyReport) -> None:
-        self.history, self.plan, self.dialect, self.options, self.report = history, plan, dialect, options, report
+    def __init__(
+        self,
+        history: AlembicHistory,
+        plan: Plan,
+        dialect: str,
+        urls: dict[str, str],
+        options: VerifyOptions,
+        report: VerifyReport,
+    ) -> None:
+        self.history, self.plan, self.dialect, self.options, self.report = (
+            history,
+            plan,
+            dialect,
+            options,
+            report,
+        )
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
         # pooled: a step's snapshots reuse one connection instead of connecting anew
         self.legacy = engine_for(self.legacy_url, pooled=True)
@@ -592,7 +684,8 @@ class _Run:
         # ... and a table whose rows have the same signature on both sides is digested once
         shared: dict = {}
         self.snapshotters = {
-            id(engine): Snapshotter(data=options.data, shared=shared) for engine in (self.legacy, self.alembic)
+            id(engine): Snapshotter(data=options.data, shared=shared)
+            for engine in (self.legacy, self.alembic)
         }
         self.legacy_states: list[SchemaSnapshot] = []  # legacy state after k pairs
         self.stopped = False
@@ -621,8 +714,12 @@ class _Run:
             wait([alembic])  # never leave a snapshot running behind an error
         return legacy, alembic.result()
 
-    def compare(self, step: StepResult, legacy: SchemaSnapshot | None = None,
-                alembic: SchemaSnapshot | None = None) -> SchemaDiff:
+    def compare(
+        self,
+        step: StepResult,
+        legacy: SchemaSnapshot | None = None,
+        alembic: SchemaSnapshot | None = None,
+    ) -> SchemaDiff:
         if legacy is None and alembic is None:
             legacy, alembic = self.both()
         legacy = legacy if legacy is not None else self.snapshot(self.legacy)
@@ -635,20 +732,26 @@ class _Run:
         step.status = EQUAL if diff.is_empty else DIFFERENT
         return diff
 
-    def fail(self, step: StepResult, status: str, message: str, exc: BaseException | None = None) -> None:
+    def fail(
+        self, step: StepResult, status: str, message: str, exc: BaseException | None = None
+    ) -> None:
         if exc is not None and isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
             raise DatabaseError(
                 f"lost the connection to a scratch database: {_error_text(exc, self.legacy_url, self.alembic_url)}"
             ) from None
         step.status, step.message = status, message
         if exc is not None:
-            step.detail = redact("".join(traceback.format_exception(exc)), self.legacy_url, self.alembic_url)
+            step.detail = redact(
+                "".join(traceback.format_exception(exc)), self.legacy_url, self.alembic_url
+            )
         self.stopped = True
 
     def error_text(self, exc: BaseException) -> str:
         return _error_text(exc, self.legacy_url, self.alembic_url)
 
-    def new_step(self, phase: str, pair: Pair | None = None, revision: Script | None = None) -> StepResult:
+    def new_step(
+        self, phase: str, pair: Pair | None = None, revision: Script | None = None
+    ) -> StepResult:
         m = pair.migration if pair else None
         rev = revision or (pair.revision if pair else None)
         step = StepResult(
@@ -667,7 +770,9 @@ class _Run:
         if self.options.progress:
             same = [s for s in self.report.steps if s.phase == step.phase]
             total, position = len(same), same.index(step) + 1
-            extra = f": {step.message.splitlines()[0]}" if step.message and step.status != EQUAL else ""
+            extra = (
+                f": {step.message.splitlines()[0]}" if step.message and step.status != EQUAL else ""
+            )
             self.options.progress(
                 f"{step.phase} {position}/{total}: {step.title}: {step.status}{extra} ({step.seconds:.2f}s)"
             )
@@ -699,8 +804,10 @@ class _Run:
     def run_before(self, step: StepResult) -> None:
         started = time.perf_counter()
         target = self.plan.before[-1].revision
-        step.message = (f"{len(self.plan.before)} revision(s) older than the legacy history, applied "
-                        "to both databases first: " + ", ".join(r.revision for r in self.plan.before))
+        step.message = (
+            f"{len(self.plan.before)} revision(s) older than the legacy history, applied "
+            "to both databases first: " + ", ".join(r.revision for r in self.plan.before)
+        )
         try:
             self.history.upgrade(self.legacy_url, target)
             self.history.upgrade(self.alembic_url, target)
@@ -721,7 +828,9 @@ class _Run:
         assert pair.revision is not None
         m = pair.migration
         if m is None:
-            step.message = f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
+            step.message = (
+                f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
+            )
         else:
             try:
                 apply_migration(self.legacy, m, self.dialect)
@@ -732,7 +841,12 @@ class _Run:
         try:
             self.history.upgrade(self.alembic_url, pair.revision.revision)
         except Exception as exc:  # noqa: BLE001
-            self.fail(step, ERROR, f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(exc)}", exc)
+            self.fail(
+                step,
+                ERROR,
+                f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(exc)}",
+                exc,
+            )
             self.done(step, started)
             return
         legacy_state = alembic_state = None
@@ -763,15 +877,19 @@ class _Run:
         started = time.perf_counter()
         revs = self.plan.after
         last_legacy = self.plan.pairs[-1].revision if self.plan.pairs else None
-        step.message = (f"{len(revs)} revision(s) after the legacy history, applied to both databases "
-                        "(the legacy one stamped first): " + ", ".join(r.revision for r in revs))
+        step.message = (
+            f"{len(revs)} revision(s) after the legacy history, applied to both databases "
+            "(the legacy one stamped first): " + ", ".join(r.revision for r in revs)
+        )
         try:
             if last_legacy is not None:
                 self.history.stamp(self.legacy_url, last_legacy.revision)
             self.history.upgrade(self.legacy_url, revs[-1].revision)
             self.history.upgrade(self.alembic_url, revs[-1].revision)
         except Exception as exc:  # noqa: BLE001
-            self.fail(step, ERROR, f"upgrading to {revs[-1].revision} failed: {self.error_text(exc)}", exc)
+            self.fail(
+                step, ERROR, f"upgrading to {revs[-1].revision} failed: {self.error_text(exc)}", exc
+            )
         else:
             self.compare(step)
             if step.status != EQUAL:
@@ -785,7 +903,9 @@ class _Run:
         if self.plan.after:
             last = pairs[-1].revision if pairs else None
             target = last.revision if last is not None else "base"
-            out.append((self.new_step(DOWNGRADE, revision=self.plan.after[-1]), None, target, len(pairs)))
+            out.append(
+                (self.new_step(DOWNGRADE, revision=self.plan.after[-1]), None, target, len(pairs))
+            )
         for k in range(len(pairs) - 1, -1, -1):
             pair = pairs[k]
             if pair.problem is not None or pair.revision is None:
@@ -805,10 +925,17 @@ class _Run:
             self.history.downgrade(self.alembic_url, target)
         except Exception as exc:  # noqa: BLE001 - any failure of a downgrade is reported
             if not _caused_by(exc, NotImplementedError):
-                self.fail(step, ERROR, f"downgrading to {target} failed: {self.error_text(exc)}", exc)
+                self.fail(
+                    step, ERROR, f"downgrading to {target} failed: {self.error_text(exc)}", exc
+                )
             elif m is not None and m.has_down:
-                self.fail(step, FAILED, f"revision {step.revision} cannot be downgraded (NotImplementedError), "
-                          f"but {legacy_text(m)} has a down ({m.down[0].name})", exc)
+                self.fail(
+                    step,
+                    FAILED,
+                    f"revision {step.revision} cannot be downgraded (NotImplementedError), "
+                    f"but {legacy_text(m)} has a down ({m.down[0].name})",
+                    exc,
+                )
             else:
                 step.status = IRREVERSIBLE
                 why = f"{legacy_text(m)} has no down" if m else "it has no legacy migration"
@@ -821,7 +948,9 @@ class _Run:
             try:
                 apply_migration(self.legacy, m, self.dialect, direction="down")
             except Exception as exc:  # noqa: BLE001 - the legacy down failing is reported
-                self.fail(step, ERROR, f"the down of {legacy_text(m)} failed: {self.error_text(exc)}", exc)
+                self.fail(
+                    step, ERROR, f"the down of {legacy_text(m)} failed: {self.error_text(exc)}", exc
+                )
                 self.done(step, started)
                 return
             expected = self.snapshot(self.legacy)
@@ -837,8 +966,11 @@ class _Run:
             self.follow(step.revision, target)
         self.compare(step, expected)
         if step.status == DIFFERENT:
-            what = f"what the down of {legacy_text(m)} leaves" if m is not None and m.has_down and self.legacy_follows \
+            what = (
+                f"what the down of {legacy_text(m)} leaves"
+                if m is not None and m.has_down and self.legacy_follows
                 else "the legacy state before " + (legacy_text(m) if m else "this revision")
+            )
             step.message = f"after downgrading {step.revision}, the database differs from {what}"
             self.stopped = True
         self.done(step, started)
@@ -867,8 +999,13 @@ def _relative(path: str, root: Path) -> str:
 
 
 STATUS_STYLE = {
-    EQUAL: "green", APPLIED: "green", DIFFERENT: "bold red", FAILED: "bold red", ERROR: "bold red",
-    IRREVERSIBLE: "yellow", NOT_RUN: "dim",
+    EQUAL: "green",
+    APPLIED: "green",
+    DIFFERENT: "bold red",
+    FAILED: "bold red",
+    ERROR: "bold red",
+    IRREVERSIBLE: "yellow",
+    NOT_RUN: "dim",
 }
 
 
@@ -879,13 +1016,19 @@ def render(report: VerifyReport):
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"verify {report.legacy_dir} ({report.format}) against {report.alembic_dir}")
+    table = Table(
+        title=f"verify {report.legacy_dir} ({report.format}) against {report.alembic_dir}"
+    )
     for col in ("#", "phase", "legacy", "revision", "result", "s"):
         table.add_column(col, overflow="fold")
     for s in report.steps:
         table.add_row(
-            str(s.number), s.phase, escape(s.legacy_file or s.legacy_version or ""), escape(s.revision or ""),
-            Text(s.status, style=STATUS_STYLE.get(s.status, "")), f"{s.seconds:.2f}",
+            str(s.number),
+            s.phase,
+            escape(s.legacy_file or s.legacy_version or ""),
+            escape(s.revision or ""),
+            Text(s.status, style=STATUS_STYLE.get(s.status, "")),
+            f"{s.seconds:.2f}",
         )
     parts: list[Any] = [table]
     for s in report.steps:

@@ -17,7 +17,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
-PG_SERVER = os.environ.get("CONVERTER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_SERVER = os.environ.get(
+    "CONVERTER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 MYSQL_SERVER = os.environ.get("CONVERTER_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/")
 REQUIRE_DB = os.environ.get("CONVERTER_REQUIRE_DB") == "1"
 

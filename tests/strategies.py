@@ -165,7 +165,12 @@ def quote_name(name: str, dialect: str) -> str:
     """Names with a capital or a space are quoted; simple names are written bare, except on
     SQLite, which writes a renamed name quoted into its stored CREATE TABLE text: a name
     written bare would not read the same after a rename and its inverse."""
-    if dialect != "sqlite" and name.islower() and name.replace("_", "").isalnum() and name.isascii():
+    if (
+        dialect != "sqlite"
+        and name.islower()
+        and name.replace("_", "").isalnum()
+        and name.isascii()
+    ):
         return name
     return f"`{name}`" if dialect == "mysql" else f'"{name}"'
 
@@ -294,7 +299,9 @@ class _Gen:
             return (date(2000, 1, 1) + timedelta(days=k)).isoformat()
         if kind == "timestamp":
             return (datetime(2020, 1, 1) + timedelta(minutes=k * 7)).strftime("%Y-%m-%d %H:%M:%S")
-        piece = st.one_of(st.sampled_from(AWKWARD), st.sampled_from(AWKWARD), st.text(SAFE_CHARS, max_size=4))
+        piece = st.one_of(
+            st.sampled_from(AWKWARD), st.sampled_from(AWKWARD), st.text(SAFE_CHARS, max_size=4)
+        )
         parts = self.draw(st.lists(piece, min_size=1, max_size=3))
         return "".join(parts)[:48] + f"~{k}"
 
@@ -504,10 +511,16 @@ class _Gen:
         if t is None:
             return None
         fk_cols = {c for c, _ in t.fks.values()}
-        usable = [c.name for c in t.columns if c.kind in INDEXABLE and not (self.d == "mysql" and c.name in fk_cols)]
+        usable = [
+            c.name
+            for c in t.columns
+            if c.kind in INDEXABLE and not (self.d == "mysql" and c.name in fk_cols)
+        ]
         if not usable:
             return None
-        cols = tuple(self.draw(st.lists(st.sampled_from(usable), min_size=1, max_size=2, unique=True)))
+        cols = tuple(
+            self.draw(st.lists(st.sampled_from(usable), min_size=1, max_size=2, unique=True))
+        )
         unique = self.draw(st.booleans())
         if unique:  # only when the rows already there are distinct on these columns
             seen = [tuple(r[c] for c in cols) for r in t.rows.values()]
@@ -525,7 +538,9 @@ class _Gen:
 
     def drop_index(self):
         fk_cols = lambda t: {c for c, _ in t.fks.values()}  # noqa: E731
-        t = self.pick_table(lambda t: any(not ix.constraint or self.d != "sqlite" for ix in t.indexes.values()))
+        t = self.pick_table(
+            lambda t: any(not ix.constraint or self.d != "sqlite" for ix in t.indexes.values())
+        )
         if t is None:
             return None
         choices = [ix for ix in t.indexes.values() if not (ix.constraint and self.d == "sqlite")]
@@ -538,7 +553,11 @@ class _Gen:
         return [self.drop_index_sql(t, ix)], [self.create_index_sql(t, ix)]
 
     def update(self):
-        t = self.pick_table(lambda t: t.rows and any(c.name not in {f for f, _ in t.fks.values()} for c in t.columns))
+        t = self.pick_table(
+            lambda t: (
+                t.rows and any(c.name not in {f for f, _ in t.fks.values()} for c in t.columns)
+            )
+        )
         if t is None:
             return None
         fk_cols = {c for c, _ in t.fks.values()}
@@ -546,7 +565,11 @@ class _Gen:
         rid = self.draw(st.sampled_from(sorted(t.rows)))
         old = t.rows[rid][c.name]
         unique = c.name in t.unique_columns()
-        new = None if (c.nullable and not unique and self.draw(st.integers(0, 3)) == 0) else self.value(c.kind)
+        new = (
+            None
+            if (c.nullable and not unique and self.draw(st.integers(0, 3)) == 0)
+            else self.value(c.kind)
+        )
         t.rows[rid][c.name] = new
         sql = "UPDATE {} SET {} = {} WHERE {} = {}"
         args = (self.q(t.name), self.q(c.name))
@@ -566,15 +589,19 @@ class _Gen:
 
     def add_check(self):
         busy = lambda t: set(t.checks.values())  # noqa: E731
-        t = self.pick_table(lambda t: any(c.kind in INTS and c.name not in busy(t) for c in t.columns))
+        t = self.pick_table(
+            lambda t: any(c.kind in INTS and c.name not in busy(t) for c in t.columns)
+        )
         if t is None:
             return None
-        c = self.draw(st.sampled_from([c for c in t.columns if c.kind in INTS and c.name not in busy(t)]))
+        c = self.draw(
+            st.sampled_from([c for c in t.columns if c.kind in INTS and c.name not in busy(t)])
+        )
         name = self.name("ck")
         t.checks[name] = c.name
-        return [f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {self.q(name)} CHECK ({self.q(c.name)} >= 0)"], [
-            f"ALTER TABLE {self.q(t.name)} DROP CONSTRAINT {self.q(name)}"
-        ]
+        return [
+            f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {self.q(name)} CHECK ({self.q(c.name)} >= 0)"
+        ], [f"ALTER TABLE {self.q(t.name)} DROP CONSTRAINT {self.q(name)}"]
 
     def set_default(self):
         t = self.pick_table(lambda t: any(c.nullable for c in t.columns))
@@ -586,7 +613,11 @@ class _Gen:
 
         def sql(value: object) -> str:
             head = f"ALTER TABLE {self.q(t.name)} ALTER COLUMN {self.q(c.name)}"
-            return f"{head} DROP DEFAULT" if value is None else f"{head} SET DEFAULT {literal(value, c.kind, self.d)}"
+            return (
+                f"{head} DROP DEFAULT"
+                if value is None
+                else f"{head} SET DEFAULT {literal(value, c.kind, self.d)}"
+            )
 
         return [sql(c.default)], [sql(old)]
 
@@ -666,7 +697,10 @@ def write_history(root: Path, fmt: str, dialect: str, steps: list[Step]) -> None
     liquibase: list[str] = ["--liquibase formatted sql\n"]
     plan = ["%syntax-version=1.0.0", "%project=prop", ""]
     for i, step in enumerate(steps, 1):
-        up, down = sql_text(step.up, step.comment), None if step.down is None else sql_text(step.down)
+        up, down = (
+            sql_text(step.up, step.comment),
+            None if step.down is None else sql_text(step.down),
+        )
         name = f"{step.slug}_{i}"
         if fmt == "plain":
             put(f"{i:03d}_{name}.sql", up)
@@ -689,7 +723,9 @@ def write_history(root: Path, fmt: str, dialect: str, steps: list[Step]) -> None
             text += f"-- migrate:down\n{down or ''}"  # dbmate wants the line, even alone
             put(f"20240101{i:06d}_{name}.sql", text)
         elif fmt == "goose":
-            comment = step.comment if step.comment.startswith("--") else ""  # else it is SQL to goose
+            comment = (
+                step.comment if step.comment.startswith("--") else ""
+            )  # else it is SQL to goose
             text = f"-- +goose Up\n{comment}{_goose_text(step.up)}\n"
             if step.down is not None:
                 text += f"-- +goose Down\n{_goose_text(step.down)}"
@@ -703,9 +739,14 @@ def write_history(root: Path, fmt: str, dialect: str, steps: list[Step]) -> None
             if down is not None:
                 liquibase.extend(f"--rollback {line}\n" for line in down.rstrip("\n").split("\n"))
         elif fmt == "sqitch":
-            plan.append(f"{name} 2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z Prop <prop@example.com> # {name}")
+            plan.append(
+                f"{name} 2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z Prop <prop@example.com> # {name}"
+            )
             put(f"deploy/{name}.sql", f"-- Deploy prop:{name} to {SQITCH_ENGINES[dialect]}\n\n{up}")
-            put(f"revert/{name}.sql", f"-- Revert prop:{name} from {SQITCH_ENGINES[dialect]}\n\n" + (down or ""))
+            put(
+                f"revert/{name}.sql",
+                f"-- Revert prop:{name} from {SQITCH_ENGINES[dialect]}\n\n" + (down or ""),
+            )
         elif fmt == "diesel":
             put(f"2024-01-01-{i:06d}_{name}/up.sql", up)
             if down is not None:

@@ -53,7 +53,9 @@ def legacy(repo: Path):
 
 def convert(root: Path, *extra: object, dialect: str = "sqlite") -> tuple[Result, Path]:
     out = root.parent / "project" / "alembic"
-    result = run("convert", root, "--out", out, "--dialect", dialect, "--date-from", "20240101", *extra)
+    result = run(
+        "convert", root, "--out", out, "--dialect", dialect, "--date-from", "20240101", *extra
+    )
     return result, out
 
 
@@ -61,7 +63,9 @@ def assert_refused(result: Result, code: int, where: str, *says: str) -> None:
     """Exit `code`, no traceback, the location `where` (path[:line[:column]]) followed by
     the message, and every phrase of `says` (the problem and what to do)."""
     assert result.exit_code == code, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert "Traceback" not in result.output
     assert f"{where}: " in result.output, result.output
     for phrase in says:
@@ -86,22 +90,45 @@ def written_text(out: Path) -> str:
 def test_sql_sqlglot_cannot_tokenize(legacy):
     root = legacy({"001_a.sql": CREATE, "002_b.sql": "INSERT INTO t VALUES (1);\nSELECT x'zz';\n"})
     result, out = convert(root)
-    assert_refused(result, 1, f"{root / '002_b.sql'}:2:8", "cannot tokenize the SQL here", "hint: fix the SQL here")
+    assert_refused(
+        result,
+        1,
+        f"{root / '002_b.sql'}:2:8",
+        "cannot tokenize the SQL here",
+        "hint: fix the SQL here",
+    )
     assert_nothing_written(out)
 
 
 def test_an_unterminated_string(legacy):
-    root = legacy({"001_a.sql": CREATE, "002_b.sql": "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('oops);\n"})
+    root = legacy(
+        {
+            "001_a.sql": CREATE,
+            "002_b.sql": "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('oops);\n",
+        }
+    )
     result, out = convert(root)
-    assert_refused(result, 1, f"{root / '002_b.sql'}:2:23", "string literal starting here is never closed", "hint: close it")
+    assert_refused(
+        result,
+        1,
+        f"{root / '002_b.sql'}:2:23",
+        "string literal starting here is never closed",
+        "hint: close it",
+    )
     assert_nothing_written(out)
 
 
 def test_an_unterminated_dollar_quote(legacy):
-    root = legacy({"001_a.sql": CREATE, "002_f.sql": "CREATE FUNCTION f() RETURNS int AS $body$\nSELECT 1;\n"})
+    root = legacy(
+        {"001_a.sql": CREATE, "002_f.sql": "CREATE FUNCTION f() RETURNS int AS $body$\nSELECT 1;\n"}
+    )
     result, out = convert(root, dialect="postgresql")
     assert_refused(
-        result, 1, f"{root / '002_f.sql'}:1:36", "dollar-quoted string $body$ starting here is never closed", "hint: close it"
+        result,
+        1,
+        f"{root / '002_f.sql'}:1:36",
+        "dollar-quoted string $body$ starting here is never closed",
+        "hint: close it",
     )
     assert_nothing_written(out)
 
@@ -136,9 +163,15 @@ def test_a_file_that_is_not_text(repo, fmt):
 @pytest.mark.parametrize("fmt", list(FORMAT_MODULES))
 def test_latin1_bytes_need_encoding(repo, fmt):
     root, path, line = sample_copy(repo, fmt)
-    path.write_bytes(path.read_bytes().replace(b"CREATE TABLE customers", b"-- caf\xe9\nCREATE TABLE customers", 1))
+    path.write_bytes(
+        path.read_bytes().replace(
+            b"CREATE TABLE customers", b"-- caf\xe9\nCREATE TABLE customers", 1
+        )
+    )
     for result in (run("scan", root), convert(root)[0]):
-        assert_refused(result, 1, f"{path}:{line}:7", "not valid UTF-8: byte 0xe9", "--encoding latin-1")
+        assert_refused(
+            result, 1, f"{path}:{line}:7", "not valid UTF-8: byte 0xe9", "--encoding latin-1"
+        )
     assert_nothing_written(convert(root)[1])
 
     assert run("scan", root, "--encoding", "latin-1").exit_code == 0
@@ -148,7 +181,9 @@ def test_latin1_bytes_need_encoding(repo, fmt):
 
 
 def test_latin1_text_is_decoded_with_encoding(legacy):
-    root = legacy({"001_a.sql": "CREATE TABLE caf (n VARCHAR(10) DEFAULT 'caf\xe9');\n".encode("latin-1")})
+    root = legacy(
+        {"001_a.sql": "CREATE TABLE caf (n VARCHAR(10) DEFAULT 'caf\xe9');\n".encode("latin-1")}
+    )
     result, out = convert(root, "--encoding", "latin-1", "--style", "sql")
     assert result.exit_code == 0, result.output
     assert "DEFAULT 'café'" in written_text(out)
@@ -156,9 +191,15 @@ def test_latin1_text_is_decoded_with_encoding(legacy):
 
 def test_an_unknown_encoding_is_a_usage_error(legacy):
     root = legacy({"001_a.sql": CREATE})
-    for result in (run("scan", root, "--encoding", "latin-9x"), convert(root, "--encoding", "latin-9x")[0]):
+    for result in (
+        run("scan", root, "--encoding", "latin-9x"),
+        convert(root, "--encoding", "latin-9x")[0],
+    ):
         assert result.exit_code == 2, result.output
-        assert "unknown encoding 'latin-9x'" in result.output and "hint: use a Python codec name" in result.output
+        assert (
+            "unknown encoding 'latin-9x'" in result.output
+            and "hint: use a Python codec name" in result.output
+        )
     assert_nothing_written(convert(root, "--encoding", "latin-9x")[1])
 
 
@@ -167,7 +208,12 @@ def test_an_unknown_encoding_is_a_usage_error(legacy):
 
 
 def test_a_bom_is_removed(legacy):
-    root = legacy({"001_a.sql": b"\xef\xbb\xbf" + CREATE.encode(), "002_b.sql": b"\xef\xbb\xbfINSERT INTO t VALUES (1);\n"})
+    root = legacy(
+        {
+            "001_a.sql": b"\xef\xbb\xbf" + CREATE.encode(),
+            "002_b.sql": b"\xef\xbb\xbfINSERT INTO t VALUES (1);\n",
+        }
+    )
     assert run("scan", root).exit_code == 0
     result, out = convert(root, "--style", "sql")
     assert result.exit_code == 0, result.output
@@ -176,7 +222,12 @@ def test_a_bom_is_removed(legacy):
 
 
 def test_crlf_becomes_lf(legacy):
-    root = legacy({"001_a.sql": "CREATE TABLE t (\r\n  id INTEGER PRIMARY KEY\r\n);\r\n", "001_a.down.sql": "DROP TABLE t;\r\n"})
+    root = legacy(
+        {
+            "001_a.sql": "CREATE TABLE t (\r\n  id INTEGER PRIMARY KEY\r\n);\r\n",
+            "001_a.down.sql": "DROP TABLE t;\r\n",
+        }
+    )
     assert run("scan", root).exit_code == 0
     result, out = convert(root, "--style", "sql")
     assert result.exit_code == 0, result.output
@@ -184,11 +235,15 @@ def test_crlf_becomes_lf(legacy):
     assert b"\r" not in raw and b"CREATE TABLE t (\n  id INTEGER PRIMARY KEY\n)" in raw
 
 
-@pytest.mark.parametrize("content", ["", "   \n\n", "-- nothing here yet\n/* and\n   nothing here */\n"])
+@pytest.mark.parametrize(
+    "content", ["", "   \n\n", "-- nothing here yet\n/* and\n   nothing here */\n"]
+)
 def test_an_empty_or_comments_only_migration_keeps_its_number(legacy, content):
     """Kept only to hold a number (PITFALLS 11): scan warns, convert writes a revision that
     does nothing, so the numbering (and stamping) stays whole."""
-    root = legacy({"001_a.sql": CREATE, "002_b.sql": content, "003_c.sql": "INSERT INTO t VALUES (1);\n"})
+    root = legacy(
+        {"001_a.sql": CREATE, "002_b.sql": content, "003_c.sql": "INSERT INTO t VALUES (1);\n"}
+    )
     result = run("scan", root)
     assert result.exit_code == 0, result.output
     assert f"warning: {root / '002_b.sql'}: migration 002 has no statements" in result.output
@@ -270,7 +325,10 @@ def test_a_python_script_failing_at_import_time_converts_and_fails_where_it_runs
     import fails, and carries the script's imports into the revision. The failure shows
     when the Alembic history is loaded (verify, alembic upgrade), as a clean error."""
     root = legacy(
-        {"001_a.sql": CREATE, "002_b.py": "import no_such_module_xyz\n\n\ndef upgrade(conn):\n    pass\n"}
+        {
+            "001_a.sql": CREATE,
+            "002_b.py": "import no_such_module_xyz\n\n\ndef upgrade(conn):\n    pass\n",
+        }
     )
     result, out = convert(root)
     assert result.exit_code == 0, result.output
@@ -288,9 +346,15 @@ def test_a_python_script_failing_at_import_time_converts_and_fails_where_it_runs
 
 def test_an_unknown_format_is_a_usage_error(legacy):
     root = legacy({"001_a.sql": CREATE})
-    for result in (run("scan", root, "--format", "flyaway"), convert(root, "--format", "flyaway")[0]):
+    for result in (
+        run("scan", root, "--format", "flyaway"),
+        convert(root, "--format", "flyaway")[0],
+    ):
         assert result.exit_code == 2, result.output
-        assert "unknown format 'flyaway'" in result.output and "did you mean 'flyway'?" in result.output
+        assert (
+            "unknown format 'flyaway'" in result.output
+            and "did you mean 'flyway'?" in result.output
+        )
     assert_nothing_written(convert(root, "--format", "flyaway")[1])
 
 
@@ -298,14 +362,19 @@ def test_an_unknown_dialect_is_a_usage_error(legacy):
     root = legacy({"001_a.sql": CREATE})
     result, out = convert(root, dialect="oracle")
     assert result.exit_code == 2, result.output
-    assert "unknown dialect 'oracle'" in result.output and "hint: use one or more of postgresql" in result.output
+    assert (
+        "unknown dialect 'oracle'" in result.output
+        and "hint: use one or more of postgresql" in result.output
+    )
     assert_nothing_written(out)
 
 
 def test_a_missing_directory_is_bad_input(repo):
     missing = repo / "nope"
     result = run("scan", missing)
-    assert_refused(result, 1, f"{missing}", "no such directory", "hint: give the legacy migrations directory")
+    assert_refused(
+        result, 1, f"{missing}", "no such directory", "hint: give the legacy migrations directory"
+    )
     result, out = convert(missing)
     assert_refused(result, 1, f"{missing}", "no such directory")
     assert_nothing_written(out)

@@ -161,6 +161,10 @@ def test_the_suite_runs_end_to_end_on_a_tiny_corpus(tmp_path, monkeypatch, capsy
                      "--results", str(results)])  # fmt: skip
     assert code == 0
     text = results.read_text(encoding="utf-8")
-    for title in ("convert (--style ops) vs the floor", "verify --stepwise vs applying", "stamp --jobs 4"):
+    for title in (
+        "convert (--style ops) vs the floor",
+        "verify --stepwise vs applying",
+        "stamp --jobs 4",
+    ):
         assert title in text
     assert "equivalent" in text  # verify proved the converted tiny corpus equal

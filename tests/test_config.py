@@ -114,7 +114,9 @@ def test_a_legacy_directory_not_created_yet_searches_from_its_parent(repo):
 
 
 def test_a_full_file_loads_with_lines(tmp_path):
-    path = write(tmp_path / "pyproject.toml", """\
+    path = write(
+        tmp_path / "pyproject.toml",
+        """\
 [project]
 name = "app"
 
@@ -136,7 +138,8 @@ retention_days = 30
 [tool.converter.custom]
 pattern = '(?P<version>\\d+)_.*\\.sql'
 recursive = true
-""")
+""",
+    )
     config = load_config(path, schema())
     assert config.shared["format"].value == "custom"
     assert config.shared["format"].where == f"{path}:5"
@@ -151,7 +154,9 @@ recursive = true
     }
     assert convert["rev_id"].line == 10 and convert["rev_id"].key == "tool.converter.convert.rev_id"
     assert {k: s.value for k, s in config.placeholders.items()} == {
-        "schema": "public", "flyway:defaultSchema": "app", "retention_days": "30",
+        "schema": "public",
+        "flyway:defaultSchema": "app",
+        "retention_days": "30",
     }
     assert config.placeholders["flyway:defaultSchema"].line == 16
     assert config.custom["recursive"].value is True and config.custom["pattern"].line == 20
@@ -179,13 +184,18 @@ d = 4
 
 def test_no_file_is_an_empty_configuration():
     config = load_config(None, schema())
-    assert config.path is None and config.defaults("convert", option_specs(cli.commands["convert"])) == {}
+    assert (
+        config.path is None
+        and config.defaults("convert", option_specs(cli.commands["convert"])) == {}
+    )
 
 
 def test_a_single_value_stands_for_a_list_of_one(tmp_path):
     path = write(tmp_path / "converter.toml", '[stamp]\nurl = "sqlite:///x.db"\n')
     config = load_config(path, schema())
-    assert config.defaults("stamp", option_specs(cli.commands["stamp"])) == {"urls": ["sqlite:///x.db"]}
+    assert config.defaults("stamp", option_specs(cli.commands["stamp"])) == {
+        "urls": ["sqlite:///x.db"]
+    }
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -206,14 +216,21 @@ def test_unknown_shared_key_says_did_you_mean_and_the_line(tmp_path):
 
 
 def test_unknown_key_of_a_command_table(tmp_path):
-    err = error_of(tmp_path, '[tool.converter.convert]\ndialect = "sqlite"\nrev-idd = "hash"\n', "pyproject.toml")
+    err = error_of(
+        tmp_path,
+        '[tool.converter.convert]\ndialect = "sqlite"\nrev-idd = "hash"\n',
+        "pyproject.toml",
+    )
     assert "unknown key 'rev-idd' in [tool.converter.convert]" in err.message
     assert (err.line, err.hint) == (3, "did you mean 'rev-id'?")
 
 
 def test_unknown_command_table(tmp_path):
     err = error_of(tmp_path, '[convrt]\ndialect = "sqlite"\n')
-    assert "unknown key 'convrt'" in err.message and (err.line, err.hint) == (1, "did you mean 'convert'?")
+    assert "unknown key 'convrt'" in err.message and (err.line, err.hint) == (
+        1,
+        "did you mean 'convert'?",
+    )
 
 
 def test_unknown_key_of_the_custom_table(tmp_path):
@@ -230,11 +247,15 @@ def test_far_off_key_lists_the_known_ones(tmp_path):
 @pytest.mark.parametrize(
     ("text", "line", "says"),
     [
-        ('[convert]\nstyle = 3\n', 2, "expected one of 'ops', 'sql', got an integer (3)"),
+        ("[convert]\nstyle = 3\n", 2, "expected one of 'ops', 'sql', got an integer (3)"),
         ('[convert]\nstyle = "sq"\n', 2, "'sq' is not one of 'ops', 'sql'; did you mean 'sql'?"),
         ('[convert]\nforce = "yes"\n', 2, "expected true or false, got a string ('yes')"),
-        ('[convert]\n\ndialect = true\n', 3, "expected a string, got a boolean (true)"),
-        ('[convert]\ndepends = [1]\n', 2, "expected a string or a list of them, got an integer (1)"),
+        ("[convert]\n\ndialect = true\n", 3, "expected a string, got a boolean (true)"),
+        (
+            "[convert]\ndepends = [1]\n",
+            2,
+            "expected a string or a list of them, got an integer (1)",
+        ),
         ('[stamp]\njobs = "4"\n', 2, "expected an integer, got a string ('4')"),
         ("[custom]\nrecursive = 'yes'\n", 2, "expected true or false"),
         ('[custom]\norder = "numerical"\n', 2, "did you mean 'numeric'?"),
@@ -327,10 +348,17 @@ def test_readers_follow_the_running_command_s_configuration(tmp_path, legacy, re
 
 
 def test_default_then_file_then_command_line(legacy, repo):
-    write(legacy / "converter.toml", '[convert]\ndialect = "sqlite"\nstyle = "sql"\nout = "../alembic"\n')
+    write(
+        legacy / "converter.toml",
+        '[convert]\ndialect = "sqlite"\nstyle = "sql"\nout = "../alembic"\n',
+    )
     rows = config_json("convert", legacy, "--style", "ops")["commands"]["convert"]
     assert rows["rev-id"] == {"value": "slug", "source": "default", "location": None}
-    assert rows["dialect"] == {"value": "sqlite", "source": "config", "location": f"{legacy / 'converter.toml'}:2"}
+    assert rows["dialect"] == {
+        "value": "sqlite",
+        "source": "config",
+        "location": f"{legacy / 'converter.toml'}:2",
+    }
     assert rows["out"]["value"] == str(legacy / "../alembic") and rows["out"]["source"] == "config"
     assert rows["style"] == {"value": "ops", "source": "command line", "location": None}
 
@@ -347,7 +375,10 @@ def test_a_command_table_beats_a_shared_key(legacy, repo):
 
 
 def test_convert_takes_its_required_options_from_the_file(legacy, repo):
-    write(legacy / "converter.toml", '[convert]\ndialect = "sqlite"\nout = "../alembic"\nstyle = "sql"\ndate-from = "20240101"\n')
+    write(
+        legacy / "converter.toml",
+        '[convert]\ndialect = "sqlite"\nout = "../alembic"\nstyle = "sql"\ndate-from = "20240101"\n',
+    )
     res = run("convert", legacy, "--report", "json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["totals"]["ops"] == 0  # style = "sql": every statement verbatim
@@ -371,12 +402,14 @@ def test_named_file_and_environment(tmp_path, legacy, repo):
 
 
 def test_config_without_a_command_shows_every_command_from_the_current_directory(repo, monkeypatch):
-    write(repo / "converter.toml", '[verify]\nstepwise = false\n')
+    write(repo / "converter.toml", "[verify]\nstepwise = false\n")
     monkeypatch.chdir(repo)
     report = config_json()
     assert set(report["commands"]) >= {"scan", "convert", "verify", "drift", "stamp"}
     assert report["commands"]["verify"]["stepwise"] == {
-        "value": False, "source": "config", "location": f"{repo / 'converter.toml'}:2",
+        "value": False,
+        "source": "config",
+        "location": f"{repo / 'converter.toml'}:2",
     }
     res = run("config")
     assert res.exit_code == 0
@@ -385,7 +418,10 @@ def test_config_without_a_command_shows_every_command_from_the_current_directory
 
 
 def test_config_shows_placeholders_and_custom_settings(legacy, repo):
-    write(legacy / "converter.toml", "placeholder-prefix = '#{'\n[placeholders]\nschema = 'public'\n[custom]\npattern = 'x'\n")
+    write(
+        legacy / "converter.toml",
+        "placeholder-prefix = '#{'\n[placeholders]\nschema = 'public'\n[custom]\npattern = 'x'\n",
+    )
     report = config_json("scan", legacy)
     assert report["reader"]["placeholder-prefix"]["value"] == "#{"
     assert report["placeholders"]["schema"]["value"] == "public"

@@ -60,7 +60,9 @@ def config(out: Path, url: str, buffer=None) -> Config:
 
 
 def dialect_of(url: str) -> str:
-    return {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}[sa.make_url(url).get_backend_name()]
+    return {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}[
+        sa.make_url(url).get_backend_name()
+    ]
 
 
 def awkward_history(root: Path, dialect: str) -> Path:
@@ -82,7 +84,9 @@ def rows(url: str) -> list[tuple]:
     engine = engine_for(url)
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql("SELECT id, body FROM notes ORDER BY id")]
+            return [
+                tuple(r) for r in conn.exec_driver_sql("SELECT id, body FROM notes ORDER BY id")
+            ]
     finally:
         engine.dispose()
 
@@ -91,7 +95,9 @@ def rows(url: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("style", ["ops", "sql"])
-def test_verbatim_sql_keeps_colons_percents_and_backslashes_online(db_url, make_db, tmp_path, style):
+def test_verbatim_sql_keeps_colons_percents_and_backslashes_online(
+    db_url, make_db, tmp_path, style
+):
     dialect = dialect_of(db_url)
     legacy = awkward_history(tmp_path / "migrations", dialect)
     out = tmp_path / "alembic"
@@ -141,7 +147,9 @@ def concurrently_history(tmp_path):
     )
 
 
-def test_concurrently_runs_alone_in_an_autocommit_block_on_postgresql(pg_url, concurrently_history, tmp_path):
+def test_concurrently_runs_alone_in_an_autocommit_block_on_postgresql(
+    pg_url, concurrently_history, tmp_path
+):
     out = tmp_path / "alembic"
     result = run_convert(concurrently_history, out, "postgresql")
     plan = result.plans[1]
@@ -190,9 +198,23 @@ def test_transaction_control_is_removed_and_counted(tmp_path, sqlite_url):
 
 
 def test_psql_meta_command_is_a_clear_error_and_nothing_is_written(tmp_path):
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id int);\n\\connect other\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id int);\n\\connect other\n"}
+    )
     out = tmp_path / "alembic"
-    res = CliRunner().invoke(cli, ["convert", str(legacy), "--out", str(out), "--dialect", "postgresql", "--date-from", "20240101"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "convert",
+            str(legacy),
+            "--out",
+            str(out),
+            "--dialect",
+            "postgresql",
+            "--date-from",
+            "20240101",
+        ],
+    )
     assert res.exit_code == 1
     assert "001_a.sql:2" in res.output
     assert not out.exists() and not (tmp_path / "alembic.ini").exists()
@@ -201,7 +223,9 @@ def test_psql_meta_command_is_a_clear_error_and_nothing_is_written(tmp_path):
 def test_unparsed_statements_are_kept_verbatim_and_counted(tmp_path):
     legacy = write_legacy(
         tmp_path / "m",
-        {"001_fn.sql": "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nCREATE EXTENSION IF NOT EXISTS citext;\n"},
+        {
+            "001_fn.sql": "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nCREATE EXTENSION IF NOT EXISTS citext;\n"
+        },
     )
     result = run_convert(legacy, tmp_path / "alembic", "postgresql")
     stats = result.plans[0].stats
@@ -238,7 +262,13 @@ def test_structured_ops_and_their_inverse_make_downgrade_base_empty(db_url, tmp_
 
 
 def test_no_down_gives_a_downgrade_that_raises_naming_the_legacy_file(tmp_path, sqlite_url):
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "002_d.sql": "DELETE FROM a;\n"})
+    legacy = write_legacy(
+        tmp_path / "m",
+        {
+            "001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+            "002_d.sql": "DELETE FROM a;\n",
+        },
+    )
     out = tmp_path / "alembic"
     result = run_convert(legacy, out, "sqlite")
     assert result.plans[1].downgrade.source == "none"
@@ -272,7 +302,9 @@ def test_python_script_is_carried_and_called_with_the_connection(tmp_path, sqlit
 
 
 def test_style_sql_keeps_every_statement_verbatim(tmp_path):
-    result = run_convert(SAMPLES / "plain/postgresql", tmp_path / "alembic", "postgresql", style="sql")
+    result = run_convert(
+        SAMPLES / "plain/postgresql", tmp_path / "alembic", "postgresql", style="sql"
+    )
     assert sum(p.stats.ops for p in result.plans) == 0
     for f in (tmp_path / "alembic/versions").iterdir():
         assert "op.create_table" not in f.read_text()
@@ -284,12 +316,19 @@ def test_style_sql_keeps_every_statement_verbatim(tmp_path):
 def test_output_is_a_complete_alembic_directory_with_the_naming_convention(tmp_path):
     result = run_convert(SAMPLES / "flyway/postgresql", tmp_path / "alembic", "postgresql")
     out = tmp_path / "alembic"
-    assert sorted(p.name for p in out.iterdir()) == ["README", "env.py", "script.py.mako", "versions"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README",
+        "env.py",
+        "script.py.mako",
+        "versions",
+    ]
     assert (tmp_path / "alembic.ini").exists()
     names = sorted(p.name for p in (out / "versions").iterdir())
     assert "20240101_create_plans.py" in names
     text = (out / "versions/20240101_create_plans.py").read_text()
-    assert text.startswith('"""create plans\n\nRevision ID: create_plans\nRevises: \nCreate Date: 2024-01-01 00:00:00\n')
+    assert text.startswith(
+        '"""create plans\n\nRevision ID: create_plans\nRevises: \nCreate Date: 2024-01-01 00:00:00\n'
+    )
     assert "V1__create_plans.sql" in text and "sha256:" in text
     assert 'legacy_version = "1"' in text
     second = result.plans[1]
@@ -297,7 +336,9 @@ def test_output_is_a_complete_alembic_directory_with_the_naming_convention(tmp_p
 
 
 def test_dates_come_from_legacy_timestamps(tmp_path):
-    result = run_convert(SAMPLES / "golang-migrate/mysql", tmp_path / "alembic", "mysql", date_from="name")
+    result = run_convert(
+        SAMPLES / "golang-migrate/mysql", tmp_path / "alembic", "mysql", date_from="name"
+    )
     assert result.plans[0].filename.startswith("20240105_")
 
 
@@ -312,7 +353,9 @@ def test_generated_files_pass_ruff(tmp_path):
     for fmt in ("plain", "yoyo", "sqlalchemy-migrate", "flyway"):
         out = tmp_path / fmt / "alembic"
         run_convert(SAMPLES / fmt / "postgresql", out, "postgresql")
-        res = subprocess.run([ruff, "check", "--no-cache", "alembic"], cwd=out.parent, capture_output=True, text=True)
+        res = subprocess.run(
+            [ruff, "check", "--no-cache", "alembic"], cwd=out.parent, capture_output=True, text=True
+        )
         assert res.returncode == 0, res.stdout + res.stderr
 
 
@@ -327,7 +370,9 @@ def test_output_is_deterministic_and_a_rerun_changes_nothing(tmp_path):
 
 
 def test_new_legacy_migrations_are_appended_to_the_chain(tmp_path):
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     out = tmp_path / "alembic"
     first = run_convert(legacy, out)
     (legacy / "002_b.sql").write_text("CREATE TABLE b (id INTEGER PRIMARY KEY);\n")
@@ -337,11 +382,15 @@ def test_new_legacy_migrations_are_appended_to_the_chain(tmp_path):
 
 
 def test_hand_edited_revision_is_never_overwritten_without_force(tmp_path):
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     out = tmp_path / "alembic"
     run_convert(legacy, out)
     path = out / "versions/20240101_a.py"
-    edited = path.read_text().replace("def upgrade() -> None:", "def upgrade() -> None:\n    print('mine')")
+    edited = path.read_text().replace(
+        "def upgrade() -> None:", "def upgrade() -> None:\n    print('mine')"
+    )
     path.write_text(edited)
     (legacy / "001_a.sql").write_text("CREATE TABLE a (id INTEGER PRIMARY KEY, v INTEGER);\n")
     with pytest.raises(OutputError, match="edited by hand") as exc:
@@ -386,7 +435,9 @@ def test_existing_history_gets_the_legacy_chain_after_its_single_head(tmp_path):
     out = tmp_path / "alembic"
     foreign(out, "own_base", None)
     foreign(out, "own_head", "own_base")
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     result = run_convert(legacy, out)
     assert result.chained_after == "own_head"
     assert result.plans[0].down_revision == "own_head"
@@ -398,16 +449,24 @@ def test_existing_history_with_several_heads_is_refused(tmp_path):
     foreign(out, "own_base", None)
     foreign(out, "head_one", "own_base")
     foreign(out, "head_two", "own_base")
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     with pytest.raises(OutputError, match="several heads: head_one, head_two"):
         run_convert(legacy, out)
-    assert sorted(p.name for p in (out / "versions").iterdir()) == ["head_one.py", "head_two.py", "own_base.py"]
+    assert sorted(p.name for p in (out / "versions").iterdir()) == [
+        "head_one.py",
+        "head_two.py",
+        "own_base.py",
+    ]
 
 
 def test_before_base_repoints_the_existing_base(tmp_path, sqlite_url):
     out = tmp_path / "alembic"
     base = foreign(out, "own_base", None)
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     result = run_convert(legacy, out, before_base=True)
     assert result.repointed == "own_base.py"
     assert result.plans[0].down_revision is None
@@ -420,16 +479,22 @@ def test_foreign_files_in_the_output_are_refused(tmp_path):
     out = tmp_path / "alembic"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     with pytest.raises(OutputError, match="not an Alembic directory"):
         run_convert(legacy, out)
 
 
 def test_output_inside_the_legacy_directory_is_a_usage_error(tmp_path):
-    legacy = write_legacy(tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    legacy = write_legacy(
+        tmp_path / "m", {"001_a.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"}
+    )
     with pytest.raises(UsageError, match="inside the legacy directory"):
         run_convert(legacy, legacy / "alembic")
-    res = CliRunner().invoke(cli, ["convert", str(legacy), "--out", str(legacy / "alembic"), "--dialect", "sqlite"])
+    res = CliRunner().invoke(
+        cli, ["convert", str(legacy), "--out", str(legacy / "alembic"), "--dialect", "sqlite"]
+    )
     assert res.exit_code == 2
 
 
@@ -450,21 +515,55 @@ def test_bad_legacy_input_writes_nothing(tmp_path):
 def test_cli_report_json_and_rev_id_styles(tmp_path):
     res = CliRunner().invoke(
         cli,
-        ["convert", str(SAMPLES / "flyway/sqlite"), "--out", str(tmp_path / "alembic"), "--dialect", "sqlite",
-         "--date-from", "20240101", "--rev-id", "version", "--report", "json"],
+        [
+            "convert",
+            str(SAMPLES / "flyway/sqlite"),
+            "--out",
+            str(tmp_path / "alembic"),
+            "--dialect",
+            "sqlite",
+            "--date-from",
+            "20240101",
+            "--rev-id",
+            "version",
+            "--report",
+            "json",
+        ],
     )
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
     assert [r["revision"] for r in report["revisions"]][:2] == ["v1", "v2"]
     first = report["revisions"][0]
-    for key in ("revision", "down_revision", "file", "legacy_version", "legacy_file", "ops", "verbatim", "unparsed", "autocommit", "removed", "downgrade"):
+    for key in (
+        "revision",
+        "down_revision",
+        "file",
+        "legacy_version",
+        "legacy_file",
+        "ops",
+        "verbatim",
+        "unparsed",
+        "autocommit",
+        "removed",
+        "downgrade",
+    ):
         assert key in first
     assert report["totals"]["verbatim"] >= 1
 
 
 def test_cli_summary_table(tmp_path):
     res = CliRunner().invoke(
-        cli, ["convert", str(SAMPLES / "plain/sqlite"), "--out", str(tmp_path / "alembic"), "--dialect", "sqlite", "--date-from", "20240101"]
+        cli,
+        [
+            "convert",
+            str(SAMPLES / "plain/sqlite"),
+            "--out",
+            str(tmp_path / "alembic"),
+            "--dialect",
+            "sqlite",
+            "--date-from",
+            "20240101",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "7 revisions from plain" in res.output and "wrote 10 files" in res.output

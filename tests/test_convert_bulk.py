@@ -45,7 +45,9 @@ def legacy_history(root: Path, megabytes: float = 1.3) -> Path:
     parts, size, start = ["-- the seed data\n"], 0, 1
     while size < megabytes * 2**20:
         if start == 1 + ROWS_PER_INSERT * 100:
-            parts.append("-- an index half-way through\nCREATE INDEX ix_customers_name ON customers (name);\n")
+            parts.append(
+                "-- an index half-way through\nCREATE INDEX ix_customers_name ON customers (name);\n"
+            )
         chunk = seed_rows(start, ROWS_PER_INSERT)
         parts.append(chunk)
         size += len(chunk.encode())
@@ -76,10 +78,16 @@ def test_the_seed_statements_go_to_a_data_file(history, tmp_path):
     text = revision.read_text(encoding="utf-8")
     assert revision.stat().st_size < 40_000, "the data statements must not be embedded"
     # two runs of data statements with the CREATE INDEX between them, in the legacy order
-    calls = [line for line in text.splitlines() if "execute_data_file(" in line and "def " not in line]
+    calls = [
+        line for line in text.splitlines() if "execute_data_file(" in line and "def " not in line
+    ]
     assert len(calls) == 2
-    body = text[text.index("def upgrade"):]
-    assert body.index(calls[0].strip()) < body.index("ix_customers_name") < body.index(calls[1].strip())
+    body = text[text.index("def upgrade") :]
+    assert (
+        body.index(calls[0].strip())
+        < body.index("ix_customers_name")
+        < body.index(calls[1].strip())
+    )
     assert f"versions/{data_files[0]}" in result.written
     # the generated revision passes the linter like every other
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(revision)],
@@ -92,14 +100,18 @@ def test_the_converted_history_equals_the_legacy_run(history, tmp_path, db_url):
     out = tmp_path / "alembic"
     convert(history, out, ConvertOptions(dialect=dialect, date_from="20240101"))
     server = None if dialect == "sqlite" else db_url.rsplit("/", 1)[0] + "/"
-    report = verify(history, out, VerifyOptions(url=server, dialect=dialect, stepwise=True, downgrade=True))
+    report = verify(
+        history, out, VerifyOptions(url=server, dialect=dialect, stepwise=True, downgrade=True)
+    )
     assert report.equivalent, report.text()
     # and plain alembic runs it: the rows are there, byte for byte
     command.upgrade(alembic_config(out, db_url), "head")
     engine = engine_for(db_url)
     try:
         with engine.connect() as conn:
-            count, name = conn.execute(sa.text("SELECT count(*), max(name) FROM customers WHERE id = 7")).one()
+            count, name = conn.execute(
+                sa.text("SELECT count(*), max(name) FROM customers WHERE id = 7")
+            ).one()
             total = conn.execute(sa.text("SELECT count(*) FROM customers")).scalar_one()
     finally:
         engine.dispose()
@@ -121,7 +133,9 @@ def test_converting_twice_is_byte_identical_and_a_rerun_writes_nothing(history, 
     assert leftovers == []
 
 
-def test_a_changed_data_file_stops_the_upgrade_before_the_revision_runs(history, tmp_path, sqlite_url):
+def test_a_changed_data_file_stops_the_upgrade_before_the_revision_runs(
+    history, tmp_path, sqlite_url
+):
     out = tmp_path / "alembic"
     convert(history, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
     data = next((out / "versions").glob("*" + bulk.SUFFIX))
@@ -180,7 +194,9 @@ def test_a_failed_convert_leaves_no_data_files_behind(history, tmp_path, monkeyp
 
 def test_dry_run_writes_nothing(history, tmp_path):
     out = tmp_path / "alembic"
-    result = convert(history, out, ConvertOptions(dialect="sqlite", date_from="20240101", dry_run=True))
+    result = convert(
+        history, out, ConvertOptions(dialect="sqlite", date_from="20240101", dry_run=True)
+    )
     assert any(n.endswith(bulk.SUFFIX) for n in result.written)
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
@@ -200,7 +216,9 @@ def test_a_lazily_read_seed_file_is_applied_and_verified(history, tmp_path, db_u
     from converter.scan import scan
 
     dialect = dialect_of(db_url)
-    seed = next(m for m in scan(history, None, ReadOptions(dialect=dialect)).migrations if "seed" in m.name)
+    seed = next(
+        m for m in scan(history, None, ReadOptions(dialect=dialect)).migrations if "seed" in m.name
+    )
     assert seed.up[0].file is not None and seed.up[0].text == ""  # the lazy path is the one tested
     out = tmp_path / "alembic"
     convert(history, out, ConvertOptions(dialect=dialect, date_from="20240101"))
@@ -214,7 +232,9 @@ def test_a_lazily_read_seed_file_is_applied_and_verified(history, tmp_path, db_u
     engine = engine_for(db_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT count(*) FROM customers")).scalar_one() == legacy_rows
+            assert (
+                conn.execute(sa.text("SELECT count(*) FROM customers")).scalar_one() == legacy_rows
+            )
     finally:
         engine.dispose()
 
@@ -222,9 +242,13 @@ def test_a_lazily_read_seed_file_is_applied_and_verified(history, tmp_path, db_u
 def test_placeholders_are_replaced_in_a_lazily_read_file(tmp_path, lazy_files):
     root = legacy_history(tmp_path / "migrations", megabytes=0.2)
     seed = root / "002_seed.sql"
-    seed.write_text(seed.read_text(encoding="utf-8").replace("customer 7;", "${who} 7;"), encoding="utf-8")
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("customer 7;", "${who} 7;"), encoding="utf-8"
+    )
     (root / "converter.toml").write_text('[placeholders]\nwho = "client"\n', encoding="utf-8")
     out = tmp_path / "alembic"
     convert(root, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
-    written = "".join(p.read_text(encoding="utf-8") for p in sorted((out / "versions").iterdir()) if p.is_file())
+    written = "".join(
+        p.read_text(encoding="utf-8") for p in sorted((out / "versions").iterdir()) if p.is_file()
+    )
     assert "client 7;" in written and "${who}" not in written

@@ -38,9 +38,16 @@ def modules_tree(root: Path) -> Path:
 def test_each_module_becomes_a_labelled_branch_with_dependencies(tmp_path):
     legacy = modules_tree(tmp_path / "migrations")
     out = tmp_path / "alembic"
-    result = convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101", modules=True))
+    result = convert(
+        legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101", modules=True)
+    )
     by_rev = {p.revision: p for p in result.plans}
-    assert sorted(by_rev) == ["ai_chatbot_integration", "ai_chatbot_seed", "core_customer_phone", "core_customers"]
+    assert sorted(by_rev) == [
+        "ai_chatbot_integration",
+        "ai_chatbot_seed",
+        "core_customer_phone",
+        "core_customers",
+    ]
     assert by_rev["ai_chatbot_integration"].branch_labels == ("ai_chatbot",)
     assert by_rev["core_customers"].branch_labels == ("core",)
     assert by_rev["ai_chatbot_integration"].down_revision is None
@@ -57,7 +64,9 @@ def test_upgrade_heads_builds_what_the_module_histories_build(tmp_path, db_url, 
     dialect = sa.make_url(db_url).get_backend_name()
     legacy = modules_tree(tmp_path / "migrations")
     out = tmp_path / "alembic"
-    result = convert(legacy, out, ConvertOptions(dialect=dialect, date_from="20240101", modules=True))
+    result = convert(
+        legacy, out, ConvertOptions(dialect=dialect, date_from="20240101", modules=True)
+    )
     cfg = Config(str(tmp_path / "alembic.ini"))
     cfg.set_main_option("sqlalchemy.url", db_url)
     command.upgrade(cfg, "heads")
@@ -84,22 +93,51 @@ def test_declared_dependencies_and_their_errors(tmp_path):
     result = convert(
         legacy,
         tmp_path / "alembic",
-        ConvertOptions(dialect="sqlite", date_from="20240101", modules=True, depends=("core:ai_chatbot_seed",)),
+        ConvertOptions(
+            dialect="sqlite", date_from="20240101", modules=True, depends=("core:ai_chatbot_seed",)
+        ),
     )
     core = next(p for p in result.plans if p.revision == "core_customers")
     assert core.depends_on == ("ai_chatbot_seed",)
     with pytest.raises(UsageError, match="no such revision"):
-        convert(legacy, tmp_path / "x", ConvertOptions(dialect="sqlite", date_from="20240101", modules=True, depends=("core:nope",)))
+        convert(
+            legacy,
+            tmp_path / "x",
+            ConvertOptions(
+                dialect="sqlite", date_from="20240101", modules=True, depends=("core:nope",)
+            ),
+        )
     with pytest.raises(UsageError, match="unknown module"):
-        convert(legacy, tmp_path / "y", ConvertOptions(dialect="sqlite", date_from="20240101", modules=True, depends=("crm:core_customers",)))
+        convert(
+            legacy,
+            tmp_path / "y",
+            ConvertOptions(
+                dialect="sqlite",
+                date_from="20240101",
+                modules=True,
+                depends=("crm:core_customers",),
+            ),
+        )
     with pytest.raises(UsageError, match="MODULE:REVISION"):
-        convert(legacy, tmp_path / "z", ConvertOptions(dialect="sqlite", date_from="20240101", modules=True, depends=("core",)))
+        convert(
+            legacy,
+            tmp_path / "z",
+            ConvertOptions(dialect="sqlite", date_from="20240101", modules=True, depends=("core",)),
+        )
     with pytest.raises(UsageError, match="needs --modules"):
-        convert(legacy, tmp_path / "w", ConvertOptions(dialect="sqlite", date_from="20240101", depends=("core:x",)))
+        convert(
+            legacy,
+            tmp_path / "w",
+            ConvertOptions(dialect="sqlite", date_from="20240101", depends=("core:x",)),
+        )
 
 
 def test_loose_files_next_to_module_folders_are_refused(tmp_path):
     legacy = modules_tree(tmp_path / "migrations")
     (legacy / "001_stray.sql").write_text("SELECT 1;\n")
     with pytest.raises(UsageError, match="migrations lie at the top: 001_stray.sql"):
-        convert(legacy, tmp_path / "alembic", ConvertOptions(dialect="sqlite", date_from="20240101", modules=True))
+        convert(
+            legacy,
+            tmp_path / "alembic",
+            ConvertOptions(dialect="sqlite", date_from="20240101", modules=True),
+        )

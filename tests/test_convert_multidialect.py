@@ -37,7 +37,9 @@ def build_both_ways(legacy_dir: Path, out: Path, url: str, make_db) -> tuple[str
 
 def test_one_history_for_three_databases(tmp_path, db_url, make_db):
     out = tmp_path / "alembic"
-    result = convert(SAMPLE, out, ConvertOptions(dialect="all", date_from="20240101", missing_variant="skip"))
+    result = convert(
+        SAMPLE, out, ConvertOptions(dialect="all", date_from="20240101", missing_variant="skip")
+    )
     assert len(result.plans) == 8
     assert result.plans[-1].to_json()["variants"] == {
         "postgresql": "008_customer_email_lower.postgresql.sql",
@@ -64,21 +66,32 @@ def test_missing_variant_raises_naming_the_file_unless_skipped(tmp_path, sqlite_
     out = tmp_path / "alembic"
     convert(SAMPLE, out, ConvertOptions(dialect="all", date_from="20240101"))
     cfg = alembic_config(out, sqlite_url)
-    with pytest.raises(NotImplementedError, match=r"008 \(008_customer_email_lower.postgresql.sql\) has no variant for this database: sqlite"):
+    with pytest.raises(
+        NotImplementedError,
+        match=r"008 \(008_customer_email_lower.postgresql.sql\) has no variant for this database: sqlite",
+    ):
         command.upgrade(cfg, "head")
 
 
 def test_single_dialect_conversion_of_a_variant_tree_refuses_a_missing_variant(tmp_path):
     with pytest.raises(InputError, match="no sqlite variant"):
-        convert(SAMPLE, tmp_path / "alembic", ConvertOptions(dialect="sqlite", date_from="20240101"))
-    result = convert(SAMPLE, tmp_path / "alembic", ConvertOptions(dialect="sqlite", date_from="20240101", missing_variant="skip"))
+        convert(
+            SAMPLE, tmp_path / "alembic", ConvertOptions(dialect="sqlite", date_from="20240101")
+        )
+    result = convert(
+        SAMPLE,
+        tmp_path / "alembic",
+        ConvertOptions(dialect="sqlite", date_from="20240101", missing_variant="skip"),
+    )
     assert len(result.plans) == 7
 
 
 def test_one_folder_per_database(tmp_path, sqlite_url, make_db):
     legacy = tmp_path / "migrations"
     for d in ("postgresql", "sqlite"):
-        shutil.copytree(Path(__file__).resolve().parent.parent / "samples" / "plain" / d, legacy / d)
+        shutil.copytree(
+            Path(__file__).resolve().parent.parent / "samples" / "plain" / d, legacy / d
+        )
     out = tmp_path / "alembic"
     result = convert(legacy, out, ConvertOptions(dialect="postgresql,sqlite", date_from="20240101"))
     assert len(result.plans) == 7

@@ -30,9 +30,23 @@ DIALECTS = ["sqlite", "postgresql", "mysql"]
 def pg_dump(url: str) -> str:
     u = sa.make_url(url)
     out = subprocess.run(
-        ["pg_dump", "--schema-only", "--no-owner", "--restrict-key=converter", "--exclude-table=alembic_version",
-         "-h", u.host, "-p", str(u.port or 5432), "-U", u.username, u.database],
-        capture_output=True, text=True, check=True,
+        [
+            "pg_dump",
+            "--schema-only",
+            "--no-owner",
+            "--restrict-key=converter",
+            "--exclude-table=alembic_version",
+            "-h",
+            u.host,
+            "-p",
+            str(u.port or 5432),
+            "-U",
+            u.username,
+            u.database,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return out
 
@@ -43,7 +57,11 @@ def show_create(url: str) -> dict[str, str]:
         with engine.connect() as conn:
             tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
             return {
-                t: re.sub(r" AUTO_INCREMENT=\d+", "", conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1])
+                t: re.sub(
+                    r" AUTO_INCREMENT=\d+",
+                    "",
+                    conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1],
+                )
                 for t in tables
             }
     finally:
@@ -85,7 +103,9 @@ def test_sample_converts_to_an_equivalent_history(fmt, dialect, make_db, tmp_pat
             if plan.migration.down:
                 apply_migration(legacy, plan.migration, dialect, direction="down")
             walked += 1
-            assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} after downgrading {plan.revision}")
+            assert_same(
+                legacy_url, alembic_url, f"{fmt}/{dialect} after downgrading {plan.revision}"
+            )
     finally:
         legacy.dispose()
     has_downs = [p for p in result.plans if p.downgrade.source != "none"]

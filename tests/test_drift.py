@@ -46,7 +46,11 @@ def run_drift(url: str, out: Path, *extra: str):
 
 def server_of(url: str) -> str | None:
     u = sa.make_url(url)
-    return None if u.get_backend_name() == "sqlite" else u.set(database=None).render_as_string(hide_password=False)
+    return (
+        None
+        if u.get_backend_name() == "sqlite"
+        else u.set(database=None).render_as_string(hide_password=False)
+    )
 
 
 def test_an_untouched_database_has_no_drift_and_a_hotfix_is_found(db_url, tmp_path):
@@ -129,8 +133,11 @@ def test_a_database_without_alembic_version_is_an_error(db_url, tmp_path):
 
 def test_an_unknown_revision_is_an_error(sqlite_url, tmp_path):
     out = converted(tmp_path, "sqlite")
-    execute(sqlite_url, "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
-            "INSERT INTO alembic_version VALUES ('from_the_future')")
+    execute(
+        sqlite_url,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('from_the_future')",
+    )
     result = run_drift(sqlite_url, out)
     assert result.exit_code == 2, result.output
     assert "stamped at revision 'from_the_future'" in result.output

@@ -244,7 +244,9 @@ def test_an_xml_changelog_declaring_a_bad_encoding_is_a_problem_not_a_crash(tmp_
     root = tmp_path / "legacy"
     shutil.copytree(SAMPLES / "liquibase" / "sqlite", root)
     xml = root / "changelog.xml"
-    xml.write_bytes(xml.read_bytes().replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode(), 1))
+    xml.write_bytes(
+        xml.read_bytes().replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode(), 1)
+    )
     result = scan(root, "liquibase", ReadOptions(dialect="sqlite"))
     assert result.migrations  # the broken master is skipped; changes/ is read in path order
     (sub := root / "sub").mkdir()
@@ -264,16 +266,24 @@ def test_inserts_cover_every_kind_of_edit():
 
 DEEP_PYTHON = {
     "unary": "def upgrade(conn):\n    return " + "-" * 100_000 + "1\n",  # MemoryError in the parser
-    "binary": "def upgrade(conn):\n    return " + "+".join(["a"] * 100_000) + "\n",  # RecursionError
+    "binary": "def upgrade(conn):\n    return "
+    + "+".join(["a"] * 100_000)
+    + "\n",  # RecursionError
 }
 
 
 @pytest.mark.parametrize("shape", sorted(DEEP_PYTHON))
 @pytest.mark.parametrize(
     ("fmt", "name"),
-    [("plain", "009_deep.py"), ("yoyo", "20240101_09_deep.py"), ("sqlalchemy-migrate", "versions/009_deep.py")],
+    [
+        ("plain", "009_deep.py"),
+        ("yoyo", "20240101_09_deep.py"),
+        ("sqlalchemy-migrate", "versions/009_deep.py"),
+    ],
 )
-def test_python_nested_too_deeply_for_the_parser_is_a_problem_not_a_crash(tmp_path, fmt, name, shape):
+def test_python_nested_too_deeply_for_the_parser_is_a_problem_not_a_crash(
+    tmp_path, fmt, name, shape
+):
     """ast.parse raises MemoryError or RecursionError (not SyntaxError) for such code: the
     plain, yoyo and sqlalchemy-migrate readers crashed on it."""
     root = tmp_path / "legacy"
@@ -290,7 +300,9 @@ def test_a_liquibase_ignore_lines_count_too_long_for_int_is_a_problem_not_a_cras
     root = tmp_path / "legacy"
     shutil.copytree(SAMPLES / "liquibase" / "sqlite", root)
     changelog = root / "changes" / "009_more.sql"
-    changelog.write_text("--liquibase formatted sql\n--changeset a:9\n--ignoreLines:" + "9" * 5000 + "\nSELECT 1;\n")
+    changelog.write_text(
+        "--liquibase formatted sql\n--changeset a:9\n--ignoreLines:" + "9" * 5000 + "\nSELECT 1;\n"
+    )
     result = scan(root, "liquibase", ReadOptions(dialect="sqlite"))
     assert [(p.path, p.line) for p in result.errors] == [(changelog, 3)]
 
@@ -303,4 +315,6 @@ def test_sqlalchemy_migrate_python_too_deep_to_visit_is_a_warning_not_a_crash(tm
     script = root / "versions" / "008_long_sum.py"
     script.write_text("def upgrade(migrate_engine):\n    x = " + " + ".join(["a"] * 900) + "\n")
     result = scan(root, "sqlalchemy-migrate", ReadOptions(dialect="sqlite"))
-    assert [p.code for p in result.problems if p.path == script] == ["legacy-python-unchecked"], result.problems
+    assert [p.code for p in result.problems if p.path == script] == ["legacy-python-unchecked"], (
+        result.problems
+    )

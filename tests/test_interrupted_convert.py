@@ -19,13 +19,19 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def big_history(root: Path, n: int = 120) -> Path:
     root.mkdir()
     for i in range(1, n + 1):
-        (root / f"{i:04d}_table_{i}.sql").write_text(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);\n")
+        (root / f"{i:04d}_table_{i}.sql").write_text(
+            f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);\n"
+        )
         (root / f"{i:04d}_table_{i}.down.sql").write_text(f"DROP TABLE t{i};\n")
     return root
 
@@ -40,9 +46,21 @@ def test_killed_at_random_points_leaves_old_or_complete_tree(tmp_path):
     out = tmp_path / "work" / "alembic"
     for attempt in range(8):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "converter", "convert", str(legacy), "--out", str(out),
-             "--dialect", "sqlite", "--date-from", "20240101"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "converter",
+                "convert",
+                str(legacy),
+                "--out",
+                str(out),
+                "--dialect",
+                "sqlite",
+                "--date-from",
+                "20240101",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(rng.uniform(0.05, 1.5))
         proc.send_signal(signal.SIGKILL)
@@ -54,5 +72,7 @@ def test_killed_at_random_points_leaves_old_or_complete_tree(tmp_path):
             old = tree(out)
     convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
     assert tree(out) == complete
-    leftovers = [p.name for p in out.parent.iterdir() if p.name != "alembic" and p.name != "alembic.ini"]
+    leftovers = [
+        p.name for p in out.parent.iterdir() if p.name != "alembic" and p.name != "alembic.ini"
+    ]
     assert leftovers == [] or all(name.endswith(".tmp") for name in leftovers)

@@ -18,14 +18,21 @@ from converter.textio import script_source
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DIRS = sorted(
-    p for fmt in SAMPLES.iterdir() if fmt.is_dir() and fmt.name != "multi-dialect" for p in fmt.iterdir() if p.is_dir()
+    p
+    for fmt in SAMPLES.iterdir()
+    if fmt.is_dir() and fmt.name != "multi-dialect"
+    for p in fmt.iterdir()
+    if p.is_dir()
 )
 
 
 def statements(script, dialect):
     if script.language != "sql":
         return script.text
-    return [(s.text, s.line, s.kind, s.comment) for s in iter_statements(script, dialect, script_source(script))]
+    return [
+        (s.text, s.line, s.kind, s.comment)
+        for s in iter_statements(script, dialect, script_source(script))
+    ]
 
 
 def described(root: Path, dialect: str):
@@ -53,7 +60,9 @@ def test_a_sample_read_lazily_is_the_same_history(root, monkeypatch):
 def test_a_bad_byte_in_a_large_file_is_a_scan_error(tmp_path, monkeypatch):
     root = tmp_path / "migrations"
     root.mkdir()
-    (root / "V1__init.sql").write_bytes(b"CREATE TABLE a (id INT);\n" * 3 + b"INSERT INTO a VALUES (1); -- caf\xe9\n")
+    (root / "V1__init.sql").write_bytes(
+        b"CREATE TABLE a (id INT);\n" * 3 + b"INSERT INTO a VALUES (1); -- caf\xe9\n"
+    )
     monkeypatch.setattr(base, "LARGE_FILE", 0)
     with pytest.raises(InputError) as info:
         scan(root, None, ReadOptions(dialect="sqlite"))

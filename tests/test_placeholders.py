@@ -32,7 +32,9 @@ def write(path: Path, text: str) -> Path:
 
 def test_placeholders_are_replaced_everywhere_in_the_text():
     text = "CREATE TABLE ${schema}.users (note TEXT DEFAULT '${schema}'); -- in ${schema}\n"
-    assert substitute(text, VALUES) == "CREATE TABLE app.users (note TEXT DEFAULT 'app'); -- in app\n"
+    assert (
+        substitute(text, VALUES) == "CREATE TABLE app.users (note TEXT DEFAULT 'app'); -- in app\n"
+    )
 
 
 def test_names_match_whatever_their_case():
@@ -82,12 +84,22 @@ def test_an_unterminated_placeholder_is_an_error():
 
 
 def test_flyway_filename_is_the_script_s_file_name():
-    assert substitute("-- ${flyway:filename}", VALUES, script_name="sql/V1__a.sql") == "-- V1__a.sql"
+    assert (
+        substitute("-- ${flyway:filename}", VALUES, script_name="sql/V1__a.sql") == "-- V1__a.sql"
+    )
 
 
 @pytest.mark.parametrize(
-    "name", ["flyway:defaultSchema", "flyway:user", "flyway:database", "flyway:timestamp",
-             "flyway:workingDirectory", "flyway:table", "flyway:environment"],
+    "name",
+    [
+        "flyway:defaultSchema",
+        "flyway:user",
+        "flyway:database",
+        "flyway:timestamp",
+        "flyway:workingDirectory",
+        "flyway:table",
+        "flyway:environment",
+    ],
 )
 def test_flyway_built_ins_that_depend_on_the_run_are_refused_unless_configured(name):
     with pytest.raises(InputError) as info:
@@ -107,17 +119,24 @@ def test_an_unknown_flyway_name_is_refused():
 
 
 def test_nothing_is_replaced_unless_placeholders_are_configured(tmp_path):
-    off = Placeholders.from_config(load_config(write(tmp_path / "converter.toml", 'format = "plain"\n')))
+    off = Placeholders.from_config(
+        load_config(write(tmp_path / "converter.toml", 'format = "plain"\n'))
+    )
     assert not off.enabled
     assert substitute("${anything}", off) == "${anything}"
-    on = Placeholders.from_config(load_config(write(tmp_path / "converter.toml", "[placeholders]\n")))
+    on = Placeholders.from_config(
+        load_config(write(tmp_path / "converter.toml", "[placeholders]\n"))
+    )
     assert on.enabled
     with pytest.raises(InputError):
         substitute("${anything}", on, path="x.sql")
 
 
 def test_prefix_and_suffix_from_the_configuration(tmp_path):
-    path = write(tmp_path / "converter.toml", 'placeholder-prefix = "%{"\nplaceholder-suffix = "}%"\n[placeholders]\nx = 1\n')
+    path = write(
+        tmp_path / "converter.toml",
+        'placeholder-prefix = "%{"\nplaceholder-suffix = "}%"\n[placeholders]\nx = 1\n',
+    )
     p = Placeholders.from_config(load_config(path))
     assert (p.prefix, p.suffix) == ("%{", "}%") and substitute("%{x}% ${x}", p) == "1 ${x}"
     write(path, 'placeholder-prefix = ""\n[placeholders]\n')
@@ -140,7 +159,9 @@ def test_a_scan_of_a_custom_layout_gets_its_placeholders(tmp_path):
     configuration. Sections split by markers keep their file lines in errors."""
     (tmp_path / ".git").mkdir()
     root = tmp_path / "migrations"
-    write(root / "converter.toml", """\
+    write(
+        root / "converter.toml",
+        """\
 [custom]
 pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'
 up-marker = '-- up'
@@ -148,8 +169,12 @@ down-marker = '-- down'
 
 [placeholders]
 schema = "app"
-""")
-    write(root / "1_users.sql", "-- up\nCREATE TABLE ${schema}.users (id INT);\n-- down\nDROP TABLE ${schema}.users;\n")
+""",
+    )
+    write(
+        root / "1_users.sql",
+        "-- up\nCREATE TABLE ${schema}.users (id INT);\n-- down\nDROP TABLE ${schema}.users;\n",
+    )
     result = apply_placeholders(scan(root, options=ReadOptions()), placeholders_for(root))
     (m,) = result.migrations
     assert m.up[0].text == "CREATE TABLE app.users (id INT);\n"
@@ -158,7 +183,11 @@ schema = "app"
     write(root / "2_posts.sql", "-- up\nSELECT 1;\n-- down\nDROP TABLE ${owner}.posts;\n")
     with pytest.raises(InputError) as info:
         apply_placeholders(scan(root), placeholders_for(root))
-    assert (Path(info.value.path).name, info.value.line, info.value.column) == ("2_posts.sql", 4, 12)
+    assert (Path(info.value.path).name, info.value.line, info.value.column) == (
+        "2_posts.sql",
+        4,
+        12,
+    )
     assert "${owner}" in info.value.message
 
 

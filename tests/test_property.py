@@ -59,7 +59,11 @@ def check_history(fmt: str, dialect: str, steps: list[Step], style: str, url: st
     with tempfile.TemporaryDirectory() as tmp:
         legacy, out = Path(tmp) / "legacy", Path(tmp) / "alembic"
         write_history(legacy, fmt, dialect, steps)
-        result = convert(legacy, out, ConvertOptions(dialect=dialect, format=fmt, style=style, date_from="20240101"))
+        result = convert(
+            legacy,
+            out,
+            ConvertOptions(dialect=dialect, format=fmt, style=style, date_from="20240101"),
+        )
         assert len(result.plans) == len(steps), listing(legacy)
 
         report = verify(legacy, out, VerifyOptions(url=url, format=fmt, downgrade=True))
@@ -105,7 +109,11 @@ def server(request):
 @no_bad_escapes
 @pytest.mark.postgres
 @settings(SERVER_PROPERTY)
-@given(fmt=st.sampled_from(LAYOUTS), steps=histories("postgresql"), style=st.sampled_from(["ops", "ops", "sql"]))
+@given(
+    fmt=st.sampled_from(LAYOUTS),
+    steps=histories("postgresql"),
+    style=st.sampled_from(["ops", "ops", "sql"]),
+)
 def test_postgresql_histories_convert_to_equivalent_revisions(server, fmt, steps, style):
     check_history(fmt, "postgresql", steps, style, server("postgresql"))
 
@@ -113,7 +121,11 @@ def test_postgresql_histories_convert_to_equivalent_revisions(server, fmt, steps
 @no_bad_escapes
 @pytest.mark.mysql
 @settings(SERVER_PROPERTY)
-@given(fmt=st.sampled_from(LAYOUTS), steps=histories("mysql"), style=st.sampled_from(["ops", "ops", "sql"]))
+@given(
+    fmt=st.sampled_from(LAYOUTS),
+    steps=histories("mysql"),
+    style=st.sampled_from(["ops", "ops", "sql"]),
+)
 def test_mariadb_histories_convert_to_equivalent_revisions(server, fmt, steps, style):
     check_history(fmt, "mysql", steps, style, server("mysql"))
 
@@ -146,7 +158,11 @@ def test_the_generator_reaches_every_kind_of_step(needle):
     def shows(steps: list[Step]) -> bool:
         return any(needle in s.slug or needle in "\n".join(s.up) for s in steps)
 
-    find(histories("postgresql"), shows, settings=settings(max_examples=5000, database=None, phases=[Phase.generate]))
+    find(
+        histories("postgresql"),
+        shows,
+        settings=settings(max_examples=5000, database=None, phases=[Phase.generate]),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -167,7 +183,11 @@ def test_sqlite_keeps_the_text_of_what_it_stores_as_text(statement):
     writes `ix ON t(c)` for `"ix" ON "t"("c")` and `DEFAULT 1 NOT NULL` for `NOT NULL DEFAULT
     1`, so the converted history is not equivalent (found by the property above)."""
     steps = [
-        Step("create_table", ['CREATE TABLE "t" (\n    "id" INTEGER PRIMARY KEY,\n    "c" INTEGER\n)'], None),
+        Step(
+            "create_table",
+            ['CREATE TABLE "t" (\n    "id" INTEGER PRIMARY KEY,\n    "c" INTEGER\n)'],
+            None,
+        ),
         Step("change", [statement], None),
     ]
     check_history("plain", "sqlite", steps, "ops", None)
@@ -179,5 +199,12 @@ def test_a_description_with_quotes_or_backslashes_makes_a_loadable_revision(comm
     """yoyo takes a migration's first comment as its description, which lands unescaped in
     the revision's docstring: `\"\"\"` ends it early (the revision does not compile) and a
     backslash is an invalid escape (a warning now, an error in later Pythons)."""
-    steps = [Step("create_table", ['CREATE TABLE "t" ("id" INTEGER PRIMARY KEY)'], ['DROP TABLE "t"'], comment)]
+    steps = [
+        Step(
+            "create_table",
+            ['CREATE TABLE "t" ("id" INTEGER PRIMARY KEY)'],
+            ['DROP TABLE "t"'],
+            comment,
+        )
+    ]
     check_history("yoyo", "sqlite", steps, "ops", None)

@@ -65,8 +65,18 @@ def test_trailer_tells_intact_edited_and_foreign_files():
 def test_import_block_is_sorted_the_way_ruff_wants():
     from converter.render import import_block
 
-    block = import_block(["from alembic import op", "import sqlalchemy as sa", "import contextlib", "from sqlalchemy import text"])
-    assert block == "import contextlib\n\nimport sqlalchemy as sa\nfrom sqlalchemy import text\n\nfrom alembic import op"
+    block = import_block(
+        [
+            "from alembic import op",
+            "import sqlalchemy as sa",
+            "import contextlib",
+            "from sqlalchemy import text",
+        ]
+    )
+    assert (
+        block
+        == "import contextlib\n\nimport sqlalchemy as sa\nfrom sqlalchemy import text\n\nfrom alembic import op"
+    )
 
 
 def test_portable_source_drops_what_only_yoyo_needs():

@@ -100,11 +100,15 @@ def test_mysql_scratch_databases_take_the_character_set_of_the_urls_database(ser
     name = sa.make_url(like).database
     admin = sa.create_engine(sa.make_url(like).set(database=None), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f"ALTER DATABASE `{name}` CHARACTER SET latin1 COLLATE latin1_swedish_ci")
+        conn.exec_driver_sql(
+            f"ALTER DATABASE `{name}` CHARACTER SET latin1 COLLATE latin1_swedish_ci"
+        )
     with scratch_databases(like, ("x",), prefix="converter_t") as urls, admin.connect() as conn:
         row = conn.execute(
-            sa.text("SELECT default_character_set_name, default_collation_name FROM "
-                    "information_schema.schemata WHERE schema_name = :n"),
+            sa.text(
+                "SELECT default_character_set_name, default_collation_name FROM "
+                "information_schema.schemata WHERE schema_name = :n"
+            ),
             {"n": sa.make_url(urls["x"]).database},
         ).one()
     admin.dispose()
@@ -119,7 +123,9 @@ def test_a_rejected_password_is_a_database_error_without_the_password(server):
             pytest.fail("created databases with a wrong password")
     text = str(caught.value)
     assert "Sup3rS3cretPw" not in text
-    assert text.startswith("cannot create scratch databases on mysql+pymysql://root:***@127.0.0.1:3306/: ")
+    assert text.startswith(
+        "cannot create scratch databases on mysql+pymysql://root:***@127.0.0.1:3306/: "
+    )
     assert caught.value.exit_code == 2
 
 
@@ -138,8 +144,14 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_dropped_after_sigterm_and_ctrl_c(dialect, signum, server):
     url = server(dialect)
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, preexec_fn=interruptible)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=interruptible,
+    )
     try:
         names = set(proc.stdout.readline().split())
         assert len(names) == 2, proc.stderr.read()

@@ -41,7 +41,17 @@ from converter.verify import AlembicHistory
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DIALECTS = ["sqlite", "postgresql", "mysql"]
-TRACKED = ["flyway", "golang-migrate", "dbmate", "goose", "sqitch", "liquibase", "yoyo", "sqlalchemy-migrate", "diesel"]
+TRACKED = [
+    "flyway",
+    "golang-migrate",
+    "dbmate",
+    "goose",
+    "sqitch",
+    "liquibase",
+    "yoyo",
+    "sqlalchemy-migrate",
+    "diesel",
+]
 
 
 @dataclass
@@ -52,7 +62,11 @@ class Converted:
 
     @property
     def versioned(self) -> list:
-        return [p for p in self.plans if p.migration.kind is not Kind.REPEATABLE or p.migration.format != "flyway"]
+        return [
+            p
+            for p in self.plans
+            if p.migration.kind is not Kind.REPEATABLE or p.migration.format != "flyway"
+        ]
 
     def migrations(self, k: int) -> list:
         return [p.migration for p in self.versioned[:k]]
@@ -76,7 +90,9 @@ def converted(tmp_path_factory):
 
     def get(fmt: str, dialect: str) -> Converted:
         if (fmt, dialect) not in cache:
-            cache[(fmt, dialect)] = convert_sample(tmp_path_factory.mktemp(f"{fmt}-{dialect}"), fmt, dialect)
+            cache[(fmt, dialect)] = convert_sample(
+                tmp_path_factory.mktemp(f"{fmt}-{dialect}"), fmt, dialect
+            )
         return cache[(fmt, dialect)]
 
     return get
@@ -123,7 +139,9 @@ def alembic_heads(url: str) -> tuple[str, ...] | None:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table("alembic_version"):
                 return None
-            return tuple(sorted(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()))
+            return tuple(
+                sorted(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+            )
     finally:
         engine.dispose()
 
@@ -147,7 +165,11 @@ def sqitch_registry(dialect: str, request) -> str | None:
 
     def cleanup():
         with server.connect() as conn:
-            names = conn.exec_driver_sql("SHOW DATABASES LIKE 'sqitch\\_conv\\_test\\_%%'").scalars().all()
+            names = (
+                conn.exec_driver_sql("SHOW DATABASES LIKE 'sqitch\\_conv\\_test\\_%%'")
+                .scalars()
+                .all()
+            )
         for name in names:
             drop_mysql_database(server, name)
 
@@ -161,7 +183,9 @@ def sqitch_registry(dialect: str, request) -> str | None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("fmt", TRACKED)
-def test_stamped_databases_upgrade_to_what_the_legacy_history_builds(fmt, dialect, converted, new_db, request):
+def test_stamped_databases_upgrade_to_what_the_legacy_history_builds(
+    fmt, dialect, converted, new_db, request
+):
     conv = converted(fmt, dialect)
     n = len(conv.versioned)
     registry = sqitch_registry(dialect, request) if fmt == "sqitch" else None
@@ -183,8 +207,12 @@ def test_stamped_databases_upgrade_to_what_the_legacy_history_builds(fmt, dialec
             fill_tracking(url, fmt, ms)
             urls.append(url)
             expected.append(revision)
-    report = stamp(conv.out, StampOptions(urls=urls, legacy_dir=conv.legacy, jobs=3,
-                                          table=registry if fmt == "sqitch" else None))
+    report = stamp(
+        conv.out,
+        StampOptions(
+            urls=urls, legacy_dir=conv.legacy, jobs=3, table=registry if fmt == "sqitch" else None
+        ),
+    )
     for url, result, revision in zip(urls, report.results, expected, strict=True):
         assert (result.action, result.revision) == (STAMPED, revision), result.reason
         assert alembic_heads(url) == (() if revision == "base" else (revision,))
@@ -201,7 +229,11 @@ def test_fingerprint_mode_stamps_databases_without_a_tracking_table(dialect, con
     urls = [legacy_db(new_db, conv, dialect, k, None) for k in points]
     report = stamp(conv.out, StampOptions(urls=urls, jobs=2))
     for url, k, result in zip(urls, points, report.results, strict=True):
-        assert (result.action, result.revision, result.source) == (STAMPED, conv.revision(k), "schema fingerprint"), result.reason
+        assert (result.action, result.revision, result.source) == (
+            STAMPED,
+            conv.revision(k),
+            "schema fingerprint",
+        ), result.reason
         command.upgrade(alembic_config(conv.out, url), "head")
         assert_same(ref, url, f"plain/{dialect} at step {k}, stamped by fingerprint, then upgraded")
     assert (conv.out / CACHE_FILE).is_file()
@@ -222,7 +254,9 @@ def test_an_edited_history_rebuilds_the_fingerprint_cache(tmp_path, new_db):
     after = json.loads((conv.out / CACHE_FILE).read_text())["histories"]["sqlite"]["source_hash"]
     assert before != after
     # SQLite keeps the CREATE TABLE text: a revision that writes it differently is another schema
-    path.write_text(path.read_text().replace("CREATE TABLE customers", "CREATE TABLE customers /* edited */"))
+    path.write_text(
+        path.read_text().replace("CREATE TABLE customers", "CREATE TABLE customers /* edited */")
+    )
     r = one(stamp(conv.out, StampOptions(urls=[url], dry_run=True)))
     assert r.action == REFUSED and "the closest is step 2" in r.reason
 
@@ -244,8 +278,12 @@ def test_dirty_golang_migrate_is_refused(converted, new_db):
 def test_failed_flyway_row_is_refused(dialect, converted, new_db):
     conv = converted("flyway", dialect)
     url = legacy_db(new_db, conv, dialect, 4, "flyway")
-    execute(url, "UPDATE flyway_schema_history SET success = " + ("false" if dialect == "postgresql" else "0")
-            + " WHERE installed_rank = 4")
+    execute(
+        url,
+        "UPDATE flyway_schema_history SET success = "
+        + ("false" if dialect == "postgresql" else "0")
+        + " WHERE installed_rank = 4",
+    )
     r = one(stamp(conv.out, StampOptions(urls=[url], legacy_dir=conv.legacy)))
     assert r.action == REFUSED
     assert "version 4 (V4__create_invoices.sql) as failed (success = false" in r.reason
@@ -268,10 +306,16 @@ def test_flyway_checksum_mismatch_names_the_edited_file(tmp_path, new_db):
 def test_a_gap_is_refused_naming_the_missing_migration(converted, new_db):
     conv = converted("dbmate", "sqlite")
     url = legacy_db(new_db, conv, "sqlite", 4, "dbmate")
-    execute(url, f"DELETE FROM schema_migrations WHERE version = '{conv.versioned[2].migration.version}'")
+    execute(
+        url,
+        f"DELETE FROM schema_migrations WHERE version = '{conv.versioned[2].migration.version}'",
+    )
     r = one(stamp(conv.out, StampOptions(urls=[url], legacy_dir=conv.legacy)))
     assert r.action == REFUSED
-    assert "20240101000003 (20240101000003_create_subscriptions.sql) is not applied, but later 20240101000004" in r.reason
+    assert (
+        "20240101000003 (20240101000003_create_subscriptions.sql) is not applied, but later 20240101000004"
+        in r.reason
+    )
 
 
 def test_out_of_order_flyway_is_refused(converted, new_db):
@@ -286,7 +330,10 @@ def test_out_of_order_flyway_is_refused(converted, new_db):
         conn.execute(flyway_table().insert(), rows)
     engine.dispose()
     r = one(stamp(conv.out, StampOptions(urls=[url], legacy_dir=conv.legacy)))
-    assert r.action == REFUSED and "out of order: 4 (V4__create_invoices.sql) was applied before 3" in r.reason
+    assert (
+        r.action == REFUSED
+        and "out of order: 4 (V4__create_invoices.sql) was applied before 3" in r.reason
+    )
 
 
 def test_a_version_no_file_knows_is_refused(converted, new_db):
@@ -294,7 +341,10 @@ def test_a_version_no_file_knows_is_refused(converted, new_db):
     url = legacy_db(new_db, conv, "sqlite", 3, "goose")
     execute(url, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (42, 1)")
     r = one(stamp(conv.out, StampOptions(urls=[url])))
-    assert r.action == REFUSED and "records 42 as applied, but no migration in the history has that version" in r.reason
+    assert (
+        r.action == REFUSED
+        and "records 42 as applied, but no migration in the history has that version" in r.reason
+    )
 
 
 def test_liquibase_failed_changeset_is_refused(converted, new_db):
@@ -308,9 +358,14 @@ def test_liquibase_failed_changeset_is_refused(converted, new_db):
 def test_liquibase_edited_changeset_is_refused(converted, new_db):
     conv = converted("liquibase", "sqlite")
     url = legacy_db(new_db, conv, "sqlite", 3, "liquibase")
-    execute(url, "UPDATE DATABASECHANGELOG SET MD5SUM = '9:00000000000000000000000000000000' WHERE ID = '2'")
+    execute(
+        url,
+        "UPDATE DATABASECHANGELOG SET MD5SUM = '9:00000000000000000000000000000000' WHERE ID = '2'",
+    )
     r = one(stamp(conv.out, StampOptions(urls=[url], legacy_dir=conv.legacy)))
-    assert r.action == REFUSED and "changes/001_schema.sql was edited after it was applied" in r.reason
+    assert (
+        r.action == REFUSED and "changes/001_schema.sql was edited after it was applied" in r.reason
+    )
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -334,7 +389,10 @@ def test_no_fingerprint_match_shows_the_closest_step_and_its_diff(converted, new
     execute(url, "ALTER TABLE customers ADD COLUMN nickname VARCHAR(40)")
     r = one(stamp(conv.out, StampOptions(urls=[url])))
     assert r.action == REFUSED
-    assert f"no step of the history has this schema; the closest is step 3: {conv.revision(3)}" in r.reason
+    assert (
+        f"no step of the history has this schema; the closest is step 3: {conv.revision(3)}"
+        in r.reason
+    )
     assert "column nickname: missing in expected" in r.reason  # the first difference
     assert r.details[0] == f"differences from step 3: {conv.revision(3)}, legacy 003:"
     assert any("column order" in d for d in r.details[1:])
@@ -371,7 +429,9 @@ def test_several_possible_answers_are_refused(converted, new_db):
     execute(url, "INSERT INTO migrate_version VALUES ('billing', '/srv/billing', 2)")
     r = one(stamp(migrate.out, StampOptions(urls=[url])))
     assert r.action == REFUSED and "several repositories (billing, isp)" in r.reason
-    r = one(stamp(migrate.out, StampOptions(urls=[url], legacy_dir=migrate.legacy)))  # migrate.cfg says isp
+    r = one(
+        stamp(migrate.out, StampOptions(urls=[url], legacy_dir=migrate.legacy))
+    )  # migrate.cfg says isp
     assert (r.action, r.revision) == (STAMPED, migrate.revision(3))
 
 
@@ -393,8 +453,14 @@ def test_a_named_tool_without_its_table_is_refused(converted, new_db):
 def test_a_custom_table(converted, new_db):
     conv = converted("plain", "sqlite")
     url = legacy_db(new_db, conv, "sqlite", 6, None)
-    execute(url, "CREATE TABLE app_schema_version (v VARCHAR(10))", "INSERT INTO app_schema_version VALUES ('6')")
-    r = one(stamp(conv.out, StampOptions(urls=[url], table="app_schema_version", version_column="v")))
+    execute(
+        url,
+        "CREATE TABLE app_schema_version (v VARCHAR(10))",
+        "INSERT INTO app_schema_version VALUES ('6')",
+    )
+    r = one(
+        stamp(conv.out, StampOptions(urls=[url], table="app_schema_version", version_column="v"))
+    )
     assert (r.action, r.revision, r.legacy_version) == (STAMPED, conv.revision(6), "6")
 
 
@@ -408,7 +474,9 @@ def test_re_running_is_a_no_op_and_upgraded_databases_are_left_alone(dialect, co
     url = legacy_db(new_db, conv, dialect, 3, "diesel")
     assert one(stamp(conv.out, StampOptions(urls=[url]))).action == STAMPED
     again = one(stamp(conv.out, StampOptions(urls=[url])))
-    assert again.action == ALREADY and f"already at {conv.revision(3)}: nothing to do" in again.reason
+    assert (
+        again.action == ALREADY and f"already at {conv.revision(3)}: nothing to do" in again.reason
+    )
     command.upgrade(alembic_config(conv.out, url), "head")
     later = one(stamp(conv.out, StampOptions(urls=[url])))
     assert later.action == ALREADY and "upgraded with Alembic since" in later.reason
@@ -437,7 +505,10 @@ def test_drop_legacy_table(converted, new_db):
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
     engine.dispose()
-    assert not {"_yoyo_migration", "_yoyo_log", "_yoyo_version"} & tables and "alembic_version" in tables
+    assert (
+        not {"_yoyo_migration", "_yoyo_log", "_yoyo_version"} & tables
+        and "alembic_version" in tables
+    )
     assert one(stamp(conv.out, StampOptions(urls=[url], jobs=1))).action == ALREADY  # by schema now
 
 
@@ -460,21 +531,44 @@ def test_fleet_with_a_bad_url_among_good_ones(converted, new_db, tmp_path):
     bad = "postgresql+psycopg://app:hunter2-secret@127.0.0.1:1/app"
     missing = f"sqlite:///{tmp_path / 'nowhere' / 'app.db'}"
     urls_file = tmp_path / "fleet.txt"
-    urls_file.write_text(f"# production\n{good[0]}\n\n{bad}\n  {good[1]}\n# staging\n{missing}\n{good[2]}\n")
+    urls_file.write_text(
+        f"# production\n{good[0]}\n\n{bad}\n  {good[1]}\n# staging\n{missing}\n{good[2]}\n"
+    )
     assert read_urls_file(urls_file) == [good[0], bad, good[1], missing, good[2]]
     runner = CliRunner()
-    result = runner.invoke(cli, ["stamp", "--alembic-dir", str(conv.out), "--urls-file", str(urls_file),
-                                 "--jobs", "4", "--report", "json"])
+    result = runner.invoke(
+        cli,
+        [
+            "stamp",
+            "--alembic-dir",
+            str(conv.out),
+            "--urls-file",
+            str(urls_file),
+            "--jobs",
+            "4",
+            "--report",
+            "json",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "hunter2-secret" not in result.output
     doc = json.loads(result.stdout)
     actions = [(r["action"], r["revision"]) for r in doc["results"]]
     assert actions[0] == (STAMPED, conv.revision(1)) and actions[2] == (STAMPED, conv.revision(2))
     assert actions[4] == (STAMPED, conv.revision(5))
-    assert actions[1][0] == REFUSED and doc["results"][1]["database"] == "postgresql+psycopg://app:***@127.0.0.1:1/app"
+    assert (
+        actions[1][0] == REFUSED
+        and doc["results"][1]["database"] == "postgresql+psycopg://app:***@127.0.0.1:1/app"
+    )
     assert actions[3][0] == REFUSED and "no SQLite database file" in doc["results"][3]["reason"]
-    table = runner.invoke(cli, ["stamp", "--alembic-dir", str(conv.out), "--urls-file", str(urls_file)])
-    assert table.exit_code == 1 and "hunter2-secret" not in table.output and "already-stamped" in table.output
+    table = runner.invoke(
+        cli, ["stamp", "--alembic-dir", str(conv.out), "--urls-file", str(urls_file)]
+    )
+    assert (
+        table.exit_code == 1
+        and "hunter2-secret" not in table.output
+        and "already-stamped" in table.output
+    )
 
 
 def test_cli_usage_errors_exit_2_and_choices_match(converted, new_db):
@@ -482,9 +576,16 @@ def test_cli_usage_errors_exit_2_and_choices_match(converted, new_db):
     runner = CliRunner()
     assert runner.invoke(cli, ["stamp", "--alembic-dir", str(conv.out)]).exit_code == 2
     url = legacy_db(new_db, conv, "sqlite", 1, "goose")
-    r = runner.invoke(cli, ["stamp", "--alembic-dir", str(conv.out), "--url", url, "--version-column", "v"])
+    r = runner.invoke(
+        cli, ["stamp", "--alembic-dir", str(conv.out), "--url", url, "--version-column", "v"]
+    )
     assert r.exit_code == 2 and "--version-column needs --table" in r.output
-    assert runner.invoke(cli, ["stamp", "--alembic-dir", str(conv.out), "--url", url, "--from-table", "x"]).exit_code == 2
+    assert (
+        runner.invoke(
+            cli, ["stamp", "--alembic-dir", str(conv.out), "--url", url, "--from-table", "x"]
+        ).exit_code
+        == 2
+    )
     choices = next(p for p in cli.commands["stamp"].params if p.name == "from_table").type.choices
     assert tuple(choices) == FROM_TABLE_CHOICES
     sql = runner.invoke(cli, ["stamp", "--alembic-dir", str(conv.out), "--url", url, "--sql"])
@@ -509,14 +610,18 @@ def test_sqlite_catalog_match_needs_no_reflection(converted, new_db, monkeypatch
     is identified by the catalog key alone, without a schema snapshot."""
     conv = converted("plain", "sqlite")
     url = legacy_db(new_db, conv, "sqlite", 3, None)
-    stamp(conv.out, StampOptions(urls=[new_db("sqlite")], dry_run=True))  # the fingerprints, built once
+    stamp(
+        conv.out, StampOptions(urls=[new_db("sqlite")], dry_run=True)
+    )  # the fingerprints, built once
 
     def no_snapshot(*args, **kwargs):
         raise AssertionError("a schema snapshot was taken")
 
     monkeypatch.setattr(stamp_module, "take_snapshot", no_snapshot)
     report = stamp(conv.out, StampOptions(urls=[url]))
-    assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(3)), report.results[0].reason
+    assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(3)), (
+        report.results[0].reason
+    )
 
 
 def test_sqlite_same_schema_spelt_differently_falls_back_to_the_snapshot(converted, new_db):
@@ -528,7 +633,9 @@ def test_sqlite_same_schema_spelt_differently_falls_back_to_the_snapshot(convert
     engine = engine_for(url)
     try:
         with engine.begin() as conn:
-            rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all()
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+            ).all()
             name, sql = next((n, s) for n, s in rows if not n.startswith("sqlite_"))
             conn.exec_driver_sql("PRAGMA writable_schema = ON")
             respelt = sql.replace("(", "(\n    ", 1)
@@ -536,9 +643,13 @@ def test_sqlite_same_schema_spelt_differently_falls_back_to_the_snapshot(convert
     finally:
         engine.dispose()
     with engine_for(url).connect() as conn:
-        assert catalog_key(conn) not in {s.catalog for s in FingerprintCache(AlembicHistory(conv.out)).peek("sqlite").steps}
+        assert catalog_key(conn) not in {
+            s.catalog for s in FingerprintCache(AlembicHistory(conv.out)).peek("sqlite").steps
+        }
     report = stamp(conv.out, StampOptions(urls=[url]))
-    assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(2)), report.results[0].reason
+    assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(2)), (
+        report.results[0].reason
+    )
 
 
 def test_catalog_key_ignores_tracking_tables_and_is_none_off_sqlite(converted, new_db, pg_url):
@@ -575,7 +686,9 @@ def modules_history(root: Path, dialect: str):
 
     legacy = modules_tree(root / "migrations")
     out = root / "alembic"
-    result = convert(legacy, out, ConvertOptions(dialect=dialect, date_from="20240101", modules=True))
+    result = convert(
+        legacy, out, ConvertOptions(dialect=dialect, date_from="20240101", modules=True)
+    )
     by_module: dict[str, list] = {}
     for p in result.plans:
         by_module.setdefault(p.migration.module, []).append(p)
@@ -588,18 +701,33 @@ def test_module_branches_are_stamped_one_revision_each(dialect, new_db, tmp_path
     ref = new_db(dialect)
     apply(ref, dialect, [p.migration for p in mods["core"] + mods["ai_chatbot"]])
     url = new_db(dialect)
-    apply(url, dialect, [mods["core"][0].migration, mods["core"][1].migration, mods["ai_chatbot"][0].migration])
-    execute(url, "CREATE TABLE core_version (version VARCHAR(10))", "INSERT INTO core_version VALUES ('001')",
-            "INSERT INTO core_version VALUES ('002')", "CREATE TABLE ai_chatbot_version (version VARCHAR(10))",
-            "INSERT INTO ai_chatbot_version VALUES ('001')")
-    options = StampOptions(urls=[url], legacy_dir=legacy, table="{module}_version", version_column="version")
+    apply(
+        url,
+        dialect,
+        [mods["core"][0].migration, mods["core"][1].migration, mods["ai_chatbot"][0].migration],
+    )
+    execute(
+        url,
+        "CREATE TABLE core_version (version VARCHAR(10))",
+        "INSERT INTO core_version VALUES ('001')",
+        "INSERT INTO core_version VALUES ('002')",
+        "CREATE TABLE ai_chatbot_version (version VARCHAR(10))",
+        "INSERT INTO ai_chatbot_version VALUES ('001')",
+    )
+    options = StampOptions(
+        urls=[url], legacy_dir=legacy, table="{module}_version", version_column="version"
+    )
     r = one(stamp(out, options))
-    assert (r.action, r.revision) == (STAMPED, "ai_chatbot_integration, core_customer_phone"), r.reason
+    assert (r.action, r.revision) == (STAMPED, "ai_chatbot_integration, core_customer_phone"), (
+        r.reason
+    )
     assert r.legacy_version == "ai_chatbot: 001, core: 002"
     assert alembic_heads(url) == ("ai_chatbot_integration", "core_customer_phone")
     assert one(stamp(out, options)).action == ALREADY
     command.upgrade(alembic_config(out, url), "heads")
-    execute(url, "DROP TABLE core_version", "DROP TABLE ai_chatbot_version")  # the project's own tables
+    execute(
+        url, "DROP TABLE core_version", "DROP TABLE ai_chatbot_version"
+    )  # the project's own tables
     assert_same(ref, url, f"modules/{dialect} stamped per module, then upgraded")
 
 
@@ -607,10 +735,17 @@ def test_module_branches_sharing_one_table_or_without_tables_are_refused(new_db,
     legacy, out, mods = modules_history(tmp_path, "sqlite")
     url = new_db("sqlite")
     apply(url, "sqlite", [mods["core"][0].migration])
-    execute(url, "CREATE TABLE app_version (version VARCHAR(10))", "INSERT INTO app_version VALUES ('001')",
-            "INSERT INTO app_version VALUES ('002')")
+    execute(
+        url,
+        "CREATE TABLE app_version (version VARCHAR(10))",
+        "INSERT INTO app_version VALUES ('001')",
+        "INSERT INTO app_version VALUES ('002')",
+    )
     r = one(stamp(out, StampOptions(urls=[url], table="app_version", version_column="version")))
     assert r.action == REFUSED and "which the modules ai_chatbot, core all have" in r.reason
     r = one(stamp(out, StampOptions(urls=[url])))
-    assert r.action == REFUSED and "needs one line of history; this one has module branches" in r.reason
+    assert (
+        r.action == REFUSED
+        and "needs one line of history; this one has module branches" in r.reason
+    )
     assert alembic_heads(url) is None

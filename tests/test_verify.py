@@ -97,7 +97,9 @@ def test_every_sample_verifies(fmt, dialect, server, tmp_path):
 def test_multi_dialect_history_verifies_on_each_database(dialect, server, tmp_path):
     legacy = SAMPLES / "multi-dialect"
     out = tmp_path / "alembic"
-    convert(legacy, out, ConvertOptions(dialect="all", date_from="20240101", missing_variant="skip"))
+    convert(
+        legacy, out, ConvertOptions(dialect="all", date_from="20240101", missing_variant="skip")
+    )
     report = verify(legacy, out, VerifyOptions(url=server(dialect)))
     assert report.equivalent, report.text()
     last = [s for s in report.steps if s.phase == "upgrade"][-1]
@@ -119,7 +121,9 @@ def test_final_only_compares_once(tmp_path):
 
 def test_final_only_with_downgrade_walks_down_step_by_step(tmp_path):
     legacy = SAMPLES / "goose" / "sqlite"
-    report = verify(legacy, converted(legacy, tmp_path, "sqlite"), VerifyOptions(stepwise=False, downgrade=True))
+    report = verify(
+        legacy, converted(legacy, tmp_path, "sqlite"), VerifyOptions(stepwise=False, downgrade=True)
+    )
     assert report.equivalent, report.text()
     down = [s.status for s in report.steps if s.phase == DOWNGRADE]
     assert down[:4] == [EQUAL, EQUAL, EQUAL, IRREVERSIBLE]
@@ -151,7 +155,12 @@ def failing(report):
 def test_a_changed_column_type_fails(tmp_path, server):
     legacy = SAMPLES / "goose" / "postgresql"
     out = converted(legacy, tmp_path, "postgresql")
-    edit(out, "create_customers", "sa.Column('email', sa.String(length=320)", "sa.Column('email', sa.String(length=300)")
+    edit(
+        out,
+        "create_customers",
+        "sa.Column('email', sa.String(length=320)",
+        "sa.Column('email', sa.String(length=300)",
+    )
     f = failing(verify(legacy, out, VerifyOptions(url=server("postgresql"))))
     assert (f.number, f.phase, f.status) == (2, "upgrade", DIFFERENT)
     assert f.legacy_file == "00002_create_customers.sql" and f.revision == "create_customers"
@@ -182,8 +191,12 @@ def test_a_changed_check_body_fails(tmp_path, server):
 def test_a_missing_enum_label_fails(tmp_path, server):
     legacy = tmp_path / "legacy"
     legacy.mkdir()
-    (legacy / "001_plan_kind.sql").write_text("CREATE TYPE plan_kind AS ENUM ('basic', 'pro', 'max');\n")
-    (legacy / "002_plans.sql").write_text("CREATE TABLE plans (id serial PRIMARY KEY, kind plan_kind NOT NULL);\n")
+    (legacy / "001_plan_kind.sql").write_text(
+        "CREATE TYPE plan_kind AS ENUM ('basic', 'pro', 'max');\n"
+    )
+    (legacy / "002_plans.sql").write_text(
+        "CREATE TABLE plans (id serial PRIMARY KEY, kind plan_kind NOT NULL);\n"
+    )
     out = converted(legacy, tmp_path, "postgresql")
     edit(out, "plan_kind", ", 'max'", "")
     f = failing(verify(legacy, out, VerifyOptions(url=server("postgresql"))))
@@ -196,8 +209,14 @@ def test_a_changed_view_body_fails(tmp_path):
     out = converted(legacy, tmp_path, "sqlite")
     edit(out, "active_subscriptions_view", "WHERE ended_on IS NULL", "WHERE ended_on IS NOT NULL")
     f = failing(verify(legacy, out))
-    assert (f.legacy_file, f.revision, f.status) == ("R__active_subscriptions_view.sql", "active_subscriptions_view", DIFFERENT)
-    assert any(x.startswith("view active_subscriptions: ") and "IS NOT NULL" in x for x in f.diff.lines()), f.diff.lines()
+    assert (f.legacy_file, f.revision, f.status) == (
+        "R__active_subscriptions_view.sql",
+        "active_subscriptions_view",
+        DIFFERENT,
+    )
+    assert any(
+        x.startswith("view active_subscriptions: ") and "IS NOT NULL" in x for x in f.diff.lines()
+    ), f.diff.lines()
 
 
 def test_a_missing_trigger_fails(tmp_path):
@@ -208,7 +227,10 @@ def test_a_missing_trigger_fails(tmp_path):
     body = text[text.index("def upgrade() -> None:") : text.index("def downgrade() -> None:")]
     path.write_text(text.replace(body, "def upgrade() -> None:\n    pass\n\n\n"))
     f = failing(verify(legacy, out))
-    assert (f.legacy_file, f.revision) == ("00008_invoices_default_note.sql", "invoices_default_note")
+    assert (f.legacy_file, f.revision) == (
+        "00008_invoices_default_note.sql",
+        "invoices_default_note",
+    )
     assert "trigger trg_invoices_default_note: missing in alembic" in f.diff.lines()
 
 
@@ -217,7 +239,10 @@ def test_a_changed_seed_row_fails(tmp_path):
     out = converted(legacy, tmp_path, "sqlite")
     edit(out, "seed_plans_and_customers", "('Fiber 500', 500, 49.99)", "('Fiber 500', 500, 49.98)")
     f = failing(verify(legacy, out))
-    assert (f.legacy_file, f.revision) == ("00005_seed_plans_and_customers.sql", "seed_plans_and_customers")
+    assert (f.legacy_file, f.revision) == (
+        "00005_seed_plans_and_customers.sql",
+        "seed_plans_and_customers",
+    )
     (line,) = f.diff.lines()
     assert line.startswith("table plans, data: contents differ (digest ")
 
@@ -240,7 +265,12 @@ def test_a_downgrade_that_does_not_restore_fails(dialect, tmp_path, server):
     assert verify(legacy, out, options).equivalent  # upgrades alone cannot see it
     report = verify(legacy, out, VerifyOptions(url=server(dialect), downgrade=True))
     f = failing(report)
-    assert (f.phase, f.revision, f.legacy_file, f.status) == (DOWNGRADE, "add_customer_phone", "00007_add_customer_phone.sql", DIFFERENT)
+    assert (f.phase, f.revision, f.legacy_file, f.status) == (
+        DOWNGRADE,
+        "add_customer_phone",
+        "00007_add_customer_phone.sql",
+        DIFFERENT,
+    )
     assert "table customers, column phone: missing in legacy" in f.diff.lines()
     assert "after downgrading add_customer_phone" in f.message
     assert [s.status for s in report.steps if s.phase == DOWNGRADE][:3] == [EQUAL, EQUAL, DIFFERENT]
@@ -249,7 +279,12 @@ def test_a_downgrade_that_does_not_restore_fails(dialect, tmp_path, server):
 def test_an_irreversible_revision_with_a_legacy_down_fails(tmp_path):
     legacy = SAMPLES / "goose" / "sqlite"
     out = converted(legacy, tmp_path, "sqlite")
-    edit(out, "add_customer_phone", "    op.drop_index(", "    raise NotImplementedError('lost')\n    op.drop_index(")
+    edit(
+        out,
+        "add_customer_phone",
+        "    op.drop_index(",
+        "    raise NotImplementedError('lost')\n    op.drop_index(",
+    )
     f = failing(verify(legacy, out, VerifyOptions(downgrade=True)))
     assert (f.phase, f.revision, f.status) == (DOWNGRADE, "add_customer_phone", FAILED)
     assert "has a down (00007_add_customer_phone.sql)" in f.message
@@ -270,7 +305,10 @@ def test_a_lossy_legacy_down_is_compared_with_what_it_leaves(tmp_path):
     legacy = SAMPLES / "liquibase" / "sqlite"
     report = verify(legacy, converted(legacy, tmp_path, "sqlite"), VerifyOptions(downgrade=True))
     assert report.equivalent, report.text()
-    assert any("changes/002_data.sql (version 6) does not restore the state before it" in n for n in report.notes)
+    assert any(
+        "changes/002_data.sql (version 6) does not restore the state before it" in n
+        for n in report.notes
+    )
 
 
 def test_a_failing_revision_is_an_error_naming_it(tmp_path):
@@ -279,7 +317,9 @@ def test_a_failing_revision_is_an_error_naming_it(tmp_path):
     edit(out, "add_customer_phone", "op.add_column('customers'", "op.add_column('no_such_table'")
     f = failing(verify(legacy, out))
     assert (f.revision, f.status) == ("add_customer_phone", ERROR)
-    assert f.message.startswith("upgrading to revision add_customer_phone (20240101_add_customer_phone.py) failed:")
+    assert f.message.startswith(
+        "upgrading to revision add_customer_phone (20240101_add_customer_phone.py) failed:"
+    )
     assert "no_such_table" in f.message and "Traceback" in f.detail
 
 
@@ -334,7 +374,10 @@ def test_revisions_outside_the_legacy_history_run_before_and_after(tmp_path):
     phases = [(s.phase, s.status) for s in report.steps if s.phase in (BEFORE, AFTER)]
     assert phases == [(BEFORE, EQUAL), (AFTER, EQUAL)]
     assert report.steps[0].revision == "settings" and report.steps[0].number == 1
-    assert [s.revision for s in report.steps if s.phase == DOWNGRADE][:2] == ["audit", "index_invoices_issued_on"]
+    assert [s.revision for s in report.steps if s.phase == DOWNGRADE][:2] == [
+        "audit",
+        "index_invoices_issued_on",
+    ]
 
 
 def test_an_env_database_url_is_never_used(tmp_path, make_db, monkeypatch):
@@ -383,7 +426,9 @@ def test_scratch_databases_are_dropped_after_success_and_failure(dialect, tmp_pa
 def long_history(root: Path, n: int) -> Path:
     root.mkdir()
     for i in range(1, n + 1):
-        (root / f"{i:03d}_t{i}.sql").write_text(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v VARCHAR(10));\n")
+        (root / f"{i:03d}_t{i}.sql").write_text(
+            f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v VARCHAR(10));\n"
+        )
     return root
 
 
@@ -397,7 +442,10 @@ def test_scratch_databases_are_dropped_after_an_interrupt(dialect, signum, tmp_p
     out = converted(legacy, tmp_path, dialect)
     proc = subprocess.Popen(
         [sys.executable, "-m", "converter", "verify", str(legacy), str(out), "--url", url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         preexec_fn=interruptible,
     )
     lines: list[str] = []
@@ -435,7 +483,19 @@ def test_cli_exit_codes_and_reports(tmp_path):
 
     edit(out, "create_customers", "email VARCHAR(320)", "email VARCHAR(300)")
     junit, report_json = tmp_path / "verify.xml", tmp_path / "verify.json"
-    bad = runner.invoke(cli, ["verify", str(legacy), str(out), "--downgrade", "--junit", str(junit), "--json", str(report_json)])
+    bad = runner.invoke(
+        cli,
+        [
+            "verify",
+            str(legacy),
+            str(out),
+            "--downgrade",
+            "--junit",
+            str(junit),
+            "--json",
+            str(report_json),
+        ],
+    )
     assert bad.exit_code == 1, bad.output
     assert "table customers, column email: type VARCHAR(320) vs VARCHAR(300)" in bad.stdout
     assert "NOT equivalent" in bad.stdout
@@ -452,12 +512,17 @@ def test_cli_exit_codes_and_reports(tmp_path):
     assert doc["equivalent"] is False and len(doc["steps"]) == 18
     step = doc["steps"][1]
     assert step["status"] == "different" and step["legacy_file"] == "00002_create_customers.sql"
-    assert step["differences"][0]["text"] == "table customers, column email: type VARCHAR(320) vs VARCHAR(300)"
+    assert (
+        step["differences"][0]["text"]
+        == "table customers, column email: type VARCHAR(320) vs VARCHAR(300)"
+    )
 
 
 def test_cli_usage_errors_exit_2(tmp_path):
     legacy = SAMPLES / "goose" / "sqlite"
-    result = CliRunner().invoke(cli, ["verify", str(legacy), str(tmp_path), "--dialect", "postgresql"])
+    result = CliRunner().invoke(
+        cli, ["verify", str(legacy), str(tmp_path), "--dialect", "postgresql"]
+    )
     assert result.exit_code == 2 and "needs a server" in result.output
     result = CliRunner().invoke(cli, ["verify", str(legacy), str(tmp_path / "nope")])
     assert result.exit_code == 2 and "does not exist" in result.output
@@ -471,7 +536,10 @@ def test_a_rejected_password_is_never_printed(tmp_path, server):
     result = CliRunner().invoke(cli, ["verify", str(legacy), str(out), "--url", url])
     assert result.exit_code == 2, result.output
     assert "Sup3rS3cretPw" not in result.output
-    assert "cannot create scratch databases on mysql+pymysql://root:***@127.0.0.1:3306/" in result.output
+    assert (
+        "cannot create scratch databases on mysql+pymysql://root:***@127.0.0.1:3306/"
+        in result.output
+    )
     assert "Traceback" not in result.output
 
 
@@ -488,4 +556,3 @@ def test_pytest_entry_point(tmp_path):
     assert "legacy file: 00001_create_plans.sql" in message
     assert "table plans, column price: default 0 vs 1" in message
     assert not verify_report(legacy, out).equivalent
-

@@ -48,7 +48,9 @@ def legacy_roots(dialect: str) -> list[Path]:
     roots = []
     for fmt in FORMATS:
         root = SAMPLES / fmt
-        if (root / dialect).is_dir() or not any((root / d).is_dir() for d in ("sqlite", "postgresql", "mysql")):
+        if (root / dialect).is_dir() or not any(
+            (root / d).is_dir() for d in ("sqlite", "postgresql", "mysql")
+        ):
             roots.append(root)
     return roots
 
@@ -77,9 +79,11 @@ def test_every_sample_incremental_snapshots_equal_full_ones(dialect, server, che
 def _steps(dialect: str) -> list[list[str]]:
     if dialect == "sqlite":
         return [
-            ["CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT DEFAULT 'x', v)",
-             "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a ON DELETE CASCADE, n REAL)",
-             "CREATE TABLE c (id INT, t TEXT)"],
+            [
+                "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT DEFAULT 'x', v)",
+                "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a ON DELETE CASCADE, n REAL)",
+                "CREATE TABLE c (id INT, t TEXT)",
+            ],
             ["INSERT INTO a (id, name, v) VALUES (1, 'one', 0.0), (2, 'two', X'00')"],
             ["INSERT INTO b (id, a_id, n) VALUES (1, 1, 1.5), (2, 2, 0.1)"],
             ["UPDATE b SET n = 0.30000000000000004 WHERE id = 2"],
@@ -87,24 +91,33 @@ def _steps(dialect: str) -> list[list[str]]:
             ["CREATE INDEX ix_c ON c (t)"],
             ["DROP INDEX ix_c", "CREATE INDEX ix_c ON c (t DESC)"],
             ["CREATE VIEW v AS SELECT id FROM a"],
-            ["CREATE TRIGGER tr AFTER INSERT ON c BEGIN INSERT INTO a (id, name) VALUES (NEW.id + 100, NEW.t); END"],
+            [
+                "CREATE TRIGGER tr AFTER INSERT ON c BEGIN INSERT INTO a (id, name) VALUES (NEW.id + 100, NEW.t); END"
+            ],
             ["INSERT INTO c VALUES (7, 'seven')"],  # the trigger writes to a
             ["DELETE FROM a WHERE id = 1"],  # the cascade deletes from b
             ["ALTER TABLE a RENAME COLUMN name TO label"],  # b's REFERENCES a stays; a changes
             ["ALTER TABLE c ADD COLUMN d TEXT NOT NULL DEFAULT 'filled'"],
-            ["DROP VIEW v", "DROP TRIGGER tr",
-             "CREATE TABLE a2 (id INTEGER PRIMARY KEY, k TEXT CHECK (k <> ''))",
-             "INSERT INTO a2 SELECT id, label FROM a", "DROP TABLE a",
-             "ALTER TABLE a2 RENAME TO a", "CREATE VIEW v AS SELECT k FROM a"],
+            [
+                "DROP VIEW v",
+                "DROP TRIGGER tr",
+                "CREATE TABLE a2 (id INTEGER PRIMARY KEY, k TEXT CHECK (k <> ''))",
+                "INSERT INTO a2 SELECT id, label FROM a",
+                "DROP TABLE a",
+                "ALTER TABLE a2 RENAME TO a",
+                "CREATE VIEW v AS SELECT k FROM a",
+            ],
             ["UPDATE c SET t = 'SEVEN'"],
         ]
     if dialect == "postgresql":
         return [
-            ["CREATE SCHEMA other",
-             "CREATE TYPE mood AS ENUM ('sad', 'ok')",
-             "CREATE TABLE a (id serial PRIMARY KEY, name text DEFAULT 'x', m mood, f float8)",
-             "CREATE TABLE other.b (id int PRIMARY KEY, a_id int REFERENCES a (id) ON DELETE CASCADE)",
-             "CREATE TABLE c (id int, t text CHECK (t <> ''))"],
+            [
+                "CREATE SCHEMA other",
+                "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+                "CREATE TABLE a (id serial PRIMARY KEY, name text DEFAULT 'x', m mood, f float8)",
+                "CREATE TABLE other.b (id int PRIMARY KEY, a_id int REFERENCES a (id) ON DELETE CASCADE)",
+                "CREATE TABLE c (id int, t text CHECK (t <> ''))",
+            ],
             ["INSERT INTO a (name, m, f) VALUES ('one', 'sad', 0.1), ('two', 'ok', 2)"],
             ["INSERT INTO other.b VALUES (1, 1), (2, 2)"],
             ["UPDATE a SET f = 0.30000000000000004 WHERE id = 1"],
@@ -112,11 +125,16 @@ def _steps(dialect: str) -> list[list[str]]:
             ["CREATE INDEX ix_c ON c (t)"],
             ["DROP INDEX ix_c", "CREATE INDEX ix_c ON c (t) WHERE t <> 'z'"],
             ["ALTER TABLE a ALTER COLUMN name SET DEFAULT 'y'"],
-            ["ALTER TABLE c DROP CONSTRAINT c_t_check", "ALTER TABLE c ADD CONSTRAINT c_t_check CHECK (t <> 'x')"],
+            [
+                "ALTER TABLE c DROP CONSTRAINT c_t_check",
+                "ALTER TABLE c ADD CONSTRAINT c_t_check CHECK (t <> 'x')",
+            ],
             ["CREATE VIEW v AS SELECT id FROM a"],
-            ["CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-             "INSERT INTO c VALUES (NEW.id, 'from a'); RETURN NEW; END $$",
-             "CREATE TRIGGER tr AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()"],
+            [
+                "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "INSERT INTO c VALUES (NEW.id, 'from a'); RETURN NEW; END $$",
+                "CREATE TRIGGER tr AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION f()",
+            ],
             ["INSERT INTO a (name) VALUES ('three')"],  # the trigger writes to c
             ["DELETE FROM a WHERE id = 1"],  # the cascade deletes from other.b
             ["ALTER TABLE a RENAME TO a_renamed"],  # other.b's foreign key now names a_renamed
@@ -127,15 +145,19 @@ def _steps(dialect: str) -> list[list[str]]:
             ["TRUNCATE c"],
         ]
     return [
-        ["CREATE TABLE a (id int PRIMARY KEY, name varchar(20) DEFAULT 'x', f double)",
-         "CREATE TABLE b (id int PRIMARY KEY, a_id int, CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE CASCADE)",
-         "CREATE TABLE c (id int, t varchar(20), CHECK (t <> ''))"],
+        [
+            "CREATE TABLE a (id int PRIMARY KEY, name varchar(20) DEFAULT 'x', f double)",
+            "CREATE TABLE b (id int PRIMARY KEY, a_id int, CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE CASCADE)",
+            "CREATE TABLE c (id int, t varchar(20), CHECK (t <> ''))",
+        ],
         ["INSERT INTO a VALUES (1, 'one', 0.1), (2, 'two', 2)"],
         ["INSERT INTO b VALUES (1, 1), (2, 2)"],
         ["CREATE INDEX ix_c ON c (t)"],
         ["ALTER TABLE a ALTER COLUMN name SET DEFAULT 'y'"],
         ["CREATE VIEW v AS SELECT id FROM a"],
-        ["CREATE TRIGGER tr AFTER INSERT ON a FOR EACH ROW INSERT INTO c VALUES (NEW.id, 'from a')"],
+        [
+            "CREATE TRIGGER tr AFTER INSERT ON a FOR EACH ROW INSERT INTO c VALUES (NEW.id, 'from a')"
+        ],
         ["INSERT INTO a (id, name) VALUES (3, 'three')"],
         ["DELETE FROM a WHERE id = 1"],
         ["RENAME TABLE a TO a_renamed"],
@@ -152,7 +174,8 @@ def _engine(dialect: str, url: str) -> sa.Engine:
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
 def test_incremental_snapshot_equals_full_after_every_kind_of_change(dialect, request, tmp_path):
     url = (
-        f"sqlite:///{tmp_path / 'db.sqlite'}" if dialect == "sqlite"
+        f"sqlite:///{tmp_path / 'db.sqlite'}"
+        if dialect == "sqlite"
         else request.getfixturevalue("pg_url" if dialect == "postgresql" else "mysql_url")
     )
     engine = _engine(dialect, url)
@@ -233,13 +256,25 @@ def test_data_only_tells_which_steps_surely_change_the_schema(tmp_path):
         return Script("sql", text, tmp_path / "1.sql", "1.sql")
 
     assert data_only(None, "postgresql")
-    assert data_only(migration(sql("INSERT INTO a VALUES (1);\nUPDATE a SET x = 2;\nDELETE FROM a;")), "postgresql")
-    assert not data_only(migration(sql("INSERT INTO a VALUES (1);\nCREATE INDEX ix ON a (x);")), "postgresql")
+    assert data_only(
+        migration(sql("INSERT INTO a VALUES (1);\nUPDATE a SET x = 2;\nDELETE FROM a;")),
+        "postgresql",
+    )
+    assert not data_only(
+        migration(sql("INSERT INTO a VALUES (1);\nCREATE INDEX ix ON a (x);")), "postgresql"
+    )
     assert not data_only(migration(sql("ALTER TABLE a ADD COLUMN y int;")), "sqlite")
-    assert data_only(migration(Script("python", "def upgrade(conn): ...", tmp_path / "1.py", "1.py", entry="upgrade")), "postgresql")
+    assert data_only(
+        migration(
+            Script("python", "def upgrade(conn): ...", tmp_path / "1.py", "1.py", entry="upgrade")
+        ),
+        "postgresql",
+    )
     big = tmp_path / "big.sql"
     big.write_text("CREATE TABLE b (id int);\n")
-    assert data_only(migration(Script("sql", "", big, "big.sql", file=TextFile(big))), "postgresql")  # not read again
+    assert data_only(
+        migration(Script("sql", "", big, "big.sql", file=TextFile(big))), "postgresql"
+    )  # not read again
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -248,7 +283,8 @@ def test_a_table_with_the_same_rows_on_both_sides_is_digested_once(dialect, requ
     signature match the other database's takes its data facts from there, and a table whose
     content differs is read (and differs)."""
     urls = (
-        [f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"] if dialect == "sqlite"
+        [f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"]
+        if dialect == "sqlite"
         else [request.getfixturevalue("pg_url"), request.getfixturevalue("make_db")("postgresql")]
     )
     engines = [_engine(dialect, url) for url in urls]

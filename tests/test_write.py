@@ -79,12 +79,17 @@ def test_everything_reaches_the_disk_before_the_rename_publishes_it(tmp_path, mo
     seen = []
 
     def sync():
-        staged = sorted(p.relative_to(p.parents[1]).as_posix() for p in tmp_path.glob(".alembic.*/alembic/versions/*"))
+        staged = sorted(
+            p.relative_to(p.parents[1]).as_posix()
+            for p in tmp_path.glob(".alembic.*/alembic/versions/*")
+        )
         seen.append((staged, target.exists()))
 
     monkeypatch.setattr(write.os, "sync", sync)
     write.write_tree(target, {"versions/a.py": "a", "versions/b.py": "b"})
-    assert seen == [(["versions/a.py", "versions/b.py"], False)]  # once, all files, before the rename
+    assert seen == [
+        (["versions/a.py", "versions/b.py"], False)
+    ]  # once, all files, before the rename
     assert (target / "versions" / "b.py").read_text() == "b"
 
 
@@ -92,6 +97,10 @@ def test_without_sync_each_file_is_fsynced(tmp_path, monkeypatch):
     synced = []
     real_fsync = write.os.fsync
     monkeypatch.delattr(write.os, "sync")
-    monkeypatch.setattr(write.os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    monkeypatch.setattr(
+        write.os,
+        "fsync",
+        lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd),
+    )
     write.write_tree(tmp_path / "alembic", {"versions/a.py": "a", "versions/b.py": "b"})
     assert sorted(Path(p).name for p in synced) == ["a.py", "b.py"]

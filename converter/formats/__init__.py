@@ -28,14 +28,25 @@ FORMAT_MODULES: dict[str, str] = {
     "custom": "converter.formats.custom",
 }
 
-__all__ = ["FORMAT_MODULES", "LegacyFormat", "ReadOptions", "all_formats", "detect_format", "get_format"]
+__all__ = [
+    "FORMAT_MODULES",
+    "LegacyFormat",
+    "ReadOptions",
+    "all_formats",
+    "detect_format",
+    "get_format",
+]
 
 
 def get_format(name: str) -> LegacyFormat:
     module = FORMAT_MODULES.get(name)
     if module is None:
         close = difflib.get_close_matches(name, FORMAT_MODULES, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]!r}?" if close else "known formats: " + ", ".join(FORMAT_MODULES)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else "known formats: " + ", ".join(FORMAT_MODULES)
+        )
         raise UsageError(f"unknown format {name!r}", hint=hint)
     return importlib.import_module(module).FORMAT
 
@@ -54,7 +65,9 @@ def detect_format(root: Path) -> LegacyFormat:
         raise InputError(
             "no known migration layout found",
             path=root,
-            hint="check the directory, or force one with --format (" + ", ".join(FORMAT_MODULES) + ")",
+            hint="check the directory, or force one with --format ("
+            + ", ".join(FORMAT_MODULES)
+            + ")",
         )
     tied = [n for s, n in scores if s == best]
     if len(tied) > 1:

@@ -109,7 +109,9 @@ def _iter_files(root: Path, recursive: bool) -> Iterator[Path]:
                 dirnames[:] = []
                 continue
             seen.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and d != "__pycache__"
+            )
             for f in sorted(filenames):
                 if not f.startswith(".") and f not in IGNORED_NAMES:
                     yield Path(dirpath) / f
@@ -171,6 +173,8 @@ def date_from_version(version: str) -> datetime | None:
 
 def require_dir(root: Path) -> None:
     if not root.exists():
-        raise InputError("no such directory", path=root, hint="give the legacy migrations directory")
+        raise InputError(
+            "no such directory", path=root, hint="give the legacy migrations directory"
+        )
     if not root.is_dir():
         raise InputError("not a directory", path=root, hint="give the legacy migrations directory")

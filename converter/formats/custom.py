@@ -96,23 +96,37 @@ class CustomLayout:
         pattern = _compile(s["pattern"])
         groups = set(pattern.groupindex)
         if "version" not in groups:
-            raise _error(s["pattern"], "the pattern has no (?P<version>...) group", "name the part of the file name that holds the version: (?P<version>\\d+)")
+            raise _error(
+                s["pattern"],
+                "the pattern has no (?P<version>...) group",
+                "name the part of the file name that holds the version: (?P<version>\\d+)",
+            )
         for name in sorted(groups - set(GROUPS)):
-            close = [g for g in GROUPS if g.startswith(name.lower())] or difflib.get_close_matches(name, GROUPS, n=1, cutoff=0.5)
+            close = [g for g in GROUPS if g.startswith(name.lower())] or difflib.get_close_matches(
+                name, GROUPS, n=1, cutoff=0.5
+            )
             raise _error(
                 s["pattern"],
                 f"the pattern has a group (?P<{name}>...) the custom format does not know",
                 (f"did you mean (?P<{close[0]}>...)? " if close else "")
-                + "known groups: " + ", ".join(GROUPS) + "; use (?:...) for a group that names nothing",
+                + "known groups: "
+                + ", ".join(GROUPS)
+                + "; use (?:...) for a group that names nothing",
             )
         order = s["order"].value if "order" in s else "numeric"
         date_format = s["date-format"].value if "date-format" in s else None
         if date_format is not None and order != "date":
-            raise _error(s["date-format"], "date-format is only used with order = \"date\"", "remove it, or set order = \"date\"")
+            raise _error(
+                s["date-format"],
+                'date-format is only used with order = "date"',
+                'remove it, or set order = "date"',
+            )
         return cls(
             pattern=pattern,
             order=order,
-            down_pairing=s["down-pairing"].value if "down-pairing" in s else "version-and-description",
+            down_pairing=s["down-pairing"].value
+            if "down-pairing" in s
+            else "version-and-description",
             up_marker=_compile(s["up-marker"], re.IGNORECASE) if "up-marker" in s else None,
             down_marker=_compile(s["down-marker"], re.IGNORECASE) if "down-marker" in s else None,
             recursive=s["recursive"].value if "recursive" in s else False,
@@ -128,7 +142,8 @@ class CustomLayout:
     def files(self, root: Path) -> list[Path]:
         """The files of `root` the pattern is tried on (the configuration file left out)."""
         return [
-            p for p in iter_files(root, self.recursive)
+            p
+            for p in iter_files(root, self.recursive)
             if not (p.parent == root and p.name in CONFIG_FILE_NAMES)
         ]
 
@@ -239,7 +254,10 @@ class CustomFormat(LegacyFormat):
             result.error(
                 "bad-direction",
                 f"direction {groups['direction']!r} is neither up nor down (known: "
-                + ", ".join(sorted(UP_WORDS)) + " / " + ", ".join(sorted(DOWN_WORDS)) + ")",
+                + ", ".join(sorted(UP_WORDS))
+                + " / "
+                + ", ".join(sorted(DOWN_WORDS))
+                + ")",
                 path,
             )
             return None
@@ -284,7 +302,9 @@ class CustomFormat(LegacyFormat):
         if layout.order == "dotted":
             parts = re.split(r"[._]", version)
             if not all(p.isdigit() for p in parts):
-                raise ValueError('not numbers separated by "." or "_", which order = "dotted" needs')
+                raise ValueError(
+                    'not numbers separated by "." or "_", which order = "dotted" needs'
+                )
             numbers = [int(p) for p in parts]
             while len(numbers) > 1 and numbers[-1] == 0:
                 numbers.pop()
@@ -292,11 +312,21 @@ class CustomFormat(LegacyFormat):
         if layout.order == "lexical":
             return (version,), date_from_version(version)
         when = parse_date(version, layout.date_format)
-        return (when.year, when.month, when.day, when.hour, when.minute, when.second, when.microsecond), when
+        return (
+            when.year,
+            when.month,
+            when.day,
+            when.hour,
+            when.minute,
+            when.second,
+            when.microsecond,
+        ), when
 
     # -- pairing ---------------------------------------------------------------------------
 
-    def _pair(self, root: Path, ups: dict, downs: dict, layout: CustomLayout, result: Scan) -> dict[tuple, dict[str | None, Found]]:
+    def _pair(
+        self, root: Path, ups: dict, downs: dict, layout: CustomLayout, result: Scan
+    ) -> dict[tuple, dict[str | None, Found]]:
         """up key -> the down files (by dialect) that pair with it."""
         paired: dict[tuple, dict[str | None, Found]] = {}
         for key, variants in downs.items():
@@ -317,7 +347,9 @@ class CustomFormat(LegacyFormat):
                         'down-pairing = "version" to pair by version alone'
                     )
                 for f in variants.values():
-                    result.error("down-without-up", f"down file {relname(root, f.path)}: {why}", f.path)
+                    result.error(
+                        "down-without-up", f"down file {relname(root, f.path)}: {why}", f.path
+                    )
                 continue
             target = paired.setdefault(matches[0], {})
             for dialect, f in variants.items():
@@ -334,7 +366,16 @@ class CustomFormat(LegacyFormat):
 
     # -- migrations ------------------------------------------------------------------------
 
-    def _migration(self, root: Path, key: tuple, variants: dict, down_variants: dict, layout: CustomLayout, options: ReadOptions, result: Scan) -> None:
+    def _migration(
+        self,
+        root: Path,
+        key: tuple,
+        variants: dict,
+        down_variants: dict,
+        layout: CustomLayout,
+        options: ReadOptions,
+        result: Scan,
+    ) -> None:
         paths = {d: f.path for d, f in variants.items()}
         chosen = choose_variant(paths, options.dialect, result)
         if chosen is None:
@@ -362,7 +403,14 @@ class CustomFormat(LegacyFormat):
                     down_file.path,
                 )
                 return
-            down = (Script("sql", read_source(down_file.path, options), down_file.path, relname(root, down_file.path)),)
+            down = (
+                Script(
+                    "sql",
+                    read_source(down_file.path, options),
+                    down_file.path,
+                    relname(root, down_file.path),
+                ),
+            )
         result.migrations.append(
             LegacyMigration(
                 format=self.name,
@@ -398,10 +446,14 @@ def parse_date(version: str, date_format: str | None = None) -> datetime:
             return datetime.strptime(version, fmt)
         except ValueError:
             continue
-    raise ValueError('not a date (ISO 8601 such as 2024-03-01, or 20240301120000); set date-format to its layout')
+    raise ValueError(
+        "not a date (ISO 8601 such as 2024-03-01, or 20240301120000); set date-format to its layout"
+    )
 
 
-def split_sections(text: str, path: Path, layout: CustomLayout) -> tuple[tuple[str, int], tuple[str, int] | None]:
+def split_sections(
+    text: str, path: Path, layout: CustomLayout
+) -> tuple[tuple[str, int], tuple[str, int] | None]:
     """A file's up section and its down section (None: none), each with its first line.
     Marker lines themselves belong to neither."""
     lines = text.splitlines(keepends=True)
@@ -433,7 +485,8 @@ def split_sections(text: str, path: Path, layout: CustomLayout) -> tuple[tuple[s
             raise InputError(
                 "statements before the up marker belong to no section",
                 path=path,
-                line=next(i for i, line in enumerate(lines) if strip_sql_comments(line).strip()) + 1,
+                line=next(i for i, line in enumerate(lines) if strip_sql_comments(line).strip())
+                + 1,
                 hint="move them below the up marker, or remove them",
             )
     start = up_at + 1 if up_at is not None else 0

@@ -35,21 +35,58 @@ from converter.textio import read_text
 
 # Flyway's callback events (org.flywaydb.core.api.callback.Event, all editions and versions).
 CALLBACK_EVENTS = (
-    "beforeMigrate", "beforeRepeatables", "beforeEachMigrate", "beforeEachMigrateStatement",
-    "afterEachMigrateStatement", "afterEachMigrateStatementError", "afterEachMigrate",
-    "afterEachMigrateError", "afterMigrate", "afterMigrateApplied", "afterVersioned",
-    "afterMigrateError", "beforeUndo", "beforeEachUndo", "beforeEachUndoStatement",
-    "afterEachUndoStatement", "afterEachUndoStatementError", "afterEachUndo", "afterEachUndoError",
-    "afterUndo", "afterUndoError", "beforeClean", "afterClean", "afterCleanError", "beforeInfo",
-    "afterInfo", "afterInfoError", "beforeValidate", "afterValidate", "afterValidateError",
-    "beforeBaseline", "afterBaseline", "afterBaselineError", "beforeRepair", "afterRepair",
-    "afterRepairError", "createSchema", "beforeCreateSchema", "beforeConnect", "afterConnect",
-    "afterMigrateOperationFinish", "afterInfoOperationFinish", "afterCleanOperationFinish",
-    "afterValidateOperationFinish", "afterUndoOperationFinish", "afterRepairOperationFinish",
+    "beforeMigrate",
+    "beforeRepeatables",
+    "beforeEachMigrate",
+    "beforeEachMigrateStatement",
+    "afterEachMigrateStatement",
+    "afterEachMigrateStatementError",
+    "afterEachMigrate",
+    "afterEachMigrateError",
+    "afterMigrate",
+    "afterMigrateApplied",
+    "afterVersioned",
+    "afterMigrateError",
+    "beforeUndo",
+    "beforeEachUndo",
+    "beforeEachUndoStatement",
+    "afterEachUndoStatement",
+    "afterEachUndoStatementError",
+    "afterEachUndo",
+    "afterEachUndoError",
+    "afterUndo",
+    "afterUndoError",
+    "beforeClean",
+    "afterClean",
+    "afterCleanError",
+    "beforeInfo",
+    "afterInfo",
+    "afterInfoError",
+    "beforeValidate",
+    "afterValidate",
+    "afterValidateError",
+    "beforeBaseline",
+    "afterBaseline",
+    "afterBaselineError",
+    "beforeRepair",
+    "afterRepair",
+    "afterRepairError",
+    "createSchema",
+    "beforeCreateSchema",
+    "beforeConnect",
+    "afterConnect",
+    "afterMigrateOperationFinish",
+    "afterInfoOperationFinish",
+    "afterCleanOperationFinish",
+    "afterValidateOperationFinish",
+    "afterUndoOperationFinish",
+    "afterRepairOperationFinish",
     "afterBaselineOperationFinish",
 )
 # `<event>` or `<event>__<description>`: Flyway matches the event name case-sensitively.
-CALLBACK = re.compile(r"^(?:" + "|".join(sorted(CALLBACK_EVENTS, key=len, reverse=True)) + r")(?:__.*)?$")
+CALLBACK = re.compile(
+    r"^(?:" + "|".join(sorted(CALLBACK_EVENTS, key=len, reverse=True)) + r")(?:__.*)?$"
+)
 # After the prefix letter: `<version>` then optionally `__<description>` (first `__` splits).
 PREFIXED = re.compile(r"^(?P<prefix>[VUBR])(?P<rest>.*)$")
 # A version once `_` is turned into `.`: numbers separated by single dots.
@@ -57,13 +94,29 @@ VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 SQL_SUFFIX = ".sql"
 CONF_SUFFIX = ".sql.conf"
 # Migrations Flyway runs that are not SQL: Java classes and Teams script migrations.
-NON_SQL_SUFFIXES = (".java", ".class", ".kt", ".scala", ".ps1", ".bat", ".cmd", ".sh", ".bash", ".py")
+NON_SQL_SUFFIXES = (
+    ".java",
+    ".class",
+    ".kt",
+    ".scala",
+    ".ps1",
+    ".bat",
+    ".cmd",
+    ".sh",
+    ".bash",
+    ".py",
+)
 PLACEHOLDER = re.compile(r"\$\{[^}\s]+\}")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 CONF_LINE = re.compile(r"^(?P<key>[^=:\s]+)\s*[=:]\s*(?P<value>.*)$")
 FLYWAY_CONFIG_FILES = ("flyway.conf", "flyway.toml")
 
-KIND_OF_PREFIX = {"V": Kind.VERSIONED, "U": Kind.VERSIONED, "B": Kind.BASELINE, "R": Kind.REPEATABLE}
+KIND_OF_PREFIX = {
+    "V": Kind.VERSIONED,
+    "U": Kind.VERSIONED,
+    "B": Kind.BASELINE,
+    "R": Kind.REPEATABLE,
+}
 
 
 def flyway_checksum(data: bytes, encoding: str | None = None) -> int:
@@ -86,8 +139,6 @@ def flyway_crc(text: str, crc: int = 0) -> int:
     the lines one after the other is one CRC32 over the text with its line breaks removed,
     so a file can be checksummed a piece at a time (unsigned; see flyway_checksum)."""
     return zlib.crc32(LINE_BREAK.sub("", text).encode("utf-8"), crc)
-
-
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -159,7 +210,12 @@ def read_conf(path: Path, options: ReadOptions, result: Scan) -> ScriptConf:
         conf.keys[key] = value
         if key in ("executeInTransaction", "placeholderReplacement"):
             if value not in ("true", "false"):
-                result.warn("bad-conf-line", f"{key} must be true or false, not {value!r}; ignored", path, number)
+                result.warn(
+                    "bad-conf-line",
+                    f"{key} must be true or false, not {value!r}; ignored",
+                    path,
+                    number,
+                )
             elif key == "executeInTransaction":
                 conf.execute_in_transaction = value == "true"
             else:
@@ -168,7 +224,12 @@ def read_conf(path: Path, options: ReadOptions, result: Scan) -> ScriptConf:
             try:
                 codecs.lookup(value)
             except LookupError:
-                result.warn("bad-conf-line", f"unknown encoding {value!r}; the file is read as UTF-8", path, number)
+                result.warn(
+                    "bad-conf-line",
+                    f"unknown encoding {value!r}; the file is read as UTF-8",
+                    path,
+                    number,
+                )
             else:
                 conf.encoding = value
     return conf
@@ -193,7 +254,9 @@ class FlywayFormat(LegacyFormat):
     def detect(self, root: Path) -> int:
         found = False
         for path in iter_files(root, recursive=True):
-            if path.name.endswith(SQL_SUFFIX) and isinstance(parse_name(path.name[: -len(SQL_SUFFIX)]), FlywayName):
+            if path.name.endswith(SQL_SUFFIX) and isinstance(
+                parse_name(path.name[: -len(SQL_SUFFIX)]), FlywayName
+            ):
                 found = True
                 break
         if not found:
@@ -231,7 +294,12 @@ class FlywayFormat(LegacyFormat):
     # -- sorting files ---------------------------------------------------------------------
 
     def _sort_file(
-        self, path: Path, scripts: list[Path], confs: dict[Path, Path], callbacks: set[Path], result: Scan
+        self,
+        path: Path,
+        scripts: list[Path],
+        confs: dict[Path, Path],
+        callbacks: set[Path],
+        result: Scan,
     ) -> None:
         name = path.name
         if name.endswith(CONF_SUFFIX):
@@ -261,7 +329,9 @@ class FlywayFormat(LegacyFormat):
             return
         if name.endswith(NON_SQL_SUFFIXES):
             stem = name.rsplit(".", 1)[0]
-            if isinstance(parse_name(stem), FlywayName) or isinstance(parse_name(stem.split("$", 1)[0]), FlywayName):
+            if isinstance(parse_name(stem), FlywayName) or isinstance(
+                parse_name(stem.split("$", 1)[0]), FlywayName
+            ):
                 result.error(
                     "not-convertible",
                     "Flyway runs this as a migration, but it is code, not SQL: rewrite it as a SQL "
@@ -348,14 +418,18 @@ class FlywayFormat(LegacyFormat):
         notes: tuple[str, ...] = ()
         if kind is Kind.REPEATABLE:
             sort_key: tuple = (1, (), 0, n.description)
-            notes = ("Flyway repeatable: runs after all versioned migrations, again whenever it changes",)
+            notes = (
+                "Flyway repeatable: runs after all versioned migrations, again whenever it changes",
+            )
         else:
             key = version_key(n.version)
             # a baseline runs before a versioned migration of the same version, and is not its duplicate
             sort_key = (0, key, 0 if kind is Kind.BASELINE else 1, "")
             if kind is Kind.BASELINE:
-                notes = ("Flyway baseline migration: on an empty database it replaces the versioned "
-                         f"migrations up to version {n.version}",)
+                notes = (
+                    "Flyway baseline migration: on an empty database it replaces the versioned "
+                    f"migrations up to version {n.version}",
+                )
             elif key in undos:
                 down = (undos[key].script,)
         transactional = item.conf.execute_in_transaction is not False

@@ -92,7 +92,9 @@ class GolangMigrateFormat(LegacyFormat):
                 )
 
         for version, path in sorted(ups):
-            result.migrations.append(self._migration(root, version, path, downs.get(version), options))
+            result.migrations.append(
+                self._migration(root, version, path, downs.get(version), options)
+            )
         return result
 
     def _migration(

@@ -33,8 +33,13 @@ NAME = re.compile(
     rf"\.(?P<ext>sql|py)(?:\.(?P<db2>{_DB}))?$"
 )
 DIALECT_NAMES = {
-    "postgresql": "postgresql", "postgres": "postgresql", "pg": "postgresql",
-    "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "sqlite3": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "pg": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
 }
 NUMBERED = re.compile(r"^\d+.*\.(sql|py)$", re.IGNORECASE)
 
@@ -71,7 +76,9 @@ class PlainFormat(LegacyFormat):
             dialect = DIALECT_NAMES[db.lower()] if db else None
             if m["down"]:
                 if m["ext"] == "py":
-                    result.error("unmatched-file", "Python downs go in the script's downgrade(conn)", path)
+                    result.error(
+                        "unmatched-file", "Python downs go in the script's downgrade(conn)", path
+                    )
                     continue
                 if dialect in downs.get(key, {}):
                     result.error(
@@ -156,7 +163,9 @@ class PlainFormat(LegacyFormat):
         return result
 
 
-def choose_variant(variants: dict[str | None, Path], dialect: str | None, result: Scan) -> tuple[str | None, Path] | None:
+def choose_variant(
+    variants: dict[str | None, Path], dialect: str | None, result: Scan
+) -> tuple[str | None, Path] | None:
     """The file to read for `dialect`: its own variant, else the generic file."""
     if dialect is not None and dialect in variants:
         return dialect, variants[dialect]

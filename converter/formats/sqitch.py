@@ -523,7 +523,9 @@ class SqitchFormat(LegacyFormat):
             kind=Kind.VERSIONED,
             up=(up,),
             down=down,
-            transactional=any(OWN_TRANSACTION.search(strip_sql_comments(piece)) for piece in up.pieces()),
+            transactional=any(
+                OWN_TRANSACTION.search(strip_sql_comments(piece)) for piece in up.pieces()
+            ),
             date=change.timestamp,
             sort_key=(index,),
             depends=tuple(_depends(change, plan, result, plan_path)),

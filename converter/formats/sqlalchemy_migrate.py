@@ -46,15 +46,30 @@ VERSIONS = "versions"
 VERSION_FILE = re.compile(r"^(?P<number>\d{3,})")  # the tool's own rule: at least 3 digits
 SHORT_NUMBER = re.compile(r"^\d{1,2}(?!\d)[_\-.].*\.(sql|py)$", re.IGNORECASE)
 PY_NAME = re.compile(r"^\d+_?(?P<desc>.*)\.py$")
-TX_CONTROL = re.compile(r"^[ \t]*(BEGIN|COMMIT)([ \t]+(TRANSACTION|WORK))?[ \t]*;[ \t]*$", re.IGNORECASE | re.MULTILINE)
+TX_CONTROL = re.compile(
+    r"^[ \t]*(BEGIN|COMMIT)([ \t]+(TRANSACTION|WORK))?[ \t]*;[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 
 OPERATIONS = ("upgrade", "downgrade")
 DEFAULT_DBMS = "default"
 # SQLAlchemy dialect names (engine.name), which is what the tool compares the file's <dbms> with
 KNOWN_DBMS = frozenset(
     {
-        "default", "postgresql", "postgres", "mysql", "mariadb", "sqlite", "oracle", "mssql",
-        "firebird", "sybase", "ibm_db_sa", "drizzle", "access", "informix", "maxdb",
+        "default",
+        "postgresql",
+        "postgres",
+        "mysql",
+        "mariadb",
+        "sqlite",
+        "oracle",
+        "mssql",
+        "firebird",
+        "sybase",
+        "ibm_db_sa",
+        "drizzle",
+        "access",
+        "informix",
+        "maxdb",
     }
 )
 DBMS_ALIASES = {"postgres": "postgresql"}  # SQLAlchemy < 0.6 called the dialect "postgres"
@@ -227,7 +242,12 @@ def _read_config(path: Path, options: ReadOptions, result: Scan) -> _Config:
         parser.read_string(read_source(path, options), source=str(path))
     except configparser.Error as exc:
         first = str(exc).splitlines()[0]
-        result.error("bad-config", f"migrate.cfg does not parse: {first}; fix it", path, getattr(exc, "lineno", None))
+        result.error(
+            "bad-config",
+            f"migrate.cfg does not parse: {first}; fix it",
+            path,
+            getattr(exc, "lineno", None),
+        )
         return _Config()
     if not parser.has_section("db_settings"):
         result.error(
@@ -371,7 +391,9 @@ def _pick(version: _Version, operation: str, dbms: str | None) -> _Source | None
     return None
 
 
-def _pick_upgrade(version: _Version, dialect: str | None, result: Scan) -> tuple[_Source, str | None] | None:
+def _pick_upgrade(
+    version: _Version, dialect: str | None, result: Scan
+) -> tuple[_Source, str | None] | None:
     """The upgrade source and the dialect it ties the version to; None (and a problem) if none."""
     source = _pick(version, "upgrade", dialect)
     if source is not None:
@@ -500,7 +522,9 @@ def _python_scripts(
     return up, down
 
 
-def _check_signature(function: ast.FunctionDef | ast.AsyncFunctionDef, path: Path, result: Scan) -> None:
+def _check_signature(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, path: Path, result: Scan
+) -> None:
     args = function.args
     if not (args.posonlyargs or args.args or args.vararg):
         result.error(
@@ -546,7 +570,16 @@ _WHY = {
     "select-list": "`select([...])` with a list was removed in SQLAlchemy 2 (use `select(a, b)`)",
 }
 _CHANGESET_METHODS = {"create_column", "drop_column", "alter_column"}
-_STATEMENT_BUILDERS = {"insert", "update", "delete", "select", "values", "where", "returning", "text"}
+_STATEMENT_BUILDERS = {
+    "insert",
+    "update",
+    "delete",
+    "select",
+    "values",
+    "where",
+    "returning",
+    "text",
+}
 _TRACKED_CALLS = {"Table", "Column", "Index", "MetaData"}
 
 
@@ -568,7 +601,11 @@ def _report_legacy_api(text: str, path: Path, number: int, result: Scan) -> None
     for kind, hits in by_kind.items():
         line, shown = hits[0]
         also = sorted({n for n, _ in hits[1:] if n != line})
-        more = f" (also line{'s' if len(also) > 1 else ''} {', '.join(map(str, also))})" if also else ""
+        more = (
+            f" (also line{'s' if len(also) > 1 else ''} {', '.join(map(str, also))})"
+            if also
+            else ""
+        )
         result.error(
             "legacy-python-api",
             f"`{shown}` at line {line}{more}: {_WHY[kind]}, so this script cannot run on "
@@ -635,10 +672,16 @@ class _LegacyApiFinder(ast.NodeVisitor):
             self.found(node, "autoload", "Table(..., autoload=True)")
         elif name == "MetaData" and (
             any(k.arg == "bind" for k in node.keywords)
-            or (node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in self.engines)
+            or (
+                node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in self.engines
+            )
         ):
             self.found(node, "bound-metadata", "MetaData(bind=...)")
-        elif name == "select" and len(node.args) == 1 and isinstance(node.args[0], ast.List | ast.Tuple):
+        elif (
+            name == "select"
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.List | ast.Tuple)
+        ):
             self.found(node, "select-list", "select([...])")
         elif name in _CHANGESET_METHODS:
             self.found(node, "changeset-method", f"{_short(node.func)}(...)")
@@ -653,21 +696,30 @@ class _LegacyApiFinder(ast.NodeVisitor):
             self.found(node, f"column-{method}", shown)
         elif method == "rename" and kind in ("Table", "Column", "Index"):
             self.found(node, "rename", shown)
-        elif method in ("create", "drop") and kind == "Table" and not node.args and not any(
-            k.arg == "bind" for k in node.keywords
+        elif (
+            method in ("create", "drop")
+            and kind == "Table"
+            and not node.args
+            and not any(k.arg == "bind" for k in node.keywords)
         ):
             self.found(node, "unbound-create", shown)
         elif method in ("execute", "scalar") and self._is_engine(receiver):
             self.found(node, "engine-execute", shown)
-        elif method == "execute" and _call_name(receiver) in _STATEMENT_BUILDERS and isinstance(receiver, ast.Call):
+        elif (
+            method == "execute"
+            and _call_name(receiver) in _STATEMENT_BUILDERS
+            and isinstance(receiver, ast.Call)
+        ):
             self.found(node, "implicit-execute", shown)
         elif method == "execute" and node.args and not _is_cursor(receiver):
             first = node.args[0]
-            if isinstance(first, ast.JoinedStr) or (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            if isinstance(first, ast.JoinedStr) or (
+                isinstance(first, ast.Constant) and isinstance(first.value, str)
+            ):
                 self.found(node, "string-execute", f"{_short(receiver)}.execute('...')")
 
     def _kind(self, node: ast.expr) -> str | None:
-        """"Column", "Table", ... when the expression is known to be one."""
+        """ "Column", "Table", ... when the expression is known to be one."""
         if isinstance(node, ast.Call):
             return _call_name(node) if _call_name(node) in _TRACKED_CALLS else None
         if isinstance(node, ast.Name):

@@ -616,7 +616,12 @@ class YoyoFormat(LegacyFormat):
 
 
 def _head(path: Path, size: int = 8192) -> str:
-    return file_head(path, size).decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n")
+    return (
+        file_head(path, size)
+        .decode("utf-8", errors="replace")
+        .lstrip("\ufeff")
+        .replace("\r\n", "\n")
+    )
 
 
 def _has_leading_directive(text: str) -> bool:

@@ -91,14 +91,16 @@ def test_sample_holds_the_isp_history(dialect):
 def test_sample_schemes_name_their_files_their_own_way():
     by_scheme = {d: scan(SAMPLES / "custom" / d).migrations[-1] for d in DIALECTS}
     assert (by_scheme["sqlite"].name, by_scheme["sqlite"].down[0].name) == (
-        "V0007.Add_Customer_Phone.up.sql", "V0007.Add_Customer_Phone.down.sql",
+        "V0007.Add_Customer_Phone.up.sql",
+        "V0007.Add_Customer_Phone.down.sql",
     )
     pg = by_scheme["postgresql"]
     assert pg.name == pg.down[0].name == "2024-03-07_add_customer_phone.sql"
     assert (pg.up[0].line, pg.down[0].line) == (2, 5)  # the lines after `-- up` and `-- down`
     assert pg.date.isoformat() == "2024-03-07T00:00:00"
     assert (by_scheme["mysql"].name, by_scheme["mysql"].down[0].name) == (
-        "patches/007-add-customer-phone.sql", "patches/undo/007.sql",
+        "patches/007-add-customer-phone.sql",
+        "patches/undo/007.sql",
     )
 
 
@@ -141,7 +143,10 @@ def test_without_a_pattern_custom_is_never_detected_and_cannot_read(root):
 
 
 def scheme_numbered_pairs(root: Path) -> None:
-    configure(root, "pattern = 'V(?P<version>\\d{4})\\.(?P<description>\\w+)\\.(?P<direction>up|down)\\.sql'")
+    configure(
+        root,
+        "pattern = 'V(?P<version>\\d{4})\\.(?P<description>\\w+)\\.(?P<direction>up|down)\\.sql'",
+    )
     for num, slug, _d, up, down in ISP.steps("sqlite"):
         name = "_".join(p.capitalize() for p in slug.split("_"))
         write(root, f"V{int(num):04d}.{name}.up.sql", up)
@@ -150,20 +155,31 @@ def scheme_numbered_pairs(root: Path) -> None:
 
 
 def scheme_dated_sections(root: Path) -> None:
-    write(root, "pyproject.toml", """[tool.converter.custom]
+    write(
+        root,
+        "pyproject.toml",
+        """[tool.converter.custom]
 pattern = '(?P<version>\\d{4}-\\d{2}-\\d{2})_(?P<description>[a-z0-9_]+)\\.sql'
 order = "date"
 up-marker = '--\\s*up'
 down-marker = '--\\s*down'
-""")
+""",
+    )
     for num, slug, _d, up, down in ISP.steps("sqlite"):
-        write(root, f"2024-03-{int(num):02d}_{slug}.sql", "-- up\n" + up + ("-- down\n" + down if down else ""))
+        write(
+            root,
+            f"2024-03-{int(num):02d}_{slug}.sql",
+            "-- up\n" + up + ("-- down\n" + down if down else ""),
+        )
 
 
 def scheme_patch_folders(root: Path) -> None:
-    configure(root, """pattern = 'patches/(?:(?P<direction>undo)/)?(?P<version>\\d{3})(?:-(?P<description>[a-z0-9-]+))?\\.sql'
+    configure(
+        root,
+        """pattern = 'patches/(?:(?P<direction>undo)/)?(?P<version>\\d{3})(?:-(?P<description>[a-z0-9-]+))?\\.sql'
 down-pairing = "version"
-recursive = true""")
+recursive = true""",
+    )
     for num, slug, _d, up, down in ISP.steps("sqlite"):
         write(root, f"patches/{int(num):03d}-{slug.replace('_', '-')}.sql", up)
         if down:
@@ -225,13 +241,18 @@ def test_numeric_order(root):
 
 
 def test_dotted_order(root):
-    configure(root, "pattern = 'v(?P<version>[\\d._]+)-(?P<description>\\w+)\\.sql'\norder = 'dotted'")
+    configure(
+        root, "pattern = 'v(?P<version>[\\d._]+)-(?P<description>\\w+)\\.sql'\norder = 'dotted'"
+    )
     for name in ("v1.10-c.sql", "v1.9-b.sql", "v1_2-a.sql", "v2-d.sql"):
         write(root, name)
     assert versions(root) == ["1_2", "1.9", "1.10", "2"]
     write(root, "v2.0-e.sql")  # 2.0 is 2
     assert ("error", "duplicate-version", "v2.0-e.sql") in codes(read(root)) or (
-        "error", "duplicate-version", "v2-d.sql") in codes(read(root))
+        "error",
+        "duplicate-version",
+        "v2-d.sql",
+    ) in codes(read(root))
 
 
 def test_lexical_order(root):
@@ -242,14 +263,24 @@ def test_lexical_order(root):
 
 
 def test_date_order_understands_iso_and_timestamps(root):
-    configure(root, "pattern = '(?P<version>[\\dT:_-]+)__(?P<description>\\w+)\\.sql'\norder = 'date'")
-    for name in ("2024-03-01T12:00__c.sql", "20240301__b.sql", "2023-12-31__a.sql", "2024-03-01_1300__d.sql"):
+    configure(
+        root, "pattern = '(?P<version>[\\dT:_-]+)__(?P<description>\\w+)\\.sql'\norder = 'date'"
+    )
+    for name in (
+        "2024-03-01T12:00__c.sql",
+        "20240301__b.sql",
+        "2023-12-31__a.sql",
+        "2024-03-01_1300__d.sql",
+    ):
         write(root, name)
     assert versions(root) == ["2023-12-31", "20240301", "2024-03-01T12:00", "2024-03-01_1300"]
 
 
 def test_date_order_with_a_date_format(root):
-    configure(root, "pattern = '(?P<version>\\d\\d\\.\\d\\d\\.\\d{4})-(?P<description>\\w+)\\.sql'\norder = 'date'\ndate-format = '%d.%m.%Y'")
+    configure(
+        root,
+        "pattern = '(?P<version>\\d\\d\\.\\d\\d\\.\\d{4})-(?P<description>\\w+)\\.sql'\norder = 'date'\ndate-format = '%d.%m.%Y'",
+    )
     for name in ("02.01.2024-b.sql", "31.12.2023-a.sql"):
         write(root, name)
     assert versions(root) == ["31.12.2023", "02.01.2024"]
@@ -321,7 +352,10 @@ def test_two_down_files_for_one_up(root):
     write(root, "1_users.down.sql")
     write(root, "1_people.undo.sql")
     assert ("error", "duplicate-down", "1_users.down.sql") in codes(read(root)) or (
-        "error", "duplicate-down", "1_people.undo.sql") in codes(read(root))
+        "error",
+        "duplicate-down",
+        "1_people.undo.sql",
+    ) in codes(read(root))
 
 
 # -- markers ---------------------------------------------------------------------------------
@@ -331,14 +365,24 @@ MARKED = "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\nup-marker =
 
 def test_markers_split_one_file(root):
     configure(root, MARKED)
-    write(root, "1_users.sql", "-- the users table\n--UP\nCREATE TABLE users (id INT);\n-- update: not a marker\n  -- Down  \nDROP TABLE users;\n")
+    write(
+        root,
+        "1_users.sql",
+        "-- the users table\n--UP\nCREATE TABLE users (id INT);\n-- update: not a marker\n  -- Down  \nDROP TABLE users;\n",
+    )
     (m,) = read(root).migrations
-    assert m.up[0].text == "CREATE TABLE users (id INT);\n-- update: not a marker\n" and m.up[0].line == 3
+    assert (
+        m.up[0].text == "CREATE TABLE users (id INT);\n-- update: not a marker\n"
+        and m.up[0].line == 3
+    )
     assert m.down[0].text == "DROP TABLE users;\n" and m.down[0].line == 6
 
 
 def test_without_an_up_marker_the_up_is_the_text_before_the_down(root):
-    configure(root, "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\ndown-marker = '-- rollback'")
+    configure(
+        root,
+        "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\ndown-marker = '-- rollback'",
+    )
     write(root, "1_a.sql", "CREATE TABLE a (id INT);\n-- rollback\nDROP TABLE a;\n")
     write(root, "2_b.sql", "CREATE TABLE b (id INT);\n")  # no marker: all up, no down
     write(root, "3_c.sql", "CREATE TABLE c (id INT);\n-- rollback\n-- nothing to undo\n")
@@ -361,34 +405,50 @@ def test_marker_mistakes(root, text, line, says):
     write(root, "1_a.sql", text)
     with pytest.raises(InputError) as info:
         read(root)
-    assert says in info.value.message and info.value.line == line and info.value.path.endswith("1_a.sql")
+    assert (
+        says in info.value.message
+        and info.value.line == line
+        and info.value.path.endswith("1_a.sql")
+    )
 
 
 def test_a_down_section_and_a_down_file_is_ambiguous(root):
-    configure(root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)(?:\\.(?P<direction>down))?\\.sql'\ndown-marker = '-- down'")
+    configure(
+        root,
+        "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)(?:\\.(?P<direction>down))?\\.sql'\ndown-marker = '-- down'",
+    )
     write(root, "1_a.sql", "SELECT 1;\n-- down\nSELECT 2;\n")
     write(root, "1_a.down.sql", "SELECT 3;\n")
     result = read(root)
-    assert codes(result) == [("error", "ambiguous-down", "1_a.down.sql")] and result.migrations == []
+    assert (
+        codes(result) == [("error", "ambiguous-down", "1_a.down.sql")] and result.migrations == []
+    )
 
 
 # -- per-database variants -------------------------------------------------------------------
 
 
 def test_a_dialect_group_gives_per_database_variants(root):
-    configure(root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)(?:\\.(?P<dialect>\\w+))?\\.sql'")
+    configure(
+        root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)(?:\\.(?P<dialect>\\w+))?\\.sql'"
+    )
     write(root, "1_a.pg.sql", "SELECT 'pg';\n")
     write(root, "1_a.sqlite.sql", "SELECT 'sqlite';\n")
     write(root, "2_b.sql", "SELECT 'any';\n")
     pg = read(root, "postgresql")
-    assert [(m.dialect, m.up[0].text) for m in pg.migrations] == [("postgresql", "SELECT 'pg';\n"), (None, "SELECT 'any';\n")]
+    assert [(m.dialect, m.up[0].text) for m in pg.migrations] == [
+        ("postgresql", "SELECT 'pg';\n"),
+        (None, "SELECT 'any';\n"),
+    ]
     mysql = read(root, "mysql")
     assert [m.version for m in mysql.migrations] == ["2"]
     assert codes(mysql) == [("warning", "no-variant", "1_a.pg.sql")]
 
 
 def test_an_unknown_dialect_in_a_name(root):
-    configure(root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)\\.(?P<dialect>\\w+)\\.sql'")
+    configure(
+        root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)\\.(?P<dialect>\\w+)\\.sql'"
+    )
     write(root, "1_a.oracle.sql")
     assert codes(read(root)) == [("error", "bad-dialect", "1_a.oracle.sql")]
 
@@ -404,7 +464,10 @@ def test_unmatched_files_are_warnings_and_the_configuration_is_not_one(root):
     write(root, "sub/3_c.sql")  # not recursive: not looked at
     result = read(root)
     assert [m.version for m in result.migrations] == ["1"]
-    assert codes(result) == [("warning", "unmatched-file", "2-b.sql"), ("warning", "unmatched-file", "notes.txt")]
+    assert codes(result) == [
+        ("warning", "unmatched-file", "2-b.sql"),
+        ("warning", "unmatched-file", "notes.txt"),
+    ]
     assert "the custom pattern does not match '2-b.sql'" in result.problems[0].message
 
 
@@ -418,7 +481,10 @@ def test_a_pattern_with_a_folder_needs_recursive(root):
 
 
 def test_match_name_reads_every_folder_by_file_name(root):
-    configure(root, "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\nrecursive = true\nmatch = 'name'")
+    configure(
+        root,
+        "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\nrecursive = true\nmatch = 'name'",
+    )
     write(root, "2024/02_b.sql")
     write(root, "2023/01_a.sql")
     assert [m.name for m in read(root).migrations] == ["2023/01_a.sql", "2024/02_b.sql"]
@@ -442,11 +508,36 @@ def test_non_transactional_runner(root):
 @pytest.mark.parametrize(
     ("custom", "line", "says", "hint"),
     [
-        ("recursive = true\npattern = '(?P<version>\\d+'", 3, "custom.pattern: not a valid regular expression: missing ), unterminated subpattern", "literal strings"),
-        ("pattern = '(?P<num>\\d+)\\.sql'", 2, "custom.pattern: the pattern has no (?P<version>...) group", "(?P<version>\\d+)"),
-        ("pattern = '(?P<version>\\d+)_(?P<desc>\\w+)\\.sql'", 2, "a group (?P<desc>...) the custom format does not know", "did you mean (?P<description>...)?"),
-        ("pattern = '(?P<version>\\d+)'\ndown-marker = '(--'", 3, "custom.down-marker: not a valid regular expression", None),
-        ("pattern = '(?P<version>\\d+)'\ndate-format = '%Y'", 3, "custom.date-format: date-format is only used with order = \"date\"", None),
+        (
+            "recursive = true\npattern = '(?P<version>\\d+'",
+            3,
+            "custom.pattern: not a valid regular expression: missing ), unterminated subpattern",
+            "literal strings",
+        ),
+        (
+            "pattern = '(?P<num>\\d+)\\.sql'",
+            2,
+            "custom.pattern: the pattern has no (?P<version>...) group",
+            "(?P<version>\\d+)",
+        ),
+        (
+            "pattern = '(?P<version>\\d+)_(?P<desc>\\w+)\\.sql'",
+            2,
+            "a group (?P<desc>...) the custom format does not know",
+            "did you mean (?P<description>...)?",
+        ),
+        (
+            "pattern = '(?P<version>\\d+)'\ndown-marker = '(--'",
+            3,
+            "custom.down-marker: not a valid regular expression",
+            None,
+        ),
+        (
+            "pattern = '(?P<version>\\d+)'\ndate-format = '%Y'",
+            3,
+            'custom.date-format: date-format is only used with order = "date"',
+            None,
+        ),
         ("recursive = true", 1, "[custom] has no pattern", "(?P<version>"),
     ],
 )
@@ -465,7 +556,11 @@ def test_configuration_mistakes(root, custom, line, says, hint):
 def test_the_running_command_s_configuration_is_the_one_read(root, tmp_path):
     """--config FILE on the command line reaches the reader (converter.config.using)."""
     write(root, "1_a.sql")
-    other = write(tmp_path, "team.toml", "[custom]\npattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\n")
+    other = write(
+        tmp_path,
+        "team.toml",
+        "[custom]\npattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\n",
+    )
     assert FORMAT.detect(root) == 0
     with using(load_config(other)):
         assert FORMAT.detect(root) == 100

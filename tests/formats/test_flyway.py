@@ -48,21 +48,38 @@ def test_sample_reads_in_flyway_order(dialect):
     ms = result.migrations
     assert [m.version for m in ms] == ["1", "2", "3", "4", "5", "6", "7", "8", ""]
     assert [m.description for m in ms] == [
-        "create plans", "create customers", "create subscriptions", "create invoices",
-        "seed plans and customers", "normalise customer emails", "add customer phone",
-        "index invoices issued on", "active subscriptions view",
+        "create plans",
+        "create customers",
+        "create subscriptions",
+        "create invoices",
+        "seed plans and customers",
+        "normalise customer emails",
+        "add customer phone",
+        "index invoices issued on",
+        "active subscriptions view",
     ]
     assert [m.kind for m in ms] == [Kind.VERSIONED] * 8 + [Kind.REPEATABLE]
     assert [m.name for m in ms] == [
-        "V1__create_plans.sql", "V2__create_customers.sql", "V3__create_subscriptions.sql",
-        "V4__create_invoices.sql", "release_2/V5__seed_plans_and_customers.sql",
-        "release_2/V6__normalise_customer_emails.sql", "release_2/V7__add_customer_phone.sql",
-        "release_2/V8__index_invoices_issued_on.sql", "R__active_subscriptions_view.sql",
+        "V1__create_plans.sql",
+        "V2__create_customers.sql",
+        "V3__create_subscriptions.sql",
+        "V4__create_invoices.sql",
+        "release_2/V5__seed_plans_and_customers.sql",
+        "release_2/V6__normalise_customer_emails.sql",
+        "release_2/V7__add_customer_phone.sql",
+        "release_2/V8__index_invoices_issued_on.sql",
+        "R__active_subscriptions_view.sql",
     ]
     assert [m.down[0].name if m.down else None for m in ms] == [
-        "U1__create_plans.sql", "U2__create_customers.sql", "U3__create_subscriptions.sql",
-        "U4__create_invoices.sql", "release_2/U5__seed_plans_and_customers.sql", None,
-        "release_2/U7__add_customer_phone.sql", "release_2/U8__index_invoices_issued_on.sql", None,
+        "U1__create_plans.sql",
+        "U2__create_customers.sql",
+        "U3__create_subscriptions.sql",
+        "U4__create_invoices.sql",
+        "release_2/U5__seed_plans_and_customers.sql",
+        None,
+        "release_2/U7__add_customer_phone.sql",
+        "release_2/U8__index_invoices_issued_on.sql",
+        None,
     ]
     assert [m.transactional for m in ms] == [True] * 7 + [False, True]
     assert all(not m.batch and m.date is None and m.script == "sql" for m in ms)
@@ -79,7 +96,9 @@ def test_sample_holds_the_isp_history(dialect):
     view = ms[-1].up[0].text
     assert "active_subscriptions" in view and "WHERE ended_on IS NULL" in view
     if dialect == "sqlite":
-        assert view.startswith("DROP VIEW IF EXISTS active_subscriptions;\nCREATE VIEW active_subscriptions AS\n")
+        assert view.startswith(
+            "DROP VIEW IF EXISTS active_subscriptions;\nCREATE VIEW active_subscriptions AS\n"
+        )
     else:
         assert view.startswith("CREATE OR REPLACE VIEW active_subscriptions AS\n")
     index = ms[7].up[0].text
@@ -130,8 +149,12 @@ def test_checksum_known_values():
 
 def test_checksum_line_endings_blank_lines_and_bom():
     base = flyway_checksum(b"first\nsecond\nthird")
-    for variant in (b"first\r\nsecond\r\nthird\r\n", b"first\rsecond\rthird", b"first\n\n\nsecond\nthird\n",
-                    b"\xef\xbb\xbffirst\nsecond\nthird"):
+    for variant in (
+        b"first\r\nsecond\r\nthird\r\n",
+        b"first\rsecond\rthird",
+        b"first\n\n\nsecond\nthird\n",
+        b"\xef\xbb\xbffirst\nsecond\nthird",
+    ):
         assert flyway_checksum(variant) == base
     assert flyway_checksum(b"first\n\xef\xbb\xbfsecond\nthird") != base  # only a leading BOM goes
     assert flyway_checksum(b"") == 0
@@ -151,11 +174,26 @@ def test_checksum_is_signed_32_bit():
 
 
 def test_versions_compare_numerically_part_by_part(tmp_path):
-    for name in ("V1_12_10__c.sql", "V1_12_9__b.sql", "V1.10__e.sql", "V1.9__d.sql", "V2__f.sql",
-                 "V10__g.sql", "V1__a.sql"):
+    for name in (
+        "V1_12_10__c.sql",
+        "V1_12_9__b.sql",
+        "V1.10__e.sql",
+        "V1.9__d.sql",
+        "V2__f.sql",
+        "V10__g.sql",
+        "V1__a.sql",
+    ):
         write(tmp_path, name)
     result = scan(tmp_path, "flyway")
-    assert [m.version for m in result.migrations] == ["1", "1.9", "1.10", "1.12.9", "1.12.10", "2", "10"]
+    assert [m.version for m in result.migrations] == [
+        "1",
+        "1.9",
+        "1.10",
+        "1.12.9",
+        "1.12.10",
+        "2",
+        "10",
+    ]
     assert [m.description for m in result.migrations] == ["a", "d", "e", "b", "c", "f", "g"]
     assert version_key("1.0") == version_key("1") == version_key("001") == (1,)
     assert version_key("1.0.1") == (1, 0, 1)
@@ -235,8 +273,10 @@ def test_repeatables_run_after_versioned_ordered_by_description(tmp_path):
     assert result.problems == []
     ms = result.migrations
     assert [(m.kind, m.version, m.description) for m in ms] == [
-        (Kind.VERSIONED, "1", "one"), (Kind.VERSIONED, "2", "two"),
-        (Kind.REPEATABLE, "", "b view"), (Kind.REPEATABLE, "", "z view"),
+        (Kind.VERSIONED, "1", "one"),
+        (Kind.VERSIONED, "2", "two"),
+        (Kind.REPEATABLE, "", "b view"),
+        (Kind.REPEATABLE, "", "z view"),
     ]
     assert ms[2].tool_checksum == str(flyway_checksum(b"CREATE VIEW b AS SELECT 1;\n"))
 
@@ -257,7 +297,10 @@ def test_baseline_sorts_before_the_versioned_of_its_version_without_a_duplicate(
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     assert [(m.kind, m.version) for m in result.migrations] == [
-        (Kind.VERSIONED, "1"), (Kind.BASELINE, "2"), (Kind.VERSIONED, "2"), (Kind.VERSIONED, "3"),
+        (Kind.VERSIONED, "1"),
+        (Kind.BASELINE, "2"),
+        (Kind.VERSIONED, "2"),
+        (Kind.VERSIONED, "3"),
     ]
     assert result.migrations[1].tool_checksum == str(flyway_checksum(b"SELECT 1;\n"))
 
@@ -267,9 +310,16 @@ def test_baseline_sorts_before_the_versioned_of_its_version_without_a_duplicate(
 
 def test_callbacks_are_ignored(tmp_path):
     write(tmp_path, "V1__a.sql")
-    for name in ("beforeMigrate.sql", "afterMigrate__refresh_views.sql", "beforeEachMigrateStatement.sql",
-                 "afterEachMigrateError.sql", "callbacks/afterMigrateError.sql", "beforeClean.sql",
-                 "afterMigrate.sql", "afterMigrate.sql.conf"):
+    for name in (
+        "beforeMigrate.sql",
+        "afterMigrate__refresh_views.sql",
+        "beforeEachMigrateStatement.sql",
+        "afterEachMigrateError.sql",
+        "callbacks/afterMigrateError.sql",
+        "beforeClean.sql",
+        "afterMigrate.sql",
+        "afterMigrate.sql.conf",
+    ):
         write(tmp_path, name)
     result = scan(tmp_path, "flyway")
     assert result.problems == []
@@ -278,8 +328,15 @@ def test_callbacks_are_ignored(tmp_path):
 
 def test_unmatched_sql_files_are_warned(tmp_path):
     write(tmp_path, "V1__a.sql")
-    for name in ("afterMigrateX.sql", "notes.sql", "V2_single_underscore.sql", "v3__lower_case.sql",
-                 "V4__upper.SQL", "R1__versioned_repeatable.sql", "V__no_version.sql"):
+    for name in (
+        "afterMigrateX.sql",
+        "notes.sql",
+        "V2_single_underscore.sql",
+        "v3__lower_case.sql",
+        "V4__upper.SQL",
+        "R1__versioned_repeatable.sql",
+        "V__no_version.sql",
+    ):
         write(tmp_path, name)
     write(tmp_path, "README.txt", "not sql\n")
     write(tmp_path, "flyway.toml", "[flyway]\n")
@@ -287,8 +344,15 @@ def test_unmatched_sql_files_are_warned(tmp_path):
     assert [m.name for m in result.migrations] == ["V1__a.sql"]
     assert sorted(codes(result)) == sorted(
         ("warning", "unmatched-file", n)
-        for n in ("afterMigrateX.sql", "notes.sql", "V2_single_underscore.sql", "v3__lower_case.sql",
-                  "V4__upper.SQL", "R1__versioned_repeatable.sql", "V__no_version.sql")
+        for n in (
+            "afterMigrateX.sql",
+            "notes.sql",
+            "V2_single_underscore.sql",
+            "v3__lower_case.sql",
+            "V4__upper.SQL",
+            "R1__versioned_repeatable.sql",
+            "V__no_version.sql",
+        )
     )
     message = next(p.message for p in result.problems if p.path.name == "V2_single_underscore.sql")
     assert "two underscores" in message
@@ -314,7 +378,9 @@ def test_java_and_script_migrations_are_not_convertible(tmp_path):
 def test_conf_execute_in_transaction_false(tmp_path):
     write(tmp_path, "V1__a.sql")
     write(tmp_path, "V2__concurrent.sql", "CREATE INDEX CONCURRENTLY ix ON t (c);\n")
-    write(tmp_path, "V2__concurrent.sql.conf", "# per-script settings\n\nexecuteInTransaction=false\n")
+    write(
+        tmp_path, "V2__concurrent.sql.conf", "# per-script settings\n\nexecuteInTransaction=false\n"
+    )
     write(tmp_path, "V3__c.sql")
     write(tmp_path, "V3__c.sql.conf", "executeInTransaction = true\n")
     result = scan(tmp_path, "flyway")
@@ -324,7 +390,11 @@ def test_conf_execute_in_transaction_false(tmp_path):
 
 def test_conf_bad_lines_warn_and_reading_goes_on(tmp_path):
     write(tmp_path, "V1__a.sql")
-    write(tmp_path, "V1__a.sql.conf", "shouldExecute=true\nthis is not a setting\nexecuteInTransaction=false\n")
+    write(
+        tmp_path,
+        "V1__a.sql.conf",
+        "shouldExecute=true\nthis is not a setting\nexecuteInTransaction=false\n",
+    )
     write(tmp_path, "V2__b.sql")
     write(tmp_path, "V2__b.sql.conf", "executeInTransaction=no\n")
     result = scan(tmp_path, "flyway")
@@ -356,7 +426,9 @@ def test_placeholders_are_warned_unless_replacement_is_off(tmp_path):
     write(tmp_path, "V2__literal.sql", "SELECT '${not_a_placeholder}';\n")
     write(tmp_path, "V2__literal.sql.conf", "placeholderReplacement=false\n")
     result = scan(tmp_path, "flyway")
-    assert [(p.code, p.path.name, p.line) for p in result.problems] == [("placeholder", "V1__grant.sql", 2)]
+    assert [(p.code, p.path.name, p.line) for p in result.problems] == [
+        ("placeholder", "V1__grant.sql", 2)
+    ]
     assert "${reader}" in result.problems[0].message
 
 
@@ -364,13 +436,19 @@ def test_placeholders_are_warned_unless_replacement_is_off(tmp_path):
 
 
 def test_crlf_bom_and_no_trailing_newline(tmp_path):
-    write(tmp_path, "V1__crlf.sql", b"\xef\xbb\xbfCREATE TABLE t (\r\n    id INT\r\n);\r\nSELECT 1;")
+    write(
+        tmp_path, "V1__crlf.sql", b"\xef\xbb\xbfCREATE TABLE t (\r\n    id INT\r\n);\r\nSELECT 1;"
+    )
     write(tmp_path, "V2__lf.sql", b"CREATE TABLE t (\n    id INT\n);\nSELECT 1;\n")
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     crlf, lf = result.migrations
     assert crlf.up[0].text == "CREATE TABLE t (\n    id INT\n);\nSELECT 1;"
-    assert crlf.tool_checksum == lf.tool_checksum == str(flyway_checksum(b"CREATE TABLE t (\n    id INT\n);\nSELECT 1;"))
+    assert (
+        crlf.tool_checksum
+        == lf.tool_checksum
+        == str(flyway_checksum(b"CREATE TABLE t (\n    id INT\n);\nSELECT 1;"))
+    )
 
 
 def test_empty_migration_is_reported_once_by_scan(tmp_path):

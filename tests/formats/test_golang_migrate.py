@@ -48,8 +48,13 @@ def test_sample_reads_in_order_with_downs(dialect):
     assert result.problems == []
     ms = result.migrations
     assert [m.description for m in ms] == [
-        "create plans", "create customers", "create subscriptions", "create invoices",
-        "seed plans and customers", "normalise customer emails", "add customer phone",
+        "create plans",
+        "create customers",
+        "create subscriptions",
+        "create invoices",
+        "seed plans and customers",
+        "normalise customer emails",
+        "add customer phone",
     ]
     assert [m.has_down for m in ms] == [True, True, True, True, True, False, True]
     assert all(m.kind is Kind.VERSIONED and m.batch and m.transactional for m in ms)
@@ -73,8 +78,13 @@ def test_numbered_sample_versions(dialect):
 def test_timestamp_sample_has_dates():
     ms = scan(SAMPLES / "golang-migrate" / "mysql", "golang-migrate").migrations
     assert [m.version for m in ms] == [
-        "20240105120005", "20240106120010", "20240107120015", "20240108120020",
-        "20240109120025", "20240110120030", "20240111120035",
+        "20240105120005",
+        "20240106120010",
+        "20240107120015",
+        "20240108120020",
+        "20240109120025",
+        "20240110120030",
+        "20240111120035",
     ]
     assert ms[0].date == datetime(2024, 1, 5, 12, 0, 5)
     assert ms[6].date == datetime(2024, 1, 11, 12, 0, 35)
@@ -86,7 +96,9 @@ def test_detect_format_picks_golang_migrate(dialect):
 
 
 def test_detect_scores_zero_on_other_formats_samples():
-    others = [p for p in sorted(SAMPLES.glob("*/*")) if p.is_dir() and p.parent.name != "golang-migrate"]
+    others = [
+        p for p in sorted(SAMPLES.glob("*/*")) if p.is_dir() and p.parent.name != "golang-migrate"
+    ]
     assert others, "no other samples to check against"
     for sample in others:
         assert FORMAT.detect(sample) == 0, sample
@@ -159,7 +171,13 @@ def test_two_downs_for_one_version_is_an_error(tmp_path):
 
 def test_unmatched_files_are_warned(tmp_path):
     write(tmp_path, "1_a.up.sql")
-    for name in ("2_b.sql", "3_c.UP.sql", "notes.sql", "4-d.up.sql", "99999999999999999999_huge.up.sql"):
+    for name in (
+        "2_b.sql",
+        "3_c.UP.sql",
+        "notes.sql",
+        "4-d.up.sql",
+        "99999999999999999999_huge.up.sql",
+    ):
         write(tmp_path, name)
     write(tmp_path, "README.md", "# migrations\n")
     write(tmp_path, "bindata.go", "package migrations\n")
@@ -167,7 +185,13 @@ def test_unmatched_files_are_warned(tmp_path):
     assert [m.version for m in result.migrations] == ["1"]
     assert sorted(codes(result)) == sorted(
         ("warning", "unmatched-file", n)
-        for n in ("2_b.sql", "3_c.UP.sql", "notes.sql", "4-d.up.sql", "99999999999999999999_huge.up.sql")
+        for n in (
+            "2_b.sql",
+            "3_c.UP.sql",
+            "notes.sql",
+            "4-d.up.sql",
+            "99999999999999999999_huge.up.sql",
+        )
     )
 
 

@@ -69,18 +69,31 @@ def test_sample_reads_in_numeric_order(dialect):
     assert [m.version for m in ms] == ["001", "002", "003", "004", "005", "006", "007"]
     assert [m.sort_key for m in ms] == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
     assert [m.description for m in ms] == [
-        "create plans", "create customers", "create subscriptions", "create invoices",
-        "seed plans and customers", "normalise customer emails", "add customer phone",
+        "create plans",
+        "create customers",
+        "create subscriptions",
+        "create invoices",
+        "seed plans and customers",
+        "normalise customer emails",
+        "add customer phone",
     ]
     assert [m.name for m in ms] == [
-        "001_create_plans.sql", "002_create_customers.sql", "003_create_subscriptions.sql",
-        "004_create_invoices.sql", "005_seed_plans_and_customers.sql",
-        "006_normalise_customer_emails.py", "007_add_customer_phone.sql",
+        "001_create_plans.sql",
+        "002_create_customers.sql",
+        "003_create_subscriptions.sql",
+        "004_create_invoices.sql",
+        "005_seed_plans_and_customers.sql",
+        "006_normalise_customer_emails.py",
+        "007_add_customer_phone.sql",
     ]
     assert [m.down[0].name if m.down else None for m in ms] == [
-        "001_create_plans.down.sql", "002_create_customers.down.sql",
-        "003_create_subscriptions.down.sql", "004_create_invoices.down.sql",
-        "005_seed_plans_and_customers.down.sql", None, "007_add_customer_phone.down.sql",
+        "001_create_plans.down.sql",
+        "002_create_customers.down.sql",
+        "003_create_subscriptions.down.sql",
+        "004_create_invoices.down.sql",
+        "005_seed_plans_and_customers.down.sql",
+        None,
+        "007_add_customer_phone.down.sql",
     ]
     assert [m.has_down for m in ms] == [True] * 5 + [False, True]
     assert [m.script for m in ms] == ["sql"] * 5 + ["python", "sql"]
@@ -131,7 +144,11 @@ def test_down_file_pairs_with_its_up(tmp_path, down_name):
     result = read(tmp_path)
     assert result.problems == []
     (m,) = result.migrations
-    assert (m.description, m.up[0].name, m.down[0].name) == ("add users", "001_add_users.sql", down_name)
+    assert (m.description, m.up[0].name, m.down[0].name) == (
+        "add users",
+        "001_add_users.sql",
+        down_name,
+    )
     assert m.down[0].text == "DROP TABLE users;\n"
 
 
@@ -183,7 +200,11 @@ def test_python_with_a_down_sql_file_uses_it(tmp_path):
 
 
 def test_python_with_downgrade_and_a_down_sql_file_is_an_error(tmp_path):
-    write(tmp_path, "001_data.py", "def upgrade(conn):\n    pass\n\n\ndef downgrade(conn):\n    pass\n")
+    write(
+        tmp_path,
+        "001_data.py",
+        "def upgrade(conn):\n    pass\n\n\ndef downgrade(conn):\n    pass\n",
+    )
     write(tmp_path, "001_data.down.sql", "DELETE FROM t;\n")
     result = read(tmp_path)
     assert codes(result) == [("error", "ambiguous-down", "001_data.down.sql")]
@@ -195,7 +216,12 @@ def test_python_syntax_error_names_the_line(tmp_path):
     result = read(tmp_path)
     assert result.migrations == []
     (p,) = result.problems
-    assert (p.severity.value, p.code, p.path.name, p.line) == ("error", "python-syntax", "001_data.py", 2)
+    assert (p.severity.value, p.code, p.path.name, p.line) == (
+        "error",
+        "python-syntax",
+        "001_data.py",
+        2,
+    )
     assert p.message.startswith("Python script does not parse: ")
 
 
@@ -254,7 +280,9 @@ def test_out_of_order_warning_from_scan():
     result = Scan("plain", Path("."))
     for v in ("1", "3", "2"):
         script = Script("sql", "SELECT 1;\n", Path(f"{v}_x.sql"), f"{v}_x.sql")
-        result.migrations.append(LegacyMigration("plain", v, "x", Kind.VERSIONED, (script,), sort_key=(int(v),)))
+        result.migrations.append(
+            LegacyMigration("plain", v, "x", Kind.VERSIONED, (script,), sort_key=(int(v),))
+        )
     check_history(result)
     assert codes(result) == [("warning", "gap", "3_x.sql"), ("warning", "out-of-order", "2_x.sql")]
 
@@ -270,7 +298,11 @@ def test_empty_migration_is_a_warning(tmp_path):
 def test_timestamp_versions_get_a_date(tmp_path):
     write(tmp_path, "20240301120000_add_users.sql")
     (m,) = read(tmp_path).migrations
-    assert (m.version, m.date.isoformat(), m.sort_key) == ("20240301120000", "2024-03-01T12:00:00", (20240301120000,))
+    assert (m.version, m.date.isoformat(), m.sort_key) == (
+        "20240301120000",
+        "2024-03-01T12:00:00",
+        (20240301120000,),
+    )
 
 
 # -- file quirks -----------------------------------------------------------------------------
@@ -318,7 +350,10 @@ def test_symlinked_file_is_followed(tmp_path):
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "001_create_users.sql").symlink_to(target)
     (m,) = read(tmp_path / "migrations").migrations
-    assert (m.up[0].text, m.up[0].name) == ("CREATE TABLE users (id INT);\n", "001_create_users.sql")
+    assert (m.up[0].text, m.up[0].name) == (
+        "CREATE TABLE users (id INT);\n",
+        "001_create_users.sql",
+    )
     assert m.up[0].path == tmp_path / "migrations" / "001_create_users.sql"
 
 
@@ -331,14 +366,37 @@ def test_migration_to_json_keys_and_values(tmp_path):
     (m,) = read(tmp_path).migrations
     data = m.to_json()
     assert list(data) == [
-        "version", "description", "format", "kind", "has_down", "transactional", "script", "path",
-        "down_path", "date", "module", "depends", "dialect", "checksum", "tool_checksum",
+        "version",
+        "description",
+        "format",
+        "kind",
+        "has_down",
+        "transactional",
+        "script",
+        "path",
+        "down_path",
+        "date",
+        "module",
+        "depends",
+        "dialect",
+        "checksum",
+        "tool_checksum",
     ]
     assert {k: v for k, v in data.items() if k != "checksum"} == {
-        "version": "001", "description": "add users", "format": "plain", "kind": "versioned",
-        "has_down": True, "transactional": True, "script": "sql",
-        "path": str(tmp_path / "001_add_users.sql"), "down_path": str(tmp_path / "001_add_users.down.sql"),
-        "date": None, "module": None, "depends": [], "dialect": None, "tool_checksum": None,
+        "version": "001",
+        "description": "add users",
+        "format": "plain",
+        "kind": "versioned",
+        "has_down": True,
+        "transactional": True,
+        "script": "sql",
+        "path": str(tmp_path / "001_add_users.sql"),
+        "down_path": str(tmp_path / "001_add_users.down.sql"),
+        "date": None,
+        "module": None,
+        "depends": [],
+        "dialect": None,
+        "tool_checksum": None,
     }
     assert len(data["checksum"]) == 64
     json.dumps(data)  # serialisable as is
@@ -346,7 +404,16 @@ def test_migration_to_json_keys_and_values(tmp_path):
 
 # -- the scan command ------------------------------------------------------------------------
 
-REQUIRED_KEYS = {"version", "description", "format", "kind", "has_down", "transactional", "script", "path"}
+REQUIRED_KEYS = {
+    "version",
+    "description",
+    "format",
+    "kind",
+    "has_down",
+    "transactional",
+    "script",
+    "path",
+}
 
 
 @needs_cli
@@ -356,13 +423,23 @@ def test_cli_scan_json_detects_plain():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["format"], data["problems"]) == ("plain", [])
-    assert [m["version"] for m in data["migrations"]] == ["001", "002", "003", "004", "005", "006", "007"]
+    assert [m["version"] for m in data["migrations"]] == [
+        "001",
+        "002",
+        "003",
+        "004",
+        "005",
+        "006",
+        "007",
+    ]
     assert all(REQUIRED_KEYS <= set(m) for m in data["migrations"])
 
 
 @needs_cli
 def test_cli_scan_json_with_format():
-    result = CliRunner().invoke(cli, ["scan", str(SAMPLES / "plain" / "sqlite"), "--format", "plain", "--json"])
+    result = CliRunner().invoke(
+        cli, ["scan", str(SAMPLES / "plain" / "sqlite"), "--format", "plain", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["format"] == "plain" and data["problems"] == []

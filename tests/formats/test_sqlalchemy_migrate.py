@@ -74,8 +74,13 @@ def test_sample_reads_in_version_order(dialect):
     assert [m.version for m in ms] == ["1", "2", "3", "4", "5", "6", "7"]
     assert [m.sort_key for m in ms] == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
     assert [m.description for m in ms] == [
-        "create plans", "create customers", "create subscriptions", "create invoices",
-        "seed plans and customers", "normalise customer emails", "add customer phone",
+        "create plans",
+        "create customers",
+        "create subscriptions",
+        "create invoices",
+        "seed plans and customers",
+        "normalise customer emails",
+        "add customer phone",
     ]
     seed_dbms = "default" if dialect == "sqlite" else dialect
     assert [m.name for m in ms] == [
@@ -96,7 +101,11 @@ def test_sample_reads_in_version_order(dialect):
         None,
         f"versions/007_add_customer_phone_{dialect}_downgrade.sql",
     ]
-    assert [m.dialect for m in ms] == [dialect] * 4 + [None if dialect == "sqlite" else dialect, None, dialect]
+    assert [m.dialect for m in ms] == [dialect] * 4 + [
+        None if dialect == "sqlite" else dialect,
+        None,
+        dialect,
+    ]
     assert [m.script for m in ms] == ["sql"] * 5 + ["python", "sql"]
     assert all(m.kind is Kind.VERSIONED and m.transactional and not m.batch for m in ms)
     assert all(m.date is None and m.module is None and m.tool_checksum is None for m in ms)
@@ -144,7 +153,9 @@ def test_sample_python_script_runs_on_sqlalchemy_2():
     engine = sa.create_engine("sqlite://")
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)")
-        conn.exec_driver_sql("INSERT INTO customers (email) VALUES ('  Ada@Example.COM '), ('b@x.org')")
+        conn.exec_driver_sql(
+            "INSERT INTO customers (email) VALUES ('  Ada@Example.COM '), ('b@x.org')"
+        )
         call_legacy(ms[5].up[0], conn)
         rows = conn.exec_driver_sql("SELECT email FROM customers ORDER BY id").all()
     assert rows == [("ada@example.com",), ("b@x.org",)]
@@ -162,7 +173,9 @@ def test_detect_format_picks_sqlalchemy_migrate(dialect):
 
 
 def test_detect_says_no_to_every_other_sample():
-    others = [p for p in SAMPLES.glob("*/*") if p.is_dir() and p.parent.name != "sqlalchemy-migrate"]
+    others = [
+        p for p in SAMPLES.glob("*/*") if p.is_dir() and p.parent.name != "sqlalchemy-migrate"
+    ]
     assert others, "no other samples found"
     assert {str(p.relative_to(SAMPLES)): FORMAT.detect(p) for p in others} == {
         str(p.relative_to(SAMPLES)): 0 for p in others
@@ -190,7 +203,9 @@ def test_pointed_at_versions_folder_says_to_use_the_parent(tmp_path):
     with pytest.raises(InputError) as info:
         read(root / "versions")
     assert "versions/ folder of a sqlalchemy-migrate repository" in info.value.message
-    assert info.value.hint == f"give the repository root holding migrate.cfg instead: {root.resolve()}"
+    assert (
+        info.value.hint == f"give the repository root holding migrate.cfg instead: {root.resolve()}"
+    )
 
 
 def test_no_migrate_cfg_is_an_input_error(tmp_path):
@@ -244,15 +259,21 @@ def test_old_layout_with_version_folders_is_an_error(tmp_path):
 
 
 def test_versions_are_integers_in_numeric_order(tmp_path):
-    root = repo(tmp_path, {
-        "010_ten_default_upgrade.sql": "SELECT 10;\n",
-        "002_two.py": "def upgrade(migrate_engine):\n    migrate_engine\n",
-        "009_nine_default_upgrade.sql": "SELECT 9;\n",
-        "0001_one_default_upgrade.sql": "SELECT 1;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "010_ten_default_upgrade.sql": "SELECT 10;\n",
+            "002_two.py": "def upgrade(migrate_engine):\n    migrate_engine\n",
+            "009_nine_default_upgrade.sql": "SELECT 9;\n",
+            "0001_one_default_upgrade.sql": "SELECT 1;\n",
+        },
+    )
     result = read(root)
     assert [(m.version, m.sort_key, m.description) for m in result.migrations] == [
-        ("1", (1,), "one"), ("2", (2,), "two"), ("9", (9,), "nine"), ("10", (10,), "ten"),
+        ("1", (1,), "one"),
+        ("2", (2,), "two"),
+        ("9", (9,), "nine"),
+        ("10", (10,), "ten"),
     ]
     assert codes(result) == [
         ("warning", "gap", "009_nine_default_upgrade.sql"),  # scan's check, not the reader's
@@ -261,13 +282,17 @@ def test_versions_are_integers_in_numeric_order(tmp_path):
 
 def test_version_with_several_files_uses_all_of_them(tmp_path):
     # 001 and 0001 are one version to the tool: up from one file, down from the other
-    root = repo(tmp_path, {
-        "001_add_users_default_upgrade.sql": "CREATE TABLE users (id INT);\n",
-        "0001_add_users_default_downgrade.sql": "DROP TABLE users;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_add_users_default_upgrade.sql": "CREATE TABLE users (id INT);\n",
+            "0001_add_users_default_downgrade.sql": "DROP TABLE users;\n",
+        },
+    )
     (m,) = read(root).migrations
     assert (m.name, m.down[0].name) == (
-        "versions/001_add_users_default_upgrade.sql", "versions/0001_add_users_default_downgrade.sql",
+        "versions/001_add_users_default_upgrade.sql",
+        "versions/0001_add_users_default_downgrade.sql",
     )
 
 
@@ -281,14 +306,21 @@ def test_description_without_one_in_the_sql_name(tmp_path):
     root = repo(tmp_path, {"001_postgresql_upgrade.sql": "SELECT 1;\n"})
     (m,) = read(root).migrations
     assert (m.description, m.dialect) == ("", "postgresql")
-    root = repo(tmp_path, {
-        "002_default_upgrade.sql": "SELECT 1;\n", "002_Add_users_table.py": "def upgrade(e):\n    e\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "002_default_upgrade.sql": "SELECT 1;\n",
+            "002_Add_users_table.py": "def upgrade(e):\n    e\n",
+        },
+    )
     assert read(root).migrations[1].description == "Add users table"
 
 
 def test_short_numbers_are_ignored_by_the_tool(tmp_path):
-    root = repo(tmp_path, {"001_a_default_upgrade.sql": "SELECT 1;\n", "02_b_default_upgrade.sql": "SELECT 2;\n"})
+    root = repo(
+        tmp_path,
+        {"001_a_default_upgrade.sql": "SELECT 1;\n", "02_b_default_upgrade.sql": "SELECT 2;\n"},
+    )
     result = read(root)
     assert [m.version for m in result.migrations] == ["1"]
     p = problem(result, "unmatched-file")
@@ -297,10 +329,16 @@ def test_short_numbers_are_ignored_by_the_tool(tmp_path):
 
 
 def test_non_script_files_are_ignored(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_default_upgrade.sql": "SELECT 1;\n", "001_a.pyc": b"\x00\x01", "README": "notes\n",
-        "notes.txt": "x\n", "001_b.SQL": "SELECT 1;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_default_upgrade.sql": "SELECT 1;\n",
+            "001_a.pyc": b"\x00\x01",
+            "README": "notes\n",
+            "notes.txt": "x\n",
+            "001_b.SQL": "SELECT 1;\n",
+        },
+    )
     result = read(root)
     assert [m.version for m in result.migrations] == ["1"]
     assert codes(result) == [("warning", "unmatched-file", "001_b.SQL")]
@@ -316,7 +354,10 @@ def test_sql_name_without_database_and_operation_is_an_error(tmp_path):
 
 
 def test_unknown_operation_is_a_warning(tmp_path):
-    root = repo(tmp_path, {"001_a_default_upgrade.sql": "SELECT 1;\n", "001_a_default_up.sql": "SELECT 1;\n"})
+    root = repo(
+        tmp_path,
+        {"001_a_default_upgrade.sql": "SELECT 1;\n", "001_a_default_up.sql": "SELECT 1;\n"},
+    )
     result = read(root)
     assert codes(result) == [("warning", "unmatched-file", "001_a_default_up.sql")]
     assert "operation 'up' is neither upgrade nor downgrade" in result.problems[0].message
@@ -335,7 +376,9 @@ def test_name_without_database_reads_the_description_as_database(tmp_path):
 
 
 def test_misnamed_file_beside_a_good_one_is_only_a_warning(tmp_path):
-    root = repo(tmp_path, {"001_a_default_upgrade.sql": "SELECT 1;\n", "001_a_plans_upgrade.sql": "x;\n"})
+    root = repo(
+        tmp_path, {"001_a_default_upgrade.sql": "SELECT 1;\n", "001_a_plans_upgrade.sql": "x;\n"}
+    )
     result = read(root)
     assert [m.up[0].path.name for m in result.migrations] == ["001_a_default_upgrade.sql"]
     assert codes(result) == [("warning", "unknown-dbms", "001_a_plans_upgrade.sql")]
@@ -348,9 +391,13 @@ def test_ibm_db_sa_names(tmp_path):
 
 
 def test_two_python_scripts_for_one_version_is_an_error(tmp_path):
-    root = repo(tmp_path, {
-        "001_a.py": "def upgrade(e):\n    e\n", "0001_b.py": "def upgrade(e):\n    e\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a.py": "def upgrade(e):\n    e\n",
+            "0001_b.py": "def upgrade(e):\n    e\n",
+        },
+    )
     result = read(root)
     p = problem(result, "duplicate-script")
     assert p.severity.value == "error"
@@ -358,9 +405,13 @@ def test_two_python_scripts_for_one_version_is_an_error(tmp_path):
 
 
 def test_two_sql_scripts_for_one_database_and_operation_is_an_error(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_mysql_upgrade.sql": "SELECT 1;\n", "001_b_mysql_upgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_mysql_upgrade.sql": "SELECT 1;\n",
+            "001_b_mysql_upgrade.sql": "SELECT 2;\n",
+        },
+    )
     p = problem(read(root), "duplicate-script")
     assert p.severity.value == "error"
     assert "version 1 has two mysql upgrade scripts" in p.message
@@ -370,26 +421,36 @@ def test_two_sql_scripts_for_one_database_and_operation_is_an_error(tmp_path):
 
 
 def _all_kinds(tmp_path):
-    return repo(tmp_path, {
-        "001_a.py": "def upgrade(migrate_engine):\n    migrate_engine\n\n\n"
-        "def downgrade(migrate_engine):\n    migrate_engine\n",
-        "001_a_default_upgrade.sql": "SELECT 'default';\n",
-        "001_a_postgresql_upgrade.sql": "SELECT 'pg';\n",
-        "001_a_postgresql_downgrade.sql": "SELECT 'pg down';\n",
-        "001_a_mysql_upgrade.sql": "SELECT 'my';\n",
-    })
+    return repo(
+        tmp_path,
+        {
+            "001_a.py": "def upgrade(migrate_engine):\n    migrate_engine\n\n\n"
+            "def downgrade(migrate_engine):\n    migrate_engine\n",
+            "001_a_default_upgrade.sql": "SELECT 'default';\n",
+            "001_a_postgresql_upgrade.sql": "SELECT 'pg';\n",
+            "001_a_postgresql_downgrade.sql": "SELECT 'pg down';\n",
+            "001_a_mysql_upgrade.sql": "SELECT 'my';\n",
+        },
+    )
 
 
 @pytest.mark.parametrize(
     ("dialect", "up", "down", "migration_dialect"),
     [
-        ("postgresql", "001_a_postgresql_upgrade.sql", "001_a_postgresql_downgrade.sql", "postgresql"),
+        (
+            "postgresql",
+            "001_a_postgresql_upgrade.sql",
+            "001_a_postgresql_downgrade.sql",
+            "postgresql",
+        ),
         ("mysql", "001_a_mysql_upgrade.sql", "001_a.py", "mysql"),
         ("sqlite", "001_a_default_upgrade.sql", "001_a.py", None),
         (None, "001_a_default_upgrade.sql", "001_a.py", None),
     ],
 )
-def test_dialect_sql_wins_over_default_which_wins_over_python(tmp_path, dialect, up, down, migration_dialect):
+def test_dialect_sql_wins_over_default_which_wins_over_python(
+    tmp_path, dialect, up, down, migration_dialect
+):
     result = read(_all_kinds(tmp_path), dialect=dialect)
     assert result.problems == []
     (m,) = result.migrations
@@ -398,20 +459,32 @@ def test_dialect_sql_wins_over_default_which_wins_over_python(tmp_path, dialect,
 
 
 def test_without_dialect_python_wins_over_dialect_sql(tmp_path):
-    root = repo(tmp_path, {
-        "001_a.py": "def upgrade(migrate_engine):\n    migrate_engine\n",
-        "001_a_postgresql_upgrade.sql": "SELECT 1;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a.py": "def upgrade(migrate_engine):\n    migrate_engine\n",
+            "001_a_postgresql_upgrade.sql": "SELECT 1;\n",
+        },
+    )
     (m,) = read(root).migrations
-    assert (m.script, m.up[0].entry, m.up[0].calling, m.dialect) == ("python", "upgrade", "engine", None)
+    assert (m.script, m.up[0].entry, m.up[0].calling, m.dialect) == (
+        "python",
+        "upgrade",
+        "engine",
+        None,
+    )
     (m,) = read(root, dialect="postgresql").migrations
     assert (m.script, m.dialect) == ("sql", "postgresql")
 
 
 def test_without_dialect_a_single_dialect_is_used(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_mysql_upgrade.sql": "SELECT 1;\n", "001_a_mysql_downgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_mysql_upgrade.sql": "SELECT 1;\n",
+            "001_a_mysql_downgrade.sql": "SELECT 2;\n",
+        },
+    )
     result = read(root)
     assert result.problems == []
     (m,) = result.migrations
@@ -419,10 +492,14 @@ def test_without_dialect_a_single_dialect_is_used(tmp_path):
 
 
 def test_without_dialect_several_dialects_is_a_warning_listing_them(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_mysql_upgrade.sql": "SELECT 1;\n", "001_a_sqlite_upgrade.sql": "SELECT 1;\n",
-        "002_b_default_upgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_mysql_upgrade.sql": "SELECT 1;\n",
+            "001_a_sqlite_upgrade.sql": "SELECT 1;\n",
+            "002_b_default_upgrade.sql": "SELECT 2;\n",
+        },
+    )
     result = read(root)
     assert [m.version for m in result.migrations] == ["2"]
     p = problem(result, "dialect-choice")
@@ -444,9 +521,13 @@ def test_postgres_is_an_alias_of_postgresql(tmp_path):
 
 
 def test_postgres_script_that_modern_sqlalchemy_would_pass_over_is_a_warning(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_postgres_upgrade.sql": "SELECT 1;\n", "001_a_default_upgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_postgres_upgrade.sql": "SELECT 1;\n",
+            "001_a_default_upgrade.sql": "SELECT 2;\n",
+        },
+    )
     result = read(root, dialect="postgresql")
     assert result.migrations[0].up[0].path.name == "001_a_postgres_upgrade.sql"
     assert codes(result) == [("warning", "legacy-dbms-name", "001_a_postgres_upgrade.sql")]
@@ -454,18 +535,26 @@ def test_postgres_script_that_modern_sqlalchemy_would_pass_over_is_a_warning(tmp
 
 
 def test_postgres_and_postgresql_side_by_side_keeps_postgresql(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_postgres_upgrade.sql": "SELECT 1;\n", "001_a_postgresql_upgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_postgres_upgrade.sql": "SELECT 1;\n",
+            "001_a_postgresql_upgrade.sql": "SELECT 2;\n",
+        },
+    )
     result = read(root, dialect="postgresql")
     assert result.migrations[0].up[0].path.name == "001_a_postgresql_upgrade.sql"
     assert codes(result) == [("warning", "legacy-dbms-name", "001_a_postgres_upgrade.sql")]
 
 
 def test_down_without_up_is_an_error(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_default_upgrade.sql": "SELECT 1;\n", "002_b_mysql_downgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_default_upgrade.sql": "SELECT 1;\n",
+            "002_b_mysql_downgrade.sql": "SELECT 2;\n",
+        },
+    )
     result = read(root, dialect="mysql")
     assert [m.version for m in result.migrations] == ["1"]
     assert codes(result) == [("error", "down-without-up", "002_b_mysql_downgrade.sql")]
@@ -473,12 +562,18 @@ def test_down_without_up_is_an_error(tmp_path):
 
 
 def test_default_up_with_dialect_down(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_default_upgrade.sql": "SELECT 1;\n", "001_a_sqlite_downgrade.sql": "SELECT 2;\n",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_default_upgrade.sql": "SELECT 1;\n",
+            "001_a_sqlite_downgrade.sql": "SELECT 2;\n",
+        },
+    )
     (m,) = read(root, dialect="sqlite").migrations
     assert (m.up[0].path.name, m.down[0].path.name, m.dialect) == (
-        "001_a_default_upgrade.sql", "001_a_sqlite_downgrade.sql", "sqlite",
+        "001_a_default_upgrade.sql",
+        "001_a_sqlite_downgrade.sql",
+        "sqlite",
     )
     (m,) = read(root, dialect="mysql").migrations
     assert (m.down, m.dialect) == ((), None)
@@ -506,16 +601,24 @@ def test_plpgsql_begin_end_is_not_noted(tmp_path):
 
 
 def test_crlf_bom_and_no_trailing_newline(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_default_upgrade.sql": b"\xef\xbb\xbfCREATE TABLE a (id INT);\r\nSELECT 1;",
-        "001_a_default_downgrade.sql": b"DROP TABLE a;",
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_default_upgrade.sql": b"\xef\xbb\xbfCREATE TABLE a (id INT);\r\nSELECT 1;",
+            "001_a_default_downgrade.sql": b"DROP TABLE a;",
+        },
+    )
     (m,) = read(root).migrations
-    assert (m.up[0].text, m.down[0].text) == ("CREATE TABLE a (id INT);\nSELECT 1;", "DROP TABLE a;")
+    assert (m.up[0].text, m.down[0].text) == (
+        "CREATE TABLE a (id INT);\nSELECT 1;",
+        "DROP TABLE a;",
+    )
 
 
 def test_latin1_needs_the_encoding_option(tmp_path):
-    root = repo(tmp_path, {"001_a_default_upgrade.sql": "-- caf\u00e9\nSELECT 1;\n".encode("latin-1")})
+    root = repo(
+        tmp_path, {"001_a_default_upgrade.sql": "-- caf\u00e9\nSELECT 1;\n".encode("latin-1")}
+    )
     with pytest.raises(InputError) as info:
         read(root)
     assert (info.value.line, Path(info.value.path).name) == (1, "001_a_default_upgrade.sql")
@@ -557,8 +660,15 @@ def test_legacy_changeset_api_is_an_error_per_construct(tmp_path):
     root = repo(tmp_path, {"003_add_phone.py": LEGACY})
     result = read(root)
     (m,) = result.migrations  # kept, as Python
-    assert (m.version, m.script, m.up[0].entry, m.down[0].entry) == ("3", "python", "upgrade", "downgrade")
-    assert all(p.code == "legacy-python-api" and p.severity.value == "error" for p in result.problems)
+    assert (m.version, m.script, m.up[0].entry, m.down[0].entry) == (
+        "3",
+        "python",
+        "upgrade",
+        "downgrade",
+    )
+    assert all(
+        p.code == "legacy-python-api" and p.severity.value == "error" for p in result.problems
+    )
     assert all(p.path.name == "003_add_phone.py" for p in result.problems)
     assert [(p.line, p.message.split(":")[0]) for p in result.problems] == [
         (2, "`from migrate import *` at line 2"),
@@ -570,7 +680,10 @@ def test_legacy_changeset_api_is_an_error_per_construct(tmp_path):
     ]
     message = result.problems[3].message
     assert "sqlalchemy-migrate changeset API, so this script cannot run on SQLAlchemy 2" in message
-    assert "Rewrite it as SQL or plain SQLAlchemy 2 code, or provide 003_<description>_<dbms>_upgrade.sql" in message
+    assert (
+        "Rewrite it as SQL or plain SQLAlchemy 2 code, or provide 003_<description>_<dbms>_upgrade.sql"
+        in message
+    )
 
 
 @pytest.mark.parametrize(
@@ -578,17 +691,25 @@ def test_legacy_changeset_api_is_an_error_per_construct(tmp_path):
     [
         ("    t.create_column(c)\n", "t.create_column(...)"),
         ("    alter_column(c, name='x')\n", "alter_column(...)"),
-        ("    t = Table('t', MetaData(), Column('id', Integer))\n    t.c.id.alter(type=Text)\n", "t.c.id.alter(...)"),
+        (
+            "    t = Table('t', MetaData(), Column('id', Integer))\n    t.c.id.alter(type=Text)\n",
+            "t.c.id.alter(...)",
+        ),
         ("    t = Table('t', MetaData())\n    t.rename('u')\n", "t.rename(...)"),
         ("    t = Table('t', MetaData())\n    t.create()\n", "t.create(...)"),
         ("    m = MetaData(bind=migrate_engine)\n", "MetaData(bind=...)"),
         ("    m = MetaData(migrate_engine)\n", "MetaData(bind=...)"),
         ("    t.insert().execute(id=1)\n", "t.insert().execute(...)"),
         ("    select([t.c.id])\n", "select([...])"),
-        ("    with migrate_engine.connect() as conn:\n        conn.execute('SELECT 1')\n", "conn.execute('...')"),
+        (
+            "    with migrate_engine.connect() as conn:\n        conn.execute('SELECT 1')\n",
+            "conn.execute('...')",
+        ),
         ("    import migrate.changeset\n", "import migrate.changeset"),
-        ("    from migrate.changeset.constraint import ForeignKeyConstraint\n",
-         "from migrate.changeset.constraint import ForeignKeyConstraint"),
+        (
+            "    from migrate.changeset.constraint import ForeignKeyConstraint\n",
+            "from migrate.changeset.constraint import ForeignKeyConstraint",
+        ),
         ("    migrate_engine.scalar(q)\n", "migrate_engine.scalar(...)"),
     ],
 )
@@ -623,7 +744,13 @@ def upgrade(engine):
 
 
 def test_python_syntax_error_names_the_line(tmp_path):
-    root = repo(tmp_path, {"001_a.py": "def upgrade(migrate_engine):\n    x = (\n", "002_b_default_upgrade.sql": "SELECT 1;\n"})
+    root = repo(
+        tmp_path,
+        {
+            "001_a.py": "def upgrade(migrate_engine):\n    x = (\n",
+            "002_b_default_upgrade.sql": "SELECT 1;\n",
+        },
+    )
     result = read(root)
     assert [m.version for m in result.migrations] == ["2"]
     p = problem(result, "python-syntax")
@@ -648,13 +775,22 @@ def test_python_upgrade_without_the_engine_parameter_is_an_error(tmp_path):
 
 @pytest.mark.parametrize(
     "body",
-    ["    pass\n", "    raise NotImplementedError('Downgrade is unsupported.')\n", '    """Nothing."""\n'],
+    [
+        "    pass\n",
+        "    raise NotImplementedError('Downgrade is unsupported.')\n",
+        '    """Nothing."""\n',
+    ],
 )
 def test_placeholder_downgrade_is_no_down(tmp_path, body):
-    code = "def upgrade(migrate_engine):\n    migrate_engine\n\n\ndef downgrade(migrate_engine):\n" + body
+    code = (
+        "def upgrade(migrate_engine):\n    migrate_engine\n\n\ndef downgrade(migrate_engine):\n"
+        + body
+    )
     (m,) = read(repo(tmp_path, {"001_a.py": code})).migrations
     assert m.down == ()
-    assert m.notes[-1] == "versions/001_a.py: downgrade() only passes or raises, so there is no down"
+    assert (
+        m.notes[-1] == "versions/001_a.py: downgrade() only passes or raises, so there is no down"
+    )
 
 
 def test_broken_python_used_only_for_the_down_keeps_the_sql_up(tmp_path):
@@ -666,11 +802,14 @@ def test_broken_python_used_only_for_the_down_keeps_the_sql_up(tmp_path):
 
 
 def test_python_not_chosen_is_not_checked(tmp_path):
-    root = repo(tmp_path, {
-        "001_a_default_upgrade.sql": "SELECT 1;\n",
-        "001_a_default_downgrade.sql": "SELECT 2;\n",
-        "001_a.py": LEGACY,
-    })
+    root = repo(
+        tmp_path,
+        {
+            "001_a_default_upgrade.sql": "SELECT 1;\n",
+            "001_a_default_downgrade.sql": "SELECT 2;\n",
+            "001_a.py": LEGACY,
+        },
+    )
     result = read(root)
     assert result.problems == []
     assert result.migrations[0].script == "sql"
