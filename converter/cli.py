@@ -19,12 +19,11 @@ from rich.table import Table
 from converter import __version__
 from converter.convert import ConvertOptions, ConvertResult
 from converter.convert import convert as convert_directory
+from converter.dialects import DIALECTS
 from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
 from converter.scan import scan as scan_directory
-
-DIALECTS = ("postgresql", "mysql", "sqlite")
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

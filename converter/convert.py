@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mako.template import Template
 
+from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import LegacyMigration
@@ -34,7 +35,6 @@ from converter.render import generated_state, render_revision
 from converter.scan import require_clean, scan
 from converter.write import write_file, write_tree
 
-DIALECTS = ("postgresql", "mysql", "sqlite")
 STATIC_FILES = ("env.py", "script.py.mako", "README")
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

@@ -29,15 +29,14 @@ from sqlglot.dialects import Dialect
 from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
+from converter.dialects import sqlglot_dialect
 from converter.split import (
     OPAQUE,
     Statement,
-    check_dialect,
     keywords,
     new_tokenizer,
     routine_object,
 )
-from converter.types import SQLGLOT_DIALECT
 
 DML = frozenset({"INSERT", "UPDATE", "DELETE", "COPY", "REPLACE", "MERGE"})
 INDEX_LENGTH_FOLLOWERS = frozenset(
@@ -90,11 +89,7 @@ def parse_statement(stmt: Statement, dialect: str) -> exp.Expression | None:
 
 def parse_with_reason(stmt: Statement, dialect: str) -> tuple[exp.Expression | None, str]:
     """(tree, "") or (None, why the statement is kept verbatim)."""
-    sqlglot_dialect = (
-        SQLGLOT_DIALECT[dialect]
-        if dialect in SQLGLOT_DIALECT
-        else Dialect.get_or_raise(check_dialect(dialect))
-    )
+    dialect_instance = sqlglot_dialect(dialect)
     if is_dml(stmt):
         return None, "data statement: kept verbatim without parsing"
     if stmt.tokens:
@@ -106,11 +101,11 @@ def parse_with_reason(stmt: Statement, dialect: str) -> tuple[exp.Expression | N
             return None, f"sqlglot cannot tokenize it: {exc}"
     if not tokens:
         return None, "no SQL in it"
-    reason = misparse_shape(tokens, stmt.text, dialect, sqlglot_dialect)
+    reason = misparse_shape(tokens, stmt.text, dialect, dialect_instance)
     if reason:
         return None, reason
     try:
-        trees = sqlglot_dialect.parser(error_level=ErrorLevel.RAISE).parse(tokens, source)
+        trees = dialect_instance.parser(error_level=ErrorLevel.RAISE).parse(tokens, source)
     except SqlglotError as exc:
         return None, f"sqlglot cannot parse it: {str(exc).splitlines()[0]}"
     except (TypeError, ValueError, AttributeError, IndexError, KeyError, RecursionError) as exc:
@@ -128,12 +123,12 @@ def parse_with_reason(stmt: Statement, dialect: str) -> tuple[exp.Expression | N
 
 
 def misparse_shape(
-    tokens: Sequence[Token], text: str, dialect: str, sqlglot_dialect: Dialect | None = None
+    tokens: Sequence[Token], text: str, dialect: str, sg: Dialect | None = None
 ) -> str:
     """Why sqlglot's tree for these tokens would be wrong or opaque ("" when none is known)."""
-    sqlglot_dialect = sqlglot_dialect or Dialect.get_or_raise(check_dialect(dialect))
+    sg = sg or sqlglot_dialect(dialect)
     first = tokens[0]
-    if first.token_type in sqlglot_dialect.tokenizer_class.COMMANDS:
+    if first.token_type in sg.tokenizer_class.COMMANDS:
         return "sqlglot reads it as an opaque command"
     if any(t.token_type is TokenType.UNKNOWN for t in tokens) or "/*!" in text or "/*M!" in text:
         return "MySQL conditional comment /*!...*/: sqlglot drops it"

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from converter.dialects import SERVER_BACKENDS
 from converter.errors import DatabaseError, UsageError
 
-SERVER_DIALECTS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 PG_ADMIN_DATABASE = "postgres"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -51,12 +51,12 @@ def dialect_of(url: str | sa.URL | None) -> str:
     backend = u.get_backend_name()
     if backend == "sqlite":
         return "sqlite"
-    if backend not in SERVER_DIALECTS:
+    if backend not in SERVER_BACKENDS:
         raise UsageError(
             f"unsupported database {backend!r} in {mask(u)}",
             hint="use a postgresql://, mysql://, mariadb:// or sqlite:// URL",
         )
-    return SERVER_DIALECTS[backend]
+    return SERVER_BACKENDS[backend]
 
 
 def mask(url: str | sa.URL) -> str:

@@ -48,7 +48,6 @@ that turns out to be inside a string or comment, or a DELIMITER line inside a st
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
@@ -57,15 +56,13 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from sqlglot.dialects import Dialect
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
-from converter.errors import InputError, UsageError
+from converter.dialects import database
+from converter.errors import InputError
 from converter.model import Script
 from converter.textio import TextFile, text_chunks
-
-SQLGLOT_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 # Lines the splitter looks at before tokenizing (confirmed or refuted by tokenizing).
 PSQL_META_LINE = re.compile(r"^[ \t]*\\[^\n]*", re.MULTILINE)
@@ -181,7 +178,7 @@ def split_script(script: Script, dialect: str) -> list[Statement]:
 
 def split_report(script: Script, dialect: str) -> SplitResult:
     """Like `split_script`, also listing the client directives that were dropped."""
-    check_dialect(dialect)
+    database(dialect)  # an unknown name is a UsageError with "did you mean"
     if script.language != "sql":
         raise ValueError(f"{script.name}: only SQL scripts can be split, not {script.language}")
     splitter = _Splitter(script, dialect)
@@ -210,7 +207,7 @@ def iter_statements(
     it, an unterminated string) grows until it can, or until the end of the text shows the
     error is real.
     """
-    check_dialect(dialect)
+    database(dialect)  # an unknown name is a UsageError with "did you mean"
     if script.language != "sql":
         raise ValueError(f"{script.name}: only SQL scripts can be split, not {script.language}")
     source = script.text if text is None else text
@@ -261,18 +258,6 @@ def iter_statements(
         buffer, line, wanted = buffer[pos:], next_line, STREAM_BUFFER
 
 
-def check_dialect(dialect: str) -> str:
-    """The sqlglot name of `dialect`; a UsageError for a name we do not support."""
-    try:
-        return SQLGLOT_DIALECTS[dialect]
-    except KeyError:
-        close = difflib.get_close_matches(dialect, SQLGLOT_DIALECTS, n=1)
-        hint = (
-            f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(SQLGLOT_DIALECTS)
-        )
-        raise UsageError(f"unknown dialect {dialect!r}", hint=hint) from None
-
-
 @cache
 def tokenizer_class(dialect: str) -> type:
     """The dialect's sqlglot Tokenizer with the "command" shortcut off.
@@ -280,12 +265,12 @@ def tokenizer_class(dialect: str) -> type:
     sqlglot turns everything after a leading SHOW/EXECUTE/RENAME/REPLACE/... into one STRING
     token whose start offset is wrong and which swallows custom delimiters; we want true tokens.
     """
-    base = Dialect.get_or_raise(check_dialect(dialect)).tokenizer_class
+    base = database(dialect).sqlglot.tokenizer_class
     return type(f"Split{base.__qualname__.replace('.', '')}", (base,), {"COMMANDS": set()})
 
 
 def new_tokenizer(dialect: str) -> Tokenizer:
-    return tokenizer_class(dialect)(dialect=check_dialect(dialect))
+    return tokenizer_class(dialect)(dialect=database(dialect).sqlglot_name)
 
 
 def keywords(tokens: Sequence[Token], n: int = 3) -> tuple[str, ...]:

@@ -40,7 +40,8 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
-from converter.types import SQLGLOT_DIALECT, TypeKey, to_sqlalchemy, type_key
+from converter.dialects import sqlglot_dialect
+from converter.types import TypeKey, to_sqlalchemy, type_key
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +98,14 @@ class Refused(Exception):
 
 def _tokenize(text: str, dialect: str) -> list[Token]:
     try:
-        return SQLGLOT_DIALECT[dialect].tokenize(text)
+        return sqlglot_dialect(dialect).tokenize(text)
     except SqlglotError as exc:
         raise Refused(f"cannot tokenize: {exc}") from exc
 
 
 def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
     """`sqlglot.parse_one(text, read=dialect, error_level=RAISE)`, from the text's tokens."""
-    result = SQLGLOT_DIALECT[dialect].parser(error_level=ErrorLevel.RAISE).parse(tokens, text)
+    result = sqlglot_dialect(dialect).parser(error_level=ErrorLevel.RAISE).parse(tokens, text)
     if not result or result[0] is None:
         raise ParseError(f"No expression was parsed from {text!r}")
     return exp.Block(expressions=result) if len(result) > 1 else result[0]
@@ -531,7 +532,7 @@ class _Reader:
 
     def __init__(self, dialect: str, src: _Source) -> None:
         self.d = dialect
-        self.sg = SQLGLOT_DIALECT[dialect]
+        self.sg = sqlglot_dialect(dialect)
         self.src = src
 
     # names --------------------------------------------------------------------------
@@ -1053,7 +1054,7 @@ def schema_facts(expr: exp.Expression, dialect: str, text: str | None = None) ->
     loses spellings sqlglot folds (give it whenever you have it).
     """
     if text is None:
-        text = expr.sql(dialect=SQLGLOT_DIALECT[dialect])
+        text = expr.sql(dialect=sqlglot_dialect(dialect))
     try:
         return [_facts(a) for a in _describe(expr, dialect, text)]
     except Refused as exc:

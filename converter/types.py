@@ -19,21 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
 
-# sqlglot dialects as instances: a dialect given by name is a new instance on every call
-# (parse_one, Expression.sql), which costs more than most of what is done with it
-SQLGLOT_DIALECT = {
-    name: Dialect.get_or_raise(sg)
-    for name, sg in (("postgresql", "postgres"), ("mysql", "mysql"), ("sqlite", "sqlite"))
-}
-DIALECTS = {
-    "postgresql": postgresql.dialect(),
-    "mysql": mysql.dialect(),
-    "sqlite": sqlite.dialect(),
-}
+from converter.dialects import sa_dialect, sqlglot_dialect
 
 # sqlglot types never translated: containers, user-defined (named enums, domains), geometry...
 REFUSED = {
@@ -242,7 +231,7 @@ def _sqlite_key(parts: _Spelling) -> TypeKey | None:
 def compiled_key(type_: sa.types.TypeEngine, dialect: str) -> TypeKey | None:
     """The key of the spelling SQLAlchemy emits for `type_` on `dialect`."""
     try:
-        spelling = type_.compile(dialect=DIALECTS[dialect])
+        spelling = type_.compile(dialect=sa_dialect(dialect))
     except Exception:  # noqa: BLE001 - a type the dialect cannot render is simply not a candidate
         return None
     return type_key(spelling, dialect)
@@ -337,7 +326,7 @@ def _dialect_specific(key: TypeKey, dialect: str) -> list[sa.types.TypeEngine]:
 
 def _ischema(key: TypeKey, dialect: str) -> list[sa.types.TypeEngine]:
     """The dialect's own reflection table, constructed from the parameters positionally."""
-    names = getattr(DIALECTS[dialect], "ischema_names", {})
+    names = getattr(sa_dialect(dialect), "ischema_names", {})
     cls = names.get(key.name.lower(), names.get(key.name))
     if cls is None:
         return []
@@ -371,7 +360,7 @@ def to_sqlalchemy(
     if dtype.this in REFUSED or dtype.args.get("nested"):
         return None
     if spelling is None:
-        spelling = dtype.sql(dialect=SQLGLOT_DIALECT[dialect])
+        spelling = dtype.sql(dialect=sqlglot_dialect(dialect))
     key = type_key(spelling, dialect)
     for candidate in candidates(key, dialect):
         if compiled_key(candidate, dialect) == _comparable(key):
