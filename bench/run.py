@@ -160,7 +160,7 @@ def worker_apply(path: Path, dialect: str) -> dict:
     """verify's floor: the legacy chain applied once, the legacy tool's way."""
     from converter.apply import apply_migration
     from converter.formats.base import ReadOptions
-    from converter.scan import scan
+    from converter.legacy import scan
     from converter.scratch import scratch_databases
 
     migrations = scan(path, None, ReadOptions(dialect=dialect)).migrations
@@ -183,7 +183,7 @@ def worker_stamp(path: Path, dialect: str) -> dict:
 
     from converter.apply import apply_migration
     from converter.formats.base import ReadOptions
-    from converter.scan import scan
+    from converter.legacy import scan
     from converter.scratch import admin_engine, scratch_databases
     from converter.stamp import StampOptions, stamp
 

@@ -23,7 +23,7 @@ from converter.dialects import DIALECTS
 from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
-from converter.scan import scan as scan_directory
+from converter.legacy import scan as scan_directory
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

@@ -22,6 +22,7 @@ from mako.template import Template
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError
 from converter.formats.base import ReadOptions, require_dir
+from converter.legacy import legacy_root, require_clean, scan
 from converter.model import LegacyMigration
 from converter.naming import (
     REV_ID_STYLES,
@@ -32,7 +33,6 @@ from converter.naming import (
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision
 from converter.render import generated_state, render_revision
-from converter.scan import require_clean, scan
 from converter.write import write_file, write_tree
 
 STATIC_FILES = ("env.py", "script.py.mako", "README")
@@ -192,21 +192,6 @@ def foreign_heads(existing: Existing, ours: set[str]) -> list[str]:
     for _, down in existing.foreign.values():
         pointed.update(re.findall(r"['\"]([^'\"]+)['\"]", down))
     return sorted(revs - pointed - ours)
-
-
-def legacy_root(legacy_dir: Path, dialect: str) -> Path:
-    """Where the legacy history for `dialect` lies: `legacy_dir/<dialect>/` when the tree keeps
-    one folder per database (postgresql/, mysql/, sqlite/), else legacy_dir itself."""
-    folders = [d for d in DIALECTS if (legacy_dir / d).is_dir()]
-    if not folders:
-        return legacy_dir
-    if dialect not in folders:
-        raise InputError(
-            f"no {dialect} folder in this per-database tree (it has {', '.join(folders)})",
-            path=legacy_dir,
-            hint=f"add {legacy_dir / dialect}, or convert only for " + ", ".join(folders),
-        )
-    return legacy_dir / dialect
 
 
 def read_legacy(

@@ -26,9 +26,17 @@ from alembic.util import CommandError
 
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import DatabaseError, UsageError
-from converter.scratch import connect_error, dialect_of, mask, parse_url, redact, scratch_databases
+from converter.history import AlembicHistory
+from converter.scratch import (
+    connect_error,
+    dialect_of,
+    engine_for,
+    mask,
+    parse_url,
+    redact,
+    scratch_databases,
+)
 from converter.snapshot import SchemaSnapshot, take_snapshot
-from converter.verify import AlembicHistory, engine_for
 from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_drift"

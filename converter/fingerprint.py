@@ -35,7 +35,8 @@ import sqlalchemy as sa
 
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError
-from converter.scratch import redact, scratch_databases
+from converter.history import BASE, AlembicHistory
+from converter.scratch import engine_for, redact, scratch_databases
 from converter.snapshot import (
     DEFAULT_TRACKING_TABLES,
     SCHEMA_VERSION,
@@ -44,13 +45,11 @@ from converter.snapshot import (
     canonical_json,
     take_snapshot,
 )
-from converter.verify import AlembicHistory, engine_for
 from converter.write import write_file
 
 CACHE_FILE = "converter-fingerprints.json"
 CACHE_FORMAT = 2  # 2: steps carry catalog keys
 SCRATCH_PREFIX = "converter_stamp"
-BASE = "base"
 # Building runs env.py through Alembic's EnvironmentContext (process-wide state) and sets
 # DATABASE_URL for it: one build at a time in a process.
 _BUILD_LOCK = threading.Lock()

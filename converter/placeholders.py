@@ -201,7 +201,7 @@ def substitute_migration(m: LegacyMigration, placeholders: Placeholders) -> Lega
 def apply_placeholders(result: Scan, placeholders: Placeholders) -> Scan:
     """Replace the placeholders of every SQL script the scan found, in place; returns it.
 
-    Meant to run in `converter.scan.scan` right after the reader, for every format, with
+    Meant to run in `converter.legacy.scan` right after the reader, for every format, with
     `placeholders_for(root, options)`: it does nothing unless placeholders are configured."""
     if placeholders.enabled:
         result.migrations = [substitute_migration(m, placeholders) for m in result.migrations]

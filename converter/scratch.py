@@ -11,6 +11,10 @@ nothing but issuing CREATE/DROP DATABASE (PostgreSQL) and for reading its charac
 
 A run killed with SIGKILL cannot clean up: its databases keep the prefix, so they are easy
 to find (`leftover_databases`).
+
+Also here, the URL helpers every command uses: parsing (`parse_url`), the dialect of a URL,
+masking passwords (`mask`, `redact`), connection errors, and `engine_for` (an engine for a
+scratch or target database, with SQLite's transactional-DDL recipe).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from converter.apply import sqlite_transactional_ddl
 from converter.dialects import SERVER_BACKENDS
 from converter.errors import DatabaseError, UsageError
 
@@ -295,3 +300,16 @@ def leftover_databases(url: str, prefix: str = "converter_") -> list[str]:
         raise connect_error(exc, u) from None
     finally:
         engine.dispose()
+
+
+def engine_for(url: str, pooled: bool = False) -> sa.Engine:
+    """An engine for a scratch or target database; `pooled` keeps one connection open
+    between uses (verify's own engines), else each use connects anew."""
+    engine = (
+        sa.create_engine(url, pool_size=1, max_overflow=1)
+        if pooled
+        else sa.create_engine(url, poolclass=sa.pool.NullPool)
+    )
+    if engine.dialect.name == "sqlite":
+        sqlite_transactional_ddl(engine)
+    return engine

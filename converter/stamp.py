@@ -48,11 +48,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
-from alembic.script import Script
 
-from converter.convert import DIALECTS, legacy_root
 from converter.diff import SchemaDiff, diff_snapshots
-from converter.errors import ConverterError, InputError, UsageError
+from converter.errors import ConverterError, UsageError
 from converter.fingerprint import (
     BASE,
     FingerprintCache,
@@ -60,16 +58,14 @@ from converter.fingerprint import (
     catalog_key,
     server_key,
 )
-from converter.model import Kind, LegacyMigration
+from converter.history import AlembicHistory, current_heads
+from converter.pairing import Branch, HistoryPlan, build_plan
 from converter.scratch import dialect_of, mask, parse_url
 from converter.snapshot import DEFAULT_TRACKING_TABLES, SchemaSnapshot, take_snapshot
 from converter.tracking import (
     CUSTOM,
     CUSTOM_READER,
     READERS,
-    REPEATABLE,
-    VERSIONED,
-    HistoryStep,
     Location,
     Refusal,
     TrackingOptions,
@@ -78,23 +74,12 @@ from converter.tracking import (
     resolve,
     split_state,
 )
-from converter.verify import (
-    AlembicHistory,
-    legacy_version,
-    pair_history,
-    read_legacy_history,
-    versions_elsewhere,
-)
 
 STAMPED, ALREADY, WOULD, REFUSED = "stamped", "already-stamped", "would-stamp", "refused"
 FINGERPRINT = "schema fingerprint"
 FROM_TABLE_CHOICES = ("auto", *READERS, "none")
 LOCK_NAME = "converter_stamp"
 PG_LOCK_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big", signed=True)
-CONVERTED_FROM = re.compile(
-    r"^Converted from legacy (?P<format>\S+) migration (?P<version>.*?): (?P<files>.*)$", re.M
-)
-NO_VARIANT = re.compile(r"^No variant for (?P<dialects>[a-z, ]+):", re.M)
 URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)[^@\s]*(?=@)")
 
 
@@ -275,252 +260,6 @@ def check_options(options: StampOptions) -> None:
 # The history, per dialect
 
 
-@dataclass
-class Branch:
-    """One line of the Alembic history and its legacy steps, as one dialect sees them: the
-    whole history, or with module branches (convert --modules) one module's."""
-
-    module: str | None
-    chain: list[Script]
-    steps: list[HistoryStep]
-    format: str | None  # the legacy format (from --legacy-dir, else the revision files)
-    checked_files: bool  # steps carry the legacy files' checksums
-    tracking: TrackingOptions
-
-    def position(self, revision: str) -> int | None:
-        return next((i for i, r in enumerate(self.chain, start=1) if r.revision == revision), None)
-
-    def revision_after(self, step: HistoryStep | None) -> str:
-        """The revision for "the legacy history applied up to `step`" (None: nothing)."""
-        if step is not None:
-            return step.revision
-        first = self.steps[0] if self.steps else None
-        if first is None or first.index == 1:
-            return BASE
-        return self.chain[first.index - 2].revision
-
-
-@dataclass
-class HistoryPlan:
-    dialect: str
-    branches: list[Branch]
-
-    @property
-    def modules(self) -> bool:
-        return len(self.branches) > 1
-
-    def branch_of(self, revision: str) -> Branch | None:
-        return next((b for b in self.branches if b.position(revision) is not None), None)
-
-
-def _doc_facts(rev: Script) -> tuple[str | None, str, tuple[str, ...], set[str]]:
-    """(legacy format, kind, legacy files, dialects without a variant) from the revision docstring."""
-    doc = rev.module.__doc__ or ""
-    m = CONVERTED_FROM.search(doc)
-    fmt, kind, files = None, VERSIONED, ()
-    if m:
-        fmt = m["format"]
-        if m["version"] == f"({Kind.REPEATABLE.value})":
-            kind = REPEATABLE
-        files = tuple(f.strip() for f in m["files"].split(", ") if f.strip())
-    missing: set[str] = set()
-    nv = NO_VARIANT.search(doc)
-    if nv:
-        missing = {d.strip() for d in nv["dialects"].split(",") if d.strip()}
-    return fmt, kind, files, missing
-
-
-def _notes_value(m: LegacyMigration, prefix: str) -> list[str]:
-    return [n[len(prefix) :] for n in m.notes if n.startswith(prefix)]
-
-
-def _step_from(index: int, rev: Script, m: LegacyMigration, files: tuple[str, ...]) -> HistoryStep:
-    identity: tuple[str, ...] = ()
-    for value in _notes_value(m, "changeset:"):
-        path, _, rest = value.partition("::")
-        cid, _, author = rest.partition("::")
-        identity = (cid, author, path)
-    kind = REPEATABLE if (m.kind is Kind.REPEATABLE and m.format == "flyway") else VERSIONED
-    return HistoryStep(
-        index,
-        rev.revision,
-        legacy_version(rev),
-        kind,
-        files=tuple(s.name for s in m.up) or files,
-        checksum=m.tool_checksum,
-        identity=identity,
-        rerun_on_change=m.kind is Kind.REPEATABLE,
-        valid_checksums=tuple(_notes_value(m, "validCheckSum:")),
-    )
-
-
-def branches_of(history: AlembicHistory) -> list[tuple[str | None, list[Script]]]:
-    """The lines of the history: one, or one per module branch (several heads, each line
-    labelled and sharing no revision with the others)."""
-    script = history.script
-    heads = script.get_heads()
-    if len(heads) <= 1:
-        return [(None, history.chain())]
-    lines: list[tuple[str | None, list[Script]]] = []
-    seen: dict[str, str] = {}
-    for head in sorted(heads):
-        chain: list[Script] = []
-        rev = script.get_revision(head)
-        while rev is not None:
-            down = rev.down_revision
-            if isinstance(down, (tuple, list)):
-                raise UsageError(
-                    f"revision {rev.revision} merges several branches: stamp handles one line, or "
-                    "module branches that never meet",
-                    path=rev.path,
-                )
-            chain.append(rev)
-            rev = script.get_revision(down) if down else None
-        chain.reverse()
-        labels = sorted(chain[0].branch_labels or ())
-        if not labels:
-            raise UsageError(
-                f"the Alembic history has several heads ({', '.join(sorted(heads))}) and the line of {head} "
-                "has no branch label",
-                path=history.dir,
-                hint="merge the heads (alembic merge heads), or convert with --modules",
-            )
-        for r in chain:
-            if r.revision in seen:
-                raise UsageError(
-                    f"revision {r.revision} is in the branches {seen[r.revision]} and {labels[0]}: "
-                    "stamp handles module branches that share no revision",
-                    path=r.path,
-                )
-            seen[r.revision] = labels[0]
-        lines.append((labels[0], chain))
-    return lines
-
-
-def build_plan(history: AlembicHistory, dialect: str, options: StampOptions) -> HistoryPlan:
-    branches = [
-        build_branch(module, chain, dialect, options) for module, chain in branches_of(history)
-    ]
-    return HistoryPlan(dialect, branches)
-
-
-def _elsewhere(
-    legacy_dir: Path, module: str | None, dialect: str, options: StampOptions
-) -> Callable[[], set[str]]:
-    cache: list[set[str]] = []
-
-    def elsewhere() -> set[str]:
-        if not cache:
-            if module is None:
-                cache.append(
-                    versions_elsewhere(legacy_dir, dialect, options.format, options.encoding)
-                )
-            else:
-                found: set[str] = set()
-                for other in DIALECTS:
-                    folder = legacy_dir / other / module
-                    if other != dialect and folder.is_dir():
-                        with contextlib.suppress(ConverterError):
-                            found |= {
-                                m.version
-                                for m in read_legacy_history(
-                                    folder, other, options.format, options.encoding
-                                ).migrations
-                            }
-                cache.append(found)
-        return cache[0]
-
-    return elsewhere
-
-
-def build_branch(
-    module: str | None, chain: list[Script], dialect: str, options: StampOptions
-) -> Branch:
-    facts = {rev.revision: _doc_facts(rev) for rev in chain}
-    formats = {facts[r.revision][0] for r in chain if facts[r.revision][0]}
-    fmt = next(iter(formats)) if len(formats) == 1 else None
-    tracking = TrackingOptions(
-        table=_module_name(options.table, module), version_column=options.version_column
-    )
-    if options.legacy_dir is None:
-        steps = []
-        for i, rev in enumerate(chain, start=1):
-            version = legacy_version(rev)
-            _, kind, files, missing = facts[rev.revision]
-            if version is not None and dialect not in missing:
-                steps.append(HistoryStep(i, rev.revision, version, kind, files))
-        return Branch(module, chain, steps, fmt, False, tracking)
-
-    legacy_dir = Path(options.legacy_dir)
-    where = legacy_root(legacy_dir, dialect) / module if module else legacy_dir
-    found = read_legacy_history(where, dialect, options.format, options.encoding)
-    plan = pair_history(found.migrations, chain, _elsewhere(legacy_dir, module, dialect, options))
-    for pair in plan.pairs:
-        if pair.problem is not None:
-            raise InputError(
-                f"the Alembic history does not match the legacy directory: {pair.problem}",
-                path=where,
-                hint="convert the legacy directory again (or pass the --legacy-dir it was converted from)",
-            )
-    index = {r.revision: i for i, r in enumerate(chain, start=1)}
-    steps = [
-        _step_from(
-            index[pair.revision.revision],
-            pair.revision,
-            pair.migration,
-            facts[pair.revision.revision][2],
-        )
-        for pair in plan.pairs
-        if pair.migration is not None
-        and pair.revision is not None  # else another database's: a no-op here
-    ]
-    notes = [n for m in found.migrations for n in m.notes]
-    project = next((n.removeprefix("project ") for n in notes if n.startswith("project ")), None)
-    repo = next(
-        (n.removeprefix("repository_id=") for n in notes if n.startswith("repository_id=")), None
-    )
-    version_table = next(
-        (n.removeprefix("version_table=") for n in notes if n.startswith("version_table=")), None
-    )
-    registry = _sqitch_registry(where, dialect) if found.format == "sqitch" else None
-    table = tracking.table or (
-        version_table if version_table and version_table != "migrate_version" else None
-    )
-    tracking = TrackingOptions(
-        table=table,
-        version_column=options.version_column,
-        project=project,
-        repository_id=repo,
-        registry=None if options.table else registry,
-    )
-    return Branch(module, chain, steps, found.format, True, tracking)
-
-
-def _module_name(name: str | None, module: str | None) -> str | None:
-    return name.replace("{module}", module) if name and module else name
-
-
-def _sqitch_registry(legacy_dir: Path, dialect: str) -> str | None:
-    """`registry = X` from sqitch.conf ([engine "<engine>"] or [core]), if set."""
-    engines = {"postgresql": "pg", "mysql": "mysql", "sqlite": "sqlite"}
-    for root in (legacy_dir,):
-        conf = root / "sqitch.conf"
-        if not conf.is_file():
-            continue
-        section = None
-        for raw in conf.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = raw.strip()
-            if line.startswith("["):
-                section = line.strip("[]").replace('"', "").split()
-                continue
-            if line.startswith(("#", ";")) or "=" not in line:
-                continue
-            key, _, value = (p.strip() for p in line.partition("="))
-            if key == "registry" and section and (section == ["engine", engines[dialect]]):
-                return value
-    return None
-
-
 # ---------------------------------------------------------------------------------------
 # Engines and locks
 
@@ -602,14 +341,6 @@ def locked_transaction(
                 conn.commit()
             except sa.exc.DBAPIError:
                 conn.rollback()
-
-
-def current_heads(conn: sa.Connection) -> tuple[str, ...] | None:
-    """The revisions in alembic_version; None when there is no such table."""
-    ctx = MigrationContext.configure(conn)
-    if not ctx._has_version_table():
-        return None
-    return tuple(sorted(ctx.get_current_heads()))
 
 
 # ---------------------------------------------------------------------------------------

@@ -29,36 +29,28 @@ step through alembic's EnvironmentContext, exactly as `alembic upgrade` does.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
-import os
-import sys
 import time
 import traceback
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
-from alembic.util import CommandError
+from alembic.script import Script
 
-from converter.apply import apply_migration, sqlite_transactional_ddl
-from converter.convert import DIALECTS, legacy_root
+from converter.apply import apply_migration
+from converter.dialects import DIALECTS
 from converter.diff import SchemaDiff, diff_snapshots
-from converter.errors import ConverterError, DatabaseError, InputError, UsageError
-from converter.formats.base import ReadOptions
+from converter.errors import ConverterError, DatabaseError, UsageError
+from converter.history import AlembicHistory, legacy_version
+from converter.legacy import read_legacy_history, versions_elsewhere
 from converter.model import LegacyMigration
+from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
-from converter.scan import require_clean, scan
-from converter.scratch import dialect_of, mask, redact, scratch_databases
+from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
 from converter.snapshot import SchemaSnapshot, Snapshotter
 from converter.split import StatementKind, split_script
 from converter.write import write_file
@@ -225,282 +217,8 @@ def failure_lines(step: StepResult) -> list[str]:
 # Alembic, driven through its API with the ScriptDirectory loaded once
 
 
-class AlembicHistory:
-    """ALEMBIC_DIR: its configuration, its revisions (loaded once), and the upgrade,
-    downgrade and stamp commands run through its own env.py against a given URL.
-
-    The URL reaches env.py three ways at once (`-x url=`, DATABASE_URL, sqlalchemy.url), so
-    an env.py that prefers any of them cannot wander off to another database."""
-
-    def __init__(self, alembic_dir: Path) -> None:
-        directory = alembic_dir.resolve()
-        if not directory.is_dir():
-            raise UsageError("the Alembic directory does not exist", path=alembic_dir)
-        if not (directory / "env.py").is_file():
-            raise UsageError(
-                "this is not an Alembic script directory (no env.py)",
-                path=alembic_dir,
-                hint="pass the directory that holds env.py and versions/ (the --out of convert)",
-            )
-        self.dir = directory
-        self.ini = find_ini(directory)
-        try:
-            with _no_bytecode():
-                self.script = ScriptDirectory.from_config(self.config(None))
-                self.script.revision_map.heads  # noqa: B018 - loads every revision file now
-        except CommandError as exc:
-            raise UsageError(f"cannot read the Alembic history: {exc}", path=alembic_dir) from None
-        except ConverterError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a revision file that fails to import
-            where = getattr(exc, "filename", None) or alembic_dir
-            raise InputError(
-                f"a revision file cannot be loaded: {type(exc).__name__}: {exc}", path=where
-            ) from None
-
-    def config(self, url: str | None) -> Config:
-        cfg = Config(str(self.ini) if self.ini else None)
-        cfg.set_main_option("script_location", str(self.dir))
-        if url is not None:
-            cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-            cfg.cmd_opts = argparse.Namespace(x=[f"url={url}"])
-        return cfg
-
-    def chain(self) -> list[Script]:
-        """The revisions from base to head; one linear history only."""
-        heads, bases = self.script.get_heads(), self.script.get_bases()
-        if not heads:
-            raise UsageError("the Alembic directory has no revisions", path=self.dir / "versions")
-        if len(heads) > 1 or len(bases) > 1:
-            raise UsageError(
-                f"the Alembic history is not one line: heads {', '.join(sorted(heads))}; "
-                f"bases {', '.join(sorted(bases))}",
-                path=self.dir,
-                hint="verify walks one linear history (the branches of convert --modules are not supported yet); "
-                "merge the heads (`alembic merge heads`)",
-            )
-        revisions = list(self.script.walk_revisions("base", "heads"))
-        revisions.reverse()
-        for rev in revisions:
-            if rev.is_merge_point or rev.is_branch_point:
-                raise UsageError(
-                    f"revision {rev.revision} is a branch or merge point",
-                    path=rev.path,
-                    hint="verify walks one linear history",
-                )
-        return revisions
-
-    def upgrade(self, url: str, target: str) -> None:
-        self._run(url, target, lambda rev, ctx: self.script._upgrade_revs(target, rev))
-
-    def downgrade(self, url: str, target: str) -> None:
-        self._run(url, target, lambda rev, ctx: self.script._downgrade_revs(target, rev))
-
-    def stamp(self, url: str, target: str) -> None:
-        self._run(url, target, lambda rev, ctx: self.script._stamp_revs((target,), rev))
-
-    def _run(self, url: str, destination: str, fn: Callable) -> None:
-        cfg = self.config(url)
-        with (
-            _no_bytecode(),
-            _database_url(url),
-            EnvironmentContext(
-                cfg,
-                self.script,
-                fn=fn,
-                as_sql=False,
-                starting_rev=None,
-                destination_rev=destination,
-                tag=None,
-            ),
-        ):
-            self.script.run_env()
-
-
-def find_ini(directory: Path) -> Path | None:
-    """The alembic.ini beside the script directory whose script_location is it, if any."""
-    ini = directory.parent / "alembic.ini"
-    if not ini.is_file():
-        return None
-    try:
-        location = Config(str(ini)).get_main_option("script_location")
-    except Exception:  # noqa: BLE001 - an unreadable ini is simply not used
-        return None
-    if not location:
-        return None
-    path = Path(location)
-    if not path.is_absolute():
-        path = ini.parent / path
-    return ini if path.resolve() == directory else None
-
-
-@contextlib.contextmanager
-def _no_bytecode() -> Iterator[None]:
-    """Write no __pycache__ into ALEMBIC_DIR: verify leaves the directory as it found it,
-    and a revision edited within the same second is never run from a stale .pyc we wrote."""
-    old = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    try:
-        yield
-    finally:
-        sys.dont_write_bytecode = old
-
-
-@contextlib.contextmanager
-def _database_url(url: str) -> Iterator[None]:
-    old = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = old
-
-
-def legacy_version(rev: Script) -> str | None:
-    value = getattr(rev.module, "legacy_version", None)
-    return value if isinstance(value, str) else None
-
-
-def current_heads(engine: sa.Engine) -> tuple[str, ...]:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_heads()
-
-
 # ---------------------------------------------------------------------------------------
 # Pairing legacy migrations with revisions
-
-
-@dataclass
-class Pair:
-    migration: LegacyMigration | None
-    revision: Script | None
-    problem: str | None = None
-
-
-@dataclass
-class Plan:
-    before: list[Script]
-    pairs: list[Pair]
-    after: list[Script]
-
-
-def rev_text(rev: Script) -> str:
-    return f"revision {rev.revision} ({Path(rev.path).name})"
-
-
-def legacy_text(m: LegacyMigration) -> str:
-    version = f" (version {m.version})" if m.version else ""
-    return f"legacy migration {m.name}{version}"
-
-
-def pair_history(
-    migrations: list[LegacyMigration],
-    chain: list[Script],
-    elsewhere: Callable[[], set[str]],
-) -> Plan:
-    """Pair the legacy migrations with the chain's revisions, in order. The first problem
-    becomes a pair with `problem` set, and pairing stops there. `elsewhere()` gives the
-    versions that other databases' histories have (a revision for one of them only is not a
-    problem: it runs as a no-op here)."""
-    marked = [i for i, r in enumerate(chain) if legacy_version(r) is not None]
-    if not marked:
-        first = chain[0]
-        return Plan(
-            [],
-            [
-                Pair(
-                    migrations[0] if migrations else None,
-                    first,
-                    f"no revision in the Alembic history has a legacy_version: it was "
-                    f"not converted from a legacy history ({rev_text(first)} ...)",
-                )
-            ],
-            [],
-        )
-    before, middle, after = (
-        chain[: marked[0]],
-        chain[marked[0] : marked[-1] + 1],
-        chain[marked[-1] + 1 :],
-    )
-    pairs: list[Pair] = []
-    later_legacy = Counter(x.version for x in migrations)  # versions not yet paired
-    later_revs = Counter(legacy_version(x) for x in middle)
-    i = j = 0
-    while i < len(migrations) or j < len(middle):
-        m = migrations[i] if i < len(migrations) else None
-        r = middle[j] if j < len(middle) else None
-        rv = legacy_version(r) if r is not None else None
-        if r is not None and rv is None:
-            where = f"after {legacy_text(migrations[i - 1])}" if i else "at the start"
-            pairs.append(
-                Pair(
-                    m,
-                    r,
-                    f"{rev_text(r)} has no legacy_version but sits inside the "
-                    f"legacy history ({where}): no legacy migration matches it",
-                )
-            )
-            break
-        if m is not None and r is not None and rv == m.version:
-            pairs.append(Pair(m, r))
-            later_legacy[m.version] -= 1
-            later_revs[rv] -= 1
-            i, j = i + 1, j + 1
-            continue
-        m_orphan = m is not None and later_revs[m.version] <= 0
-        r_orphan = r is not None and later_legacy[rv] <= 0
-        if r is not None and r_orphan and rv in elsewhere():
-            pairs.append(Pair(None, r))  # another database's migration: a no-op here
-            later_revs[rv] -= 1
-            j += 1
-            continue
-        if m is not None and r is not None and m_orphan and r_orphan:
-            pairs.append(
-                Pair(
-                    m,
-                    r,
-                    f"{legacy_text(m)} has no revision, and {rev_text(r)}, where it "
-                    f"would be, has legacy_version {rv!r}, which no legacy migration has",
-                )
-            )
-            break
-        if m is not None and m_orphan:
-            expected = (
-                f"expected before {rev_text(r)}"
-                if r is not None
-                else "expected after the last revision"
-            )
-            pairs.append(Pair(m, r, f"{legacy_text(m)} has no revision ({expected})"))
-            break
-        if r is not None and r_orphan:
-            where = (
-                f"where {legacy_text(m)} runs"
-                if m is not None
-                else "after the last legacy migration"
-            )
-            pairs.append(
-                Pair(
-                    m,
-                    r,
-                    f"{rev_text(r)} has legacy_version {rv!r}, but no legacy migration "
-                    f"has that version (it comes {where})",
-                )
-            )
-            break
-        assert m is not None and r is not None
-        pairs.append(
-            Pair(
-                m,
-                r,
-                f"the order differs: the legacy tool runs {legacy_text(m)} next, "
-                f"Alembic runs {rev_text(r)} (legacy_version {rv!r})",
-            )
-        )
-        break
-    return Plan(before, pairs, after)
 
 
 # ---------------------------------------------------------------------------------------
@@ -526,29 +244,6 @@ def resolve_dialect(url: str | None, dialect: str | None) -> str:
             )
         raise UsageError(f"--dialect {dialect} does not match the URL {mask(url)} ({from_url})")
     return dialect
-
-
-def read_legacy_history(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None):
-    root = legacy_root(legacy_dir, dialect)
-    return require_clean(scan(root, format, ReadOptions(encoding=encoding, dialect=dialect)))
-
-
-def versions_elsewhere(
-    legacy_dir: Path, dialect: str, format: str | None, encoding: str | None
-) -> set[str]:
-    """Versions that the other databases' histories have (per-database variants)."""
-    versions: set[str] = set()
-    for other in DIALECTS:
-        if other == dialect:
-            continue
-        with contextlib.suppress(ConverterError):
-            found = scan(
-                legacy_root(legacy_dir, other),
-                format,
-                ReadOptions(encoding=encoding, dialect=other),
-            )
-            versions.update(m.version for m in found.migrations)
-    return versions
 
 
 def verify(
@@ -596,19 +291,6 @@ def verify(
 
         write_file(Path(options.junit), junit_xml(report))
     return report
-
-
-def engine_for(url: str, pooled: bool = False) -> sa.Engine:
-    """An engine for a scratch or target database; `pooled` keeps one connection open
-    between uses (verify's own engines), else each use connects anew."""
-    engine = (
-        sa.create_engine(url, pool_size=1, max_overflow=1)
-        if pooled
-        else sa.create_engine(url, poolclass=sa.pool.NullPool)
-    )
-    if engine.dialect.name == "sqlite":
-        sqlite_transactional_ddl(engine)
-    return engine
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -661,7 +343,7 @@ class _Run:
     def __init__(
         self,
         history: AlembicHistory,
-        plan: Plan,
+        plan: PairedHistory,
         dialect: str,
         urls: dict[str, str],
         options: VerifyOptions,

@@ -16,7 +16,7 @@ from dbhelpers import engine_for
 
 from converter.apply import apply_migration
 from converter.formats.base import ReadOptions
-from converter.scan import scan
+from converter.legacy import scan
 from converter.split import split_script
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"

@@ -213,7 +213,7 @@ def lazy_files(monkeypatch):
 
 def test_a_lazily_read_seed_file_is_applied_and_verified(history, tmp_path, db_url, lazy_files):
     from converter.formats.base import ReadOptions
-    from converter.scan import scan
+    from converter.legacy import scan
 
     dialect = dialect_of(db_url)
     seed = next(

@@ -15,7 +15,7 @@ from converter.apply import apply_migration
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError, UsageError
 from converter.formats.base import ReadOptions
-from converter.scan import scan
+from converter.legacy import scan
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "multi-dialect"
 

@@ -1,6 +1,6 @@
 """Fuzz: random bytes and mutated samples never crash a reader, the splitter or the parser.
 
-Every reader (`converter.scan.scan` for each format, on a copy of the format's sample with
+Every reader (`converter.legacy.scan` for each format, on a copy of the format's sample with
 one file mutated or one extra file added), the splitter (`split_script`) and the parser
 (`parse_statement`) may refuse input only with the tool's own error (`ConverterError`,
 which the CLI turns into a message and an exit code); any other exception is a crash. Each
@@ -27,9 +27,9 @@ from strategies import INSERTS, mutated, sql_noise
 from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
+from converter.legacy import scan
 from converter.model import Script
 from converter.parse import parse_statement
-from converter.scan import scan
 from converter.split import split_script
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

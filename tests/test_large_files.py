@@ -12,7 +12,7 @@ import pytest
 from converter.errors import InputError
 from converter.formats import base
 from converter.formats.base import ReadOptions
-from converter.scan import scan
+from converter.legacy import scan
 from converter.split import iter_statements
 from converter.textio import script_source
 

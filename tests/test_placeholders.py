@@ -11,6 +11,7 @@ import pytest
 from converter.config import load_config
 from converter.errors import InputError, UsageError
 from converter.formats.base import ReadOptions
+from converter.legacy import scan
 from converter.model import Kind, LegacyMigration, Scan, Script
 from converter.placeholders import (
     Placeholders,
@@ -19,7 +20,6 @@ from converter.placeholders import (
     substitute,
     substitute_script,
 )
-from converter.scan import scan
 
 VALUES = Placeholders({"schema": "app", "Owner": "admin", "empty": ""})
 

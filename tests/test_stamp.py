@@ -26,6 +26,7 @@ from converter.cli import cli
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError
 from converter.fingerprint import CACHE_FILE, FingerprintCache, catalog_key
+from converter.history import AlembicHistory
 from converter.model import Kind
 from converter.stamp import (
     ALREADY,
@@ -37,7 +38,6 @@ from converter.stamp import (
     read_urls_file,
     stamp,
 )
-from converter.verify import AlembicHistory
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DIALECTS = ["sqlite", "postgresql", "mysql"]

@@ -24,7 +24,7 @@ from converter.errors import InputError
 from converter.formats import FORMAT_MODULES, detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.custom import FORMAT, parse_date
-from converter.scan import scan
+from converter.legacy import scan
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DIALECTS = ("postgresql", "mysql", "sqlite")

@@ -11,7 +11,7 @@ import pytest
 
 from converter.formats import FORMAT_MODULES, detect_format
 from converter.formats.diesel import FORMAT, diesel_version
-from converter.scan import scan
+from converter.legacy import scan
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -10,8 +10,8 @@ import pytest
 
 from converter.formats import detect_format
 from converter.formats.flyway import FORMAT, flyway_checksum, version_key
+from converter.legacy import scan
 from converter.model import Kind
-from converter.scan import scan
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DIALECTS = ("postgresql", "mysql", "sqlite")

@@ -11,8 +11,8 @@ import pytest
 from converter.formats import detect_format
 from converter.formats.golang_migrate import FORMAT
 from converter.formats.plain import FORMAT as PLAIN
+from converter.legacy import scan
 from converter.model import Kind
-from converter.scan import scan
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DIALECTS = ("postgresql", "mysql", "sqlite")

@@ -16,7 +16,7 @@ from converter.formats.goose import (
     ends_statement,
     parse_goose_sql,
 )
-from converter.scan import scan
+from converter.legacy import scan
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

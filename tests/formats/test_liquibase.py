@@ -12,8 +12,8 @@ import pytest
 from converter.formats import detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.liquibase import FORMAT, checksum_v9, dbms_matches
+from converter.legacy import scan
 from converter.model import Kind
-from converter.scan import scan
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -14,8 +14,8 @@ from converter.errors import InputError
 from converter.formats import FORMAT_MODULES, detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.plain import FORMAT
+from converter.legacy import scan
 from converter.model import Kind
-from converter.scan import scan
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DIALECTS = ("postgresql", "mysql", "sqlite")
@@ -274,8 +274,8 @@ def test_numeric_order_and_gap_warning(tmp_path):
 
 def test_out_of_order_warning_from_scan():
     # the reader always sorts; scan's check guards readers that keep a tool's own order
+    from converter.legacy import check_history
     from converter.model import LegacyMigration, Scan, Script
-    from converter.scan import check_history
 
     result = Scan("plain", Path("."))
     for v in ("1", "3", "2"):

@@ -12,7 +12,7 @@ import pytest
 from converter.formats import detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.sqitch import FORMAT, PlanError, parse_plan, read_config
-from converter.scan import scan
+from converter.legacy import scan
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

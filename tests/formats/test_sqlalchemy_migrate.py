@@ -12,8 +12,8 @@ from converter.errors import InputError
 from converter.formats import FORMAT_MODULES, detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.sqlalchemy_migrate import FORMAT
+from converter.legacy import scan
 from converter.model import Kind
-from converter.scan import scan
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DIALECTS = ("postgresql", "mysql", "sqlite")

@@ -11,7 +11,7 @@ import pytest
 
 from converter.formats import detect_format
 from converter.formats.yoyo import FORMAT, topological_order
-from converter.scan import scan
+from converter.legacy import scan
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

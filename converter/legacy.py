@@ -1,4 +1,9 @@
-"""Scanning: read a legacy directory with the right reader, then check the history.
+"""The legacy side of a conversion: read a legacy directory with the right reader, then
+check the history.
+
+`scan()` is what `converter scan` shows; `require_clean()` turns its error-level problems into
+one InputError; `legacy_root()` finds a database's folder in a per-database tree, and
+`read_legacy_history()` is the clean history convert, verify and stamp start from.
 
 The checks here know nothing of formats: duplicate versions, numbering that goes backwards
 or skips, empty migrations. Readers add what only they can see (files that match no
@@ -7,10 +12,12 @@ pattern, downs without ups).
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from pathlib import Path
 
-from converter.errors import InputError
+from converter.dialects import DIALECTS
+from converter.errors import ConverterError, InputError
 from converter.formats import detect_format, get_format
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import Kind, Scan
@@ -96,3 +103,41 @@ def _check_numbering(result: Scan) -> None:
             elif cur > prev + 1:
                 missing = f"{prev + 1}" if cur == prev + 2 else f"{prev + 1}..{cur - 1}"
                 result.warn("gap", f"numbering skips {missing} before version {m.version}", m.path)
+
+
+def legacy_root(legacy_dir: Path, dialect: str) -> Path:
+    """Where the legacy history for `dialect` lies: `legacy_dir/<dialect>/` when the tree keeps
+    one folder per database (postgresql/, mysql/, sqlite/), else legacy_dir itself."""
+    folders = [d for d in DIALECTS if (legacy_dir / d).is_dir()]
+    if not folders:
+        return legacy_dir
+    if dialect not in folders:
+        raise InputError(
+            f"no {dialect} folder in this per-database tree (it has {', '.join(folders)})",
+            path=legacy_dir,
+            hint=f"add {legacy_dir / dialect}, or convert only for " + ", ".join(folders),
+        )
+    return legacy_dir / dialect
+
+
+def read_legacy_history(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None):
+    root = legacy_root(legacy_dir, dialect)
+    return require_clean(scan(root, format, ReadOptions(encoding=encoding, dialect=dialect)))
+
+
+def versions_elsewhere(
+    legacy_dir: Path, dialect: str, format: str | None, encoding: str | None
+) -> set[str]:
+    """Versions that the other databases' histories have (per-database variants)."""
+    versions: set[str] = set()
+    for other in DIALECTS:
+        if other == dialect:
+            continue
+        with contextlib.suppress(ConverterError):
+            found = scan(
+                legacy_root(legacy_dir, other),
+                format,
+                ReadOptions(encoding=encoding, dialect=other),
+            )
+            versions.update(m.version for m in found.migrations)
+    return versions

@@ -1,0 +1,175 @@
+"""The Alembic side of a conversion: an Alembic directory read through Alembic's own API.
+
+`AlembicHistory` loads ALEMBIC_DIR's `ScriptDirectory` once and runs upgrade, downgrade and
+stamp through its own env.py against a given URL (as `alembic upgrade` does). The helpers
+here read what a revision knows about its legacy source (`legacy_version`) and what a
+database has in `alembic_version` (`current_heads`). verify, stamp, drift and the fingerprint
+cache all stand on this module; none of them reads an Alembic directory another way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+
+from converter.errors import ConverterError, InputError, UsageError
+
+BASE = "base"  # Alembic's name for "no revision"
+
+
+class AlembicHistory:
+    """ALEMBIC_DIR: its configuration, its revisions (loaded once), and the upgrade,
+    downgrade and stamp commands run through its own env.py against a given URL.
+
+    The URL reaches env.py three ways at once (`-x url=`, DATABASE_URL, sqlalchemy.url), so
+    an env.py that prefers any of them cannot wander off to another database."""
+
+    def __init__(self, alembic_dir: Path) -> None:
+        directory = alembic_dir.resolve()
+        if not directory.is_dir():
+            raise UsageError("the Alembic directory does not exist", path=alembic_dir)
+        if not (directory / "env.py").is_file():
+            raise UsageError(
+                "this is not an Alembic script directory (no env.py)",
+                path=alembic_dir,
+                hint="pass the directory that holds env.py and versions/ (the --out of convert)",
+            )
+        self.dir = directory
+        self.ini = find_ini(directory)
+        try:
+            with _no_bytecode():
+                self.script = ScriptDirectory.from_config(self.config(None))
+                self.script.revision_map.heads  # noqa: B018 - loads every revision file now
+        except CommandError as exc:
+            raise UsageError(f"cannot read the Alembic history: {exc}", path=alembic_dir) from None
+        except ConverterError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a revision file that fails to import
+            where = getattr(exc, "filename", None) or alembic_dir
+            raise InputError(
+                f"a revision file cannot be loaded: {type(exc).__name__}: {exc}", path=where
+            ) from None
+
+    def config(self, url: str | None) -> Config:
+        cfg = Config(str(self.ini) if self.ini else None)
+        cfg.set_main_option("script_location", str(self.dir))
+        if url is not None:
+            cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+            cfg.cmd_opts = argparse.Namespace(x=[f"url={url}"])
+        return cfg
+
+    def chain(self) -> list[Script]:
+        """The revisions from base to head; one linear history only."""
+        heads, bases = self.script.get_heads(), self.script.get_bases()
+        if not heads:
+            raise UsageError("the Alembic directory has no revisions", path=self.dir / "versions")
+        if len(heads) > 1 or len(bases) > 1:
+            raise UsageError(
+                f"the Alembic history is not one line: heads {', '.join(sorted(heads))}; "
+                f"bases {', '.join(sorted(bases))}",
+                path=self.dir,
+                hint="verify walks one linear history (the branches of convert --modules are not supported yet); "
+                "merge the heads (`alembic merge heads`)",
+            )
+        revisions = list(self.script.walk_revisions("base", "heads"))
+        revisions.reverse()
+        for rev in revisions:
+            if rev.is_merge_point or rev.is_branch_point:
+                raise UsageError(
+                    f"revision {rev.revision} is a branch or merge point",
+                    path=rev.path,
+                    hint="verify walks one linear history",
+                )
+        return revisions
+
+    def upgrade(self, url: str, target: str) -> None:
+        self._run(url, target, lambda rev, ctx: self.script._upgrade_revs(target, rev))
+
+    def downgrade(self, url: str, target: str) -> None:
+        self._run(url, target, lambda rev, ctx: self.script._downgrade_revs(target, rev))
+
+    def stamp(self, url: str, target: str) -> None:
+        self._run(url, target, lambda rev, ctx: self.script._stamp_revs((target,), rev))
+
+    def _run(self, url: str, destination: str, fn: Callable) -> None:
+        cfg = self.config(url)
+        with (
+            _no_bytecode(),
+            _database_url(url),
+            EnvironmentContext(
+                cfg,
+                self.script,
+                fn=fn,
+                as_sql=False,
+                starting_rev=None,
+                destination_rev=destination,
+                tag=None,
+            ),
+        ):
+            self.script.run_env()
+
+
+def find_ini(directory: Path) -> Path | None:
+    """The alembic.ini beside the script directory whose script_location is it, if any."""
+    ini = directory.parent / "alembic.ini"
+    if not ini.is_file():
+        return None
+    try:
+        location = Config(str(ini)).get_main_option("script_location")
+    except Exception:  # noqa: BLE001 - an unreadable ini is simply not used
+        return None
+    if not location:
+        return None
+    path = Path(location)
+    if not path.is_absolute():
+        path = ini.parent / path
+    return ini if path.resolve() == directory else None
+
+
+@contextlib.contextmanager
+def _no_bytecode() -> Iterator[None]:
+    """Write no __pycache__ into ALEMBIC_DIR: verify leaves the directory as it found it,
+    and a revision edited within the same second is never run from a stale .pyc we wrote."""
+    old = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = old
+
+
+@contextlib.contextmanager
+def _database_url(url: str) -> Iterator[None]:
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = old
+
+
+def legacy_version(rev: Script) -> str | None:
+    value = getattr(rev.module, "legacy_version", None)
+    return value if isinstance(value, str) else None
+
+
+def current_heads(conn: sa.Connection) -> tuple[str, ...] | None:
+    """The revisions in alembic_version; None when there is no such table."""
+    ctx = MigrationContext.configure(conn)
+    if not ctx._has_version_table():
+        return None
+    return tuple(sorted(ctx.get_current_heads()))
