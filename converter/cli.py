@@ -463,7 +463,8 @@ def verify(
 
     Example: converter verify migrations/ alembic/ --url postgresql+psycopg://postgres@localhost/postgres
     """
-    from converter.verify import VerifyOptions, render
+    from converter.reports import verify_renderables
+    from converter.verify import VerifyOptions
     from converter.verify import verify as verify_histories
 
     options = VerifyOptions(
@@ -479,7 +480,7 @@ def verify(
         progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"),
     )
     report = verify_histories(legacy_dir, alembic_dir, options)
-    console.print(render(report), soft_wrap=True)
+    console.print(verify_renderables(report), soft_wrap=True)
     sys.exit(0 if report.equivalent else 1)
 
 
@@ -510,13 +511,14 @@ def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path 
 
     Example: converter drift --url postgresql+psycopg://app@db/app --alembic-dir alembic/
     """
-    from converter.drift import DriftOptions, render
+    from converter.drift import DriftOptions
     from converter.drift import drift as drift_check
+    from converter.reports import drift_renderables
 
     report = drift_check(
         alembic_dir, DriftOptions(url=url, scratch_url=scratch_url, json=json_file)
     )
-    console.print(render(report), soft_wrap=True)
+    console.print(drift_renderables(report), soft_wrap=True)
     sys.exit(1 if report.drifted else 0)
 
 
@@ -633,7 +635,8 @@ def stamp_command(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from converter.stamp import StampOptions, read_urls_file, render
+    from converter.reports import stamp_renderables
+    from converter.stamp import StampOptions, read_urls_file
     from converter.stamp import stamp as stamp_databases
 
     all_urls = list(urls) + (read_urls_file(urls_file) if urls_file else [])
@@ -679,9 +682,9 @@ def stamp_command(
         for r in result.results:
             if r.sql:
                 click.echo(r.sql)
-        err_console.print(render(result, sql=False), soft_wrap=True)
+        err_console.print(stamp_renderables(result, sql=False), soft_wrap=True)
     else:
-        console.print(render(result), soft_wrap=True)
+        console.print(stamp_renderables(result), soft_wrap=True)
     sys.exit(result.exit_code)
 
 

@@ -182,13 +182,3 @@ def read_live(url: sa.URL) -> tuple[tuple[str, ...], SchemaSnapshot]:
     finally:
         engine.dispose()
     return tuple(sorted(rows)), snapshot
-
-
-def render(report: DriftReport):
-    """The report as rich renderables: the differences, then the verdict."""
-    from rich.console import Group
-    from rich.text import Text
-
-    parts: list[Any] = [Text("  " + line) for line in report.diff.lines()]
-    parts.append(Text(report.summary(), style="bold red" if report.drifted else "bold green"))
-    return Group(*parts)

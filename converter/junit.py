@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from converter.verify import (
+from converter.verify_report import (
     DIFFERENT,
     ERROR,
     FAILED,

@@ -903,34 +903,3 @@ def stamp(alembic_dir: Path, options: StampOptions) -> StampReport:
     report.notes.extend(stamper.cache.notes)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def render(report: StampReport, sql: bool = True):
-    """The report as rich renderables: one row per database, then SQL (unless `sql` is
-    False), details and the verdict."""
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
-    styles = {STAMPED: "green", ALREADY: "green", WOULD: "cyan", REFUSED: "bold red"}
-    table = Table(title=f"stamp {report.alembic_dir}")
-    for col in ("database", "legacy version", "revision", "action", "reason"):
-        table.add_column(col, overflow="fold")
-    for r in report.results:
-        table.add_row(
-            escape(r.database),
-            escape(r.legacy_version or ""),
-            escape(r.revision or ""),
-            Text(r.action, style=styles.get(r.action, "")),
-            escape(r.reason),
-        )
-    parts: list[Any] = [table]
-    for r in report.results:
-        if r.sql and sql:
-            parts.append(Text(r.sql.rstrip("\n")))
-        for d in r.details:
-            parts.append(Text(f"{r.database}: {d}", style="dim"))
-    parts.extend(Text("note: " + n, style="dim") for n in report.notes)
-    parts.append(Text(report.summary(), style="bold red" if report.refused else "bold green"))
-    return Group(*parts)

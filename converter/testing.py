@@ -18,7 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from converter.drift import DriftOptions, DriftReport, drift
-from converter.verify import VerifyOptions, VerifyReport, verify
+from converter.verify import VerifyOptions, verify
+from converter.verify_report import VerifyReport
 
 
 def verify_report(

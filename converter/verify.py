@@ -34,9 +34,8 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from alembic.script import Script
@@ -46,6 +45,7 @@ from converter.dialects import DIALECTS
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
 from converter.history import AlembicHistory, legacy_version
+from converter.junit import junit_xml
 from converter.legacy import read_legacy_history, versions_elsewhere
 from converter.model import LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
@@ -53,22 +53,24 @@ from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
 from converter.snapshot import SchemaSnapshot, Snapshotter
 from converter.split import StatementKind, split_script
+from converter.verify_report import (
+    AFTER,
+    APPLIED,
+    BEFORE,
+    DIFFERENT,
+    DOWNGRADE,
+    EQUAL,
+    ERROR,
+    FAILED,
+    IRREVERSIBLE,
+    UPGRADE,
+    StepResult,
+    VerifyReport,
+)
 from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_verify"
 LABELS = ("legacy", "alembic")
-
-# step phases
-BEFORE, UPGRADE, AFTER, DOWNGRADE = "before", "upgrade", "after", "downgrade"
-# step outcomes
-EQUAL = "equal"  # compared: no difference
-APPLIED = "applied"  # applied, not compared (final-only mode, before the last step)
-DIFFERENT = "different"  # compared: the databases differ
-FAILED = "failed"  # not comparable: pairing problem, or irreversible where the legacy had a down
-ERROR = "error"  # a migration or revision raised
-IRREVERSIBLE = "irreversible"  # the revision's downgrade raises NotImplementedError; not a failure
-NOT_RUN = "not run"  # an earlier step stopped the run
-FAILING = (DIFFERENT, FAILED, ERROR)
 
 
 @dataclass(frozen=True)
@@ -83,142 +85,6 @@ class VerifyOptions:
     json: Path | None = None  # write a JSON report here
     encoding: str | None = None  # of the legacy files
     progress: Callable[[str], None] | None = None  # called with a line per step as it ends
-
-
-@dataclass
-class StepResult:
-    """One test case: a legacy migration and its revision, applied (or walked back)."""
-
-    number: int
-    phase: str  # before | upgrade | after | downgrade
-    legacy_file: str | None = None
-    legacy_version: str | None = None
-    revision: str | None = None
-    revision_file: str | None = None
-    status: str = NOT_RUN
-    message: str | None = None
-    diff: SchemaDiff | None = None
-    seconds: float = 0.0
-    detail: str | None = None  # the traceback of an error
-
-    @property
-    def title(self) -> str:
-        legacy = self.legacy_file or (
-            f"legacy {self.legacy_version}" if self.legacy_version else None
-        )
-        rev = self.revision or "?"
-        if self.phase == DOWNGRADE:
-            return f"downgrade {rev}" + (f" (legacy {legacy})" if legacy else "")
-        if self.phase in (BEFORE, AFTER):
-            return f"{self.phase} the legacy history: {rev}"
-        return f"{legacy or '(no legacy migration)'} -> {rev}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "phase": self.phase,
-            "legacy_file": self.legacy_file,
-            "legacy_version": self.legacy_version,
-            "revision": self.revision,
-            "revision_file": self.revision_file,
-            "status": self.status,
-            "message": self.message,
-            "differences": self.diff.to_json()["differences"] if self.diff else [],
-            "seconds": round(self.seconds, 4),
-            "detail": self.detail,
-        }
-
-
-@dataclass
-class VerifyReport:
-    legacy_dir: Path
-    alembic_dir: Path
-    dialect: str
-    format: str
-    url: str | None  # masked
-    stepwise: bool
-    downgrade: bool
-    data: bool
-    steps: list[StepResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def equivalent(self) -> bool:
-        return not any(s.status in FAILING for s in self.steps)
-
-    @property
-    def failure(self) -> StepResult | None:
-        return next((s for s in self.steps if s.status in FAILING), None)
-
-    def count(self, status: str) -> int:
-        return sum(1 for s in self.steps if s.status == status)
-
-    def summary(self) -> str:
-        upgrades = [s for s in self.steps if s.phase != DOWNGRADE]
-        mode = "step by step" if self.stepwise else "once at the end"
-        where = f"{self.dialect}" + (f" on {self.url}" if self.url else " (temporary SQLite files)")
-        if self.equivalent:
-            text = f"equivalent: {len(upgrades)} steps compared {mode} on {where}"
-            walked = [s for s in self.steps if s.phase == DOWNGRADE and s.status == EQUAL]
-            if self.downgrade:
-                text += f"; {len(walked)} downgrades match"
-                irreversible = next((s for s in self.steps if s.status == IRREVERSIBLE), None)
-                if irreversible is not None:
-                    text += f" (walk stopped at the irreversible revision {irreversible.revision})"
-            return text
-        f = self.failure
-        assert f is not None
-        return f"NOT equivalent on {where}: step {f.number} ({f.phase}) {f.status}: {f.title}"
-
-    def text(self) -> str:
-        """The report as plain text: summary, the failing step with its diff, notes."""
-        lines = [self.summary()]
-        f = self.failure
-        if f is not None:
-            lines.append("")
-            lines.extend(failure_lines(f))
-        lines.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "equivalent": self.equivalent,
-            "summary": self.summary(),
-            "legacy_dir": str(self.legacy_dir),
-            "alembic_dir": str(self.alembic_dir),
-            "dialect": self.dialect,
-            "format": self.format,
-            "url": self.url,
-            "stepwise": self.stepwise,
-            "downgrade": self.downgrade,
-            "data": self.data,
-            "seconds": round(self.seconds, 3),
-            "steps": [s.to_json() for s in self.steps],
-            "notes": list(self.notes),
-        }
-
-
-def failure_lines(step: StepResult) -> list[str]:
-    """The failing step as lines: where, what, and the differences."""
-    lines = [f"step {step.number} ({step.phase}): {step.title}"]
-    if step.legacy_file:
-        lines.append(f"  legacy file: {step.legacy_file}")
-    if step.revision_file:
-        lines.append(f"  revision:    {step.revision} ({step.revision_file})")
-    if step.message:
-        lines.extend("  " + line for line in step.message.splitlines())
-    if step.diff is not None:
-        lines.extend("  " + line for line in step.diff.lines())
-    return lines
-
-
-# ---------------------------------------------------------------------------------------
-# Alembic, driven through its API with the ScriptDirectory loaded once
-
-
-# ---------------------------------------------------------------------------------------
-# Pairing legacy migrations with revisions
 
 
 # ---------------------------------------------------------------------------------------
@@ -287,8 +153,6 @@ def verify(
     if options.json is not None:
         write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
     if options.junit is not None:
-        from converter.junit import junit_xml
-
         write_file(Path(options.junit), junit_xml(report))
     return report
 
@@ -678,50 +542,3 @@ def _relative(path: str, root: Path) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Rich output for the command line
-
-
-STATUS_STYLE = {
-    EQUAL: "green",
-    APPLIED: "green",
-    DIFFERENT: "bold red",
-    FAILED: "bold red",
-    ERROR: "bold red",
-    IRREVERSIBLE: "yellow",
-    NOT_RUN: "dim",
-}
-
-
-def render(report: VerifyReport):
-    """The report as rich renderables: the steps, the failing step's differences, notes."""
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(
-        title=f"verify {report.legacy_dir} ({report.format}) against {report.alembic_dir}"
-    )
-    for col in ("#", "phase", "legacy", "revision", "result", "s"):
-        table.add_column(col, overflow="fold")
-    for s in report.steps:
-        table.add_row(
-            str(s.number),
-            s.phase,
-            escape(s.legacy_file or s.legacy_version or ""),
-            escape(s.revision or ""),
-            Text(s.status, style=STATUS_STYLE.get(s.status, "")),
-            f"{s.seconds:.2f}",
-        )
-    parts: list[Any] = [table]
-    for s in report.steps:
-        if s.status == IRREVERSIBLE and s.message:
-            parts.append(Text("irreversible: " + s.message, style="yellow"))
-    f = report.failure
-    if f is not None:
-        lines = failure_lines(f)
-        parts.append(Text(lines[0], style="bold red"))
-        parts.extend(Text(line) for line in lines[1:])
-    parts.extend(Text("note: " + n, style="dim") for n in report.notes)
-    style = "bold green" if report.equivalent else "bold red"
-    parts.append(Text(report.summary(), style=style))
-    return Group(*parts)

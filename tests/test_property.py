@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from strategies import LAYOUTS, Step, histories, write_history
 
 from converter.convert import ConvertOptions, convert
-from converter.verify import DOWNGRADE, EQUAL, NOT_RUN, VerifyOptions, verify
+from converter.verify import VerifyOptions, verify
+from converter.verify_report import DOWNGRADE, EQUAL, NOT_RUN
 
 PROPERTY = settings(
     deadline=None,

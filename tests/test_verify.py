@@ -24,7 +24,8 @@ from converter.convert import ConvertOptions, convert
 from converter.errors import UsageError
 from converter.scratch import leftover_databases
 from converter.testing import assert_equivalent, verify_report
-from converter.verify import (
+from converter.verify import VerifyOptions, verify
+from converter.verify_report import (
     AFTER,
     BEFORE,
     DIFFERENT,
@@ -34,8 +35,6 @@ from converter.verify import (
     FAILED,
     IRREVERSIBLE,
     NOT_RUN,
-    VerifyOptions,
-    verify,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

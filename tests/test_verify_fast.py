@@ -15,7 +15,8 @@ import converter.verify
 from converter.apply import sqlite_transactional_ddl
 from converter.convert import ConvertOptions, convert
 from converter.snapshot import Snapshotter, take_snapshot
-from converter.verify import DIFFERENT, VerifyOptions, verify
+from converter.verify import VerifyOptions, verify
+from converter.verify_report import DIFFERENT
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
