@@ -34,14 +34,11 @@ Passwords never appear in results or messages.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,37 +46,22 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
-from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, UsageError
 from converter.fingerprint import (
     BASE,
-    FingerprintCache,
-    HistoryFingerprints,
-    catalog_key,
-    server_key,
 )
 from converter.history import AlembicHistory, current_heads
-from converter.pairing import Branch, HistoryPlan, build_plan
+from converter.locate import FINGERPRINT, Decision, Locator, NeedFingerprints
+from converter.locks import lock_statements, locked_transaction, stamp_engine
+from converter.pairing import HistoryPlan
 from converter.scratch import dialect_of, mask, parse_url
-from converter.snapshot import DEFAULT_TRACKING_TABLES, SchemaSnapshot, take_snapshot
 from converter.tracking import (
-    CUSTOM,
-    CUSTOM_READER,
     READERS,
-    Location,
     Refusal,
-    TrackingOptions,
-    TrackingReader,
-    TrackingState,
-    resolve,
-    split_state,
 )
 
 STAMPED, ALREADY, WOULD, REFUSED = "stamped", "already-stamped", "would-stamp", "refused"
-FINGERPRINT = "schema fingerprint"
 FROM_TABLE_CHOICES = ("auto", *READERS, "none")
-LOCK_NAME = "converter_stamp"
-PG_LOCK_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big", signed=True)
 URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)[^@\s]*(?=@)")
 
 
@@ -264,136 +246,12 @@ def check_options(options: StampOptions) -> None:
 # Engines and locks
 
 
-def stamp_engine(url: sa.URL, dialect: str, immediate: bool, timeout: float) -> sa.Engine:
-    """An engine whose transactions are real transactions (SQLite: BEGIN [IMMEDIATE])."""
-    if dialect != "sqlite":
-        return sa.create_engine(url, poolclass=sa.pool.NullPool)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"timeout": timeout})
-    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, record):
-        dbapi_connection.isolation_level = None
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql(begin)
-
-    return engine
-
-
-def lock_statements(
-    dialect: str, database: str | None, timeout: float
-) -> tuple[list[str], list[str]]:
-    """(before, after) statements that keep two stampings of one database apart."""
-    if dialect == "postgresql":
-        return [
-            f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'",
-            f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})",
-        ], []
-    if dialect == "mysql":
-        name = _mysql_lock_name(database)
-        return [f"SELECT GET_LOCK('{name}', {int(timeout)})"], [f"SELECT RELEASE_LOCK('{name}')"]
-    return [], []
-
-
-def _mysql_lock_name(database: str | None) -> str:
-    name = f"{LOCK_NAME}.{database or ''}"
-    if len(name) > 64:  # MySQL's limit on lock names
-        name = f"{LOCK_NAME}.{hashlib.sha256((database or '').encode()).hexdigest()[:40]}"
-    return name
-
-
-@contextmanager
-def locked_transaction(
-    conn: sa.Connection, dialect: str, database: str | None, lock: bool, timeout: float
-) -> Iterator[sa.Transaction]:
-    """A transaction on `conn`, holding the stamping lock when `lock` (SQLite: the engine's
-    BEGIN IMMEDIATE is the lock). Committed on the way out unless the caller ended it (a dry
-    run rolls back); rolled back on any error."""
-    before, after = lock_statements(dialect, database, timeout) if lock else ([], [])
-    if dialect == "mysql" and before:
-        got = conn.exec_driver_sql(before[0]).scalar()
-        conn.commit()
-        if got != 1:
-            raise Refusal(
-                f"another process is stamping this database (GET_LOCK('{_mysql_lock_name(database)}') "
-                f"timed out after {int(timeout)}s)",
-                hint="wait for it to finish, then run stamp again",
-            )
-    try:
-        trans = conn.begin()
-        try:
-            if dialect == "postgresql":
-                for stmt in before:
-                    conn.exec_driver_sql(stmt)
-            yield trans
-        except BaseException:
-            if trans.is_active:
-                trans.rollback()
-            raise
-        if trans.is_active:
-            trans.commit()
-    finally:
-        for stmt in after:
-            try:
-                conn.exec_driver_sql(stmt)
-                conn.commit()
-            except sa.exc.DBAPIError:
-                conn.rollback()
-
-
 # ---------------------------------------------------------------------------------------
 # Deciding
 
 
-class _NeedFingerprints(Exception):
-    """Raised while a database is locked when the fingerprints are not built yet: they are
-    built outside any lock and the database is then looked at again."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-@dataclass
-class Decision:
-    revisions: tuple[str, ...]  # what alembic_version must hold: () for base, one per module branch
-    legacy_version: str | None
-    source: str
-    reason: str
-    notes: list[str] = field(default_factory=list)
-    legacy_tables: list[str] = field(default_factory=list)  # what --drop-legacy-table drops
-    ambiguous: list[str] = field(
-        default_factory=list
-    )  # fingerprint mode: every revision that matched
-
-    @property
-    def revision(self) -> str:
-        return ", ".join(self.revisions) or BASE
-
-
-class _Stamper:
-    def __init__(self, history: AlembicHistory, options: StampOptions) -> None:
-        self.history = history
-        self.options = options
-        self.cache = FingerprintCache(history)
-        self._plans: dict[str, HistoryPlan | ConverterError] = {}
-        self._plan_lock = threading.Lock()
-
-    # -- per dialect, once
-
-    def plan(self, dialect: str) -> HistoryPlan:
-        with self._plan_lock:
-            if dialect not in self._plans:
-                try:
-                    self._plans[dialect] = build_plan(self.history, dialect, self.options)
-                except ConverterError as exc:
-                    self._plans[dialect] = exc
-            found = self._plans[dialect]
-        if isinstance(found, ConverterError):
-            raise found
-        return found
+class _Stamper(Locator):
+    """Stamps one database after another: locate, lock, write alembic_version, read back."""
 
     # -- one database
 
@@ -447,7 +305,7 @@ class _Stamper:
                     with engine.connect() as conn:
                         self._locked(conn, u, url, dialect, plan, result, writes)
                     break
-                except _NeedFingerprints as need:
+                except NeedFingerprints as need:
                     self.cache.get(
                         need.key, self.options.scratch_url or (url if dialect != "sqlite" else None)
                     )
@@ -576,246 +434,6 @@ class _Stamper:
             else "no legacy table to drop"
         )
 
-    # -- where is this database?
-
-    def decide(self, conn: sa.Connection, url: str, plan: HistoryPlan) -> Decision:
-        extra_excluded: list[str] = []
-        if self.options.from_table != "none":
-            found = self.from_tables(conn, url, plan)
-            if found is not None:
-                decision, extra_excluded = found
-                if self.options.verify_schema:
-                    self.verify_schema(conn, plan, decision, extra_excluded)
-                return decision
-        return self.from_fingerprint(conn, plan, extra_excluded)
-
-    def tracking_options(self, branch: Branch, url: str) -> TrackingOptions:
-        t = branch.tracking
-        return TrackingOptions(
-            table=_expand(t.table, url),
-            version_column=t.version_column,
-            project=t.project,
-            repository_id=t.repository_id,
-            registry=_expand(t.registry, url),
-            url=url,
-        )
-
-    def readers(self, branch: Branch) -> list[TrackingReader]:
-        o = self.options
-        if o.version_column:
-            return [CUSTOM_READER]
-        if o.from_table in READERS:
-            return [READERS[o.from_table]]
-        if branch.format in READERS:
-            return [READERS[branch.format]]
-        if o.table:
-            raise UsageError(
-                f"--table {o.table}: which tool's layout it has is not known",
-                hint="name the tool with --from-table, or give --version-column for a table of your own",
-            )
-        if branch.format is not None:
-            return []  # a format without a table of its own (plain): go by the schema
-        return list(READERS.values())
-
-    def locate(
-        self, conn: sa.Connection, branch: Branch, tracking: TrackingOptions
-    ) -> tuple[TrackingReader, Location] | None:
-        o = self.options
-        readers = self.readers(branch)
-        fitting: list[tuple[TrackingReader, Location]] = []
-        misshaped: list[str] = []
-        for reader in readers:
-            for loc in reader.locate(conn, tracking):
-                if loc.problem is None and reader.fits(loc):
-                    fitting.append((reader, loc))
-                elif loc.problem:
-                    misshaped.append(loc.problem)
-        if len(fitting) > 1:
-            raise Refusal(
-                "several legacy tracking tables: "
-                + ", ".join(f"{loc.qualified} ({r.tool})" for r, loc in fitting),
-                hint="say which with --from-table TOOL (or --from-table none to go by the schema)",
-            )
-        if fitting:
-            return fitting[0]
-        explicit = o.from_table != "auto" or o.version_column or o.table
-        if explicit or (misshaped and len(readers) == 1):
-            if readers[0].tool == "sqitch":
-                names = f"{tracking.registry or tracking.table or 'sqitch'}.changes"
-            else:
-                names = tracking.table or ", ".join(readers[0].tables)
-            what = (
-                misshaped[0]
-                if misshaped
-                else f"no {readers[0].tool} tracking table ({names}) in this database"
-            )
-            raise Refusal(
-                what,
-                hint="check --from-table / --table, or identify the database by its schema "
-                "with --from-table none",
-            )
-        return None
-
-    def from_tables(
-        self, conn: sa.Connection, url: str, plan: HistoryPlan
-    ) -> tuple[Decision, list[str]] | None:
-        """Each line's legacy state from the tracking table(s); None when there is none."""
-        found = []
-        for b in plan.branches:
-            tracking = self.tracking_options(b, url)
-            found.append((b, tracking, self.locate(conn, b, tracking)))
-        missing = [b.module for b, _, f in found if f is None]
-        if len(missing) == len(found):
-            return None
-        if missing:
-            have = [f"{b.module} ({f[1].qualified})" for b, _, f in found if f is not None]
-            raise Refusal(
-                f"module(s) {', '.join(missing)} have no tracking table, while {', '.join(have)} do",
-                hint="give each module its own table (--table '{module}_...'), or stamp by hand",
-            )
-        states: dict[tuple[str, str], TrackingState] = {}
-        for _, tracking, (reader, loc) in found:
-            key = (reader.tool, loc.qualified)
-            if key not in states:
-                states[key] = reader.read(conn, loc, tracking)
-        shared = {
-            key: [b for b, _, f in found if (f[0].tool, f[1].qualified) == key] for key in states
-        }
-        parts: list[tuple[Branch, TrackingReader, TrackingState]] = []
-        for key, branches in shared.items():
-            reader = READERS.get(key[0], CUSTOM_READER)
-            by_module = {b.module: b for b in branches}
-            for module, state in split_state(
-                states[key], reader, [(b.module, b.steps) for b in branches]
-            ):
-                parts.append((by_module[module], reader, state))
-        parts.sort(key=lambda p: plan.branches.index(p[0]))
-        revisions, versions, reasons, notes, tables, excluded = [], [], [], [], [], []
-        for b, reader, state in parts:
-            res = resolve(state, b.steps, reader, b.checked_files)
-            revision = b.revision_after(res.step)
-            prefix = f"{b.module}: " if b.module else ""
-            if revision != BASE:
-                revisions.append(revision)
-            version = res.legacy_version or (res.step.label if res.step else None)
-            if version is not None:
-                versions.append(prefix + version)
-            if res.step is None:
-                reasons.append(f"{prefix}{state.table}: nothing of the legacy history applied")
-            else:
-                reasons.append(f"{prefix}{state.table}: last applied {version}")
-            notes.extend(prefix + n for n in res.notes)
-            if reader.tool == "sqitch":
-                if self.options.drop_legacy_table:
-                    notes.append(
-                        "the Sqitch registry is a schema (or database) of its own: it is kept; drop it by hand"
-                    )
-            else:
-                tables.extend([state.table, *state.companions])
-            if reader.tool == CUSTOM:
-                excluded.append(state.table)
-        decision = Decision(
-            tuple(revisions),
-            ", ".join(versions) or None,
-            ", ".join(dict.fromkeys(s.table for _, _, s in parts)),
-            "; ".join(reasons),
-            list(dict.fromkeys(notes)),
-            tables,
-        )
-        return decision, excluded
-
-    # -- schema
-
-    def fingerprints(
-        self,
-        conn: sa.Connection,
-        plan: HistoryPlan,
-        purpose: str = "identifying a database by its schema",
-    ) -> HistoryFingerprints:
-        if plan.modules:
-            raise Refusal(
-                f"{purpose} needs one line of history; this one has module "
-                f"branches ({', '.join(str(b.module) for b in plan.branches)})",
-                hint="read a tracking table per module (--table '{module}_...' with --from-table or "
-                "--version-column)",
-            )
-        key = server_key(conn)
-        found = self.cache.peek(key)
-        if found is None:
-            raise _NeedFingerprints(key)
-        return found
-
-    def target_snapshot(self, conn: sa.Connection, extra_excluded: list[str]) -> SchemaSnapshot:
-        return take_snapshot(
-            conn, data=False, exclude_tables=DEFAULT_TRACKING_TABLES | set(extra_excluded)
-        )
-
-    def verify_schema(
-        self, conn: sa.Connection, plan: HistoryPlan, decision: Decision, extra_excluded: list[str]
-    ) -> None:
-        fps = self.fingerprints(conn, plan, "--verify-schema")
-        step = fps.at(decision.revisions[0] if decision.revisions else None)
-        if step is None:
-            raise Refusal(
-                f"--verify-schema: the schema of {decision.revision} is not known on this database "
-                f"({fps.stopped or 'not built'})",
-                hint="drop --verify-schema, or fix the history",
-            )
-        snap = self.target_snapshot(conn, extra_excluded)
-        if snap.fingerprint() == step.fingerprint:
-            decision.notes.append(f"schema verified: equal to {step.title}")
-            return
-        diff = diff_snapshots(step.snapshot, snap, labels=("expected", "database"))
-        raise Refusal(
-            f"{decision.reason}, but the schema differs from {step.title} ({_count(diff)}, first: "
-            f"{diff.lines()[0]})",
-            hint="someone changed the schema by hand (a hotfix?): turn it into a migration, or undo it, "
-            "then stamp again",
-            details=[f"differences from {step.title}:", *diff.lines()],
-        )
-
-    def from_fingerprint(
-        self, conn: sa.Connection, plan: HistoryPlan, extra_excluded: list[str]
-    ) -> Decision:
-        fps = self.fingerprints(conn, plan)
-        excluded = DEFAULT_TRACKING_TABLES | set(extra_excluded)
-        matches = fps.by_catalog(catalog_key(conn, excluded))  # SQLite: one query, no reflection
-        snap = None
-        if not matches:
-            snap = self.target_snapshot(conn, extra_excluded)
-            matches = fps.matching(snap.fingerprint())
-        notes = [f"the history could be built only up to {fps.stopped}"] if fps.stopped else []
-        if len(matches) == 1:
-            s = matches[0]
-            reason = (
-                "empty database: at base" if s.revision is None else f"schema matches {s.title}"
-            )
-            return Decision(
-                tuple(r for r in (s.revision,) if r), s.legacy_version, FINGERPRINT, reason, notes
-            )
-        if matches:
-            reason = (
-                f"the schema matches {len(matches)} steps equally ({', '.join(s.title for s in matches)}): "
-                "the migrations between them change only data, so which ran cannot be told from the schema"
-            )
-            return Decision(
-                (matches[-1].name,),
-                None,
-                FINGERPRINT,
-                reason,
-                notes,
-                ambiguous=[s.name for s in matches],
-            )
-        assert snap is not None
-        step, diff = fps.closest(snap, labels=("expected", "database"))
-        raise Refusal(
-            f"no step of the history has this schema; the closest is {step.title} ({_count(diff)}, first: "
-            f"{diff.lines()[0]})",
-            details=[f"differences from {step.title}:", *diff.lines()],
-            hint="bring the schema in line with a step of the history (or find the migration that made the "
-            "difference), or read the legacy tracking table with --from-table",
-        )
-
     # -- --sql
 
     def offline_sql(
@@ -863,22 +481,6 @@ def _dialects(urls: list[str]) -> set[str]:
         with contextlib.suppress(ConverterError):
             found.add(dialect_of(parse_url(url)))
     return found
-
-
-def _expand(name: str | None, url: str) -> str | None:
-    """`{database}` in a table (or Sqitch registry) name: the database's own name (SQLite: the
-    file name without its extension), for tools that keep one table per server."""
-    if name is None or "{database}" not in name:
-        return name
-    database = sa.make_url(url).database or ""
-    if sa.make_url(url).get_backend_name() == "sqlite":
-        database = Path(database).stem
-    return name.replace("{database}", database)
-
-
-def _count(diff: SchemaDiff) -> str:
-    n = len(diff.differences)
-    return f"{n} difference{'s' if n != 1 else ''}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from dbhelpers import alembic_config, assert_same, engine_for
 from test_tracking import drop_mysql_database, execute, fill_tracking, flyway_rows, flyway_table
 
-from converter import stamp as stamp_module
+from converter import locate as locate_module
 from converter.apply import apply_migration
 from converter.cli import cli
 from converter.convert import ConvertOptions, convert
@@ -617,7 +617,7 @@ def test_sqlite_catalog_match_needs_no_reflection(converted, new_db, monkeypatch
     def no_snapshot(*args, **kwargs):
         raise AssertionError("a schema snapshot was taken")
 
-    monkeypatch.setattr(stamp_module, "take_snapshot", no_snapshot)
+    monkeypatch.setattr(locate_module, "take_snapshot", no_snapshot)
     report = stamp(conv.out, StampOptions(urls=[url]))
     assert (report.results[0].action, report.results[0].revision) == (STAMPED, conv.revision(3)), (
         report.results[0].reason
