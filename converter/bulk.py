@@ -210,3 +210,12 @@ def helper_source() -> str:
 
 
 HELPER_IMPORTS = ("import os", "from collections.abc import Iterator")
+
+
+def data_spool(folder: Path, filename: str, legacy_name: str, revision: str) -> DataSpool:
+    """Where the data statements of a very large script go while it is planned: the
+    revision's data file in the staging folder (nothing is created unless one arrives)."""
+    name = data_file_name(filename)
+    return DataSpool(
+        folder / name, name, f"data statements of {legacy_name}, for revision {revision}"
+    )

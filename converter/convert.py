@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mako.template import Template
 
+from converter.bulk import data_spool
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError
 from converter.formats.base import ReadOptions, require_dir
@@ -332,7 +333,9 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                     date=dates[i],
                     dialect=d,
                     style=options.style,
-                    data_dir=spool if len(dialects) == 1 else None,
+                    spool=data_spool(spool, names[i], v.name, ids[i])
+                    if len(dialects) == 1
+                    else None,
                 )
                 for d, v in rows[i].items()
             }

@@ -5,6 +5,11 @@ counted; statements that cannot run in a transaction go into an autocommit block
 `style="ops"` the rest is parsed and translated to Alembic operations where that is provably
 lossless, else kept verbatim. The downgrade comes from the legacy down when there is one,
 else from the exact inverse of the upgrade's operations, else it raises naming the file.
+
+Planning writes nothing. The one exception to "everything is held in the plan" is given by the
+caller: the data statements of a very large script (a 100 MB seed) are handed, as they are
+split, to the `DataSpool` the caller passes (convert's writes the revision's data file), so
+they never sit in memory; the plan keeps the ranges (`DataRange`) that point into it.
 """
 
 from __future__ import annotations
@@ -12,11 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlglot import exp
 
-from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool, data_file_name
+from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool
 from converter.model import LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
 from converter.split import Statement, StatementKind, iter_statements
@@ -235,18 +239,12 @@ def plan_revision(
     date: datetime,
     dialect: str,
     style: str = "ops",
-    data_dir: Path | None = None,
+    spool: DataSpool | None = None,
 ) -> RevisionPlan:
-    """With `data_dir`, the data statements of a very large legacy script go into a data
-    file written there (`plan.data_file`, see converter.bulk) instead of the revision."""
+    """With `spool`, the data statements of a very large legacy script go to it (the
+    revision's data file, `plan.data_file`, see converter.bulk) instead of the revision."""
     stats = Stats()
     tables = Tables()
-    spool = None
-    if data_dir is not None:
-        name = data_file_name(filename)
-        spool = DataSpool(
-            data_dir / name, name, f"data statements of {m.name}, for revision {revision}"
-        )
     upgrade = plan_body(m.up, m, dialect, style, stats, tables, spool)
     if not upgrade.blocks:
         upgrade.source = "empty"

@@ -16,7 +16,7 @@ from alembic.operations import Operations
 from dbhelpers import engine_for
 
 from converter import bulk, plan
-from converter.bulk import DataSpool, data_file_statements, helper_source
+from converter.bulk import DataSpool, data_file_statements, data_spool, helper_source
 from converter.model import Kind, LegacyMigration, Script
 from converter.render import EXECUTE_VERBATIM
 from converter.split import Statement
@@ -145,9 +145,10 @@ def migration(tmp_path: Path, text: str, down: str | None = None) -> LegacyMigra
 
 
 def plan_of(m: LegacyMigration, data_dir: Path | None, dialect: str = "sqlite"):
+    spool = None if data_dir is None else data_spool(data_dir, "0002_seed.py", m.name, "seed")
     return plan.plan_revision(
         m, revision="seed", down_revision=None, filename="0002_seed.py",
-        date=datetime(2024, 1, 1), dialect=dialect, data_dir=data_dir,
+        date=datetime(2024, 1, 1), dialect=dialect, spool=spool,
     )  # fmt: skip
 
 
