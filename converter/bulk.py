@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from converter import revision_helpers
 from converter.split import Statement
 
 BULK_SCRIPT_CHARS = 2**20  # a script at least this large keeps its data statements in a data file
@@ -149,63 +149,14 @@ class DataSpool:
         return DataFile(self.name, self.path, self._size, self._count, self._digest.hexdigest())
 
 
-def data_file_statements(
-    path: str, offset: int, length: int, count: int, sha256: str
-) -> Iterator[str]:
-    """The `count` statements stored in bytes [offset, offset + length) of the converter
-    data file `path`, exactly as written; the range's SHA-256 must be `sha256`."""
-    import hashlib
-
-    with open(path, "rb") as f:
-        f.seek(offset)
-        digest, left = hashlib.sha256(), length
-        while left:
-            block = f.read(min(left, 1 << 20))
-            if not block:
-                break
-            digest.update(block)
-            left -= len(block)
-        if left or digest.hexdigest() != sha256:
-            raise RuntimeError(
-                f"{path}: bytes {offset}-{offset + length} are not what this revision was converted "
-                "with (SHA-256 differs): restore the data file, or convert the legacy migration again"
-            )
-        f.seek(offset)
-        seen = 0
-        while f.tell() < offset + length:
-            at = f.tell()
-            line = f.readline()
-            if line.startswith(b"-- @ "):
-                size = int(line[5:])
-                text = f.read(size).decode("utf-8")
-                if f.read(2) != b";\n":
-                    raise RuntimeError(
-                        f"{path}: the record at byte {at} is not {size} bytes followed by ;"
-                    )
-                seen += 1
-                yield text
-            elif line != b"\n" and not line.startswith(b"-- "):
-                raise RuntimeError(
-                    f"{path}: unexpected line at byte {at} (not a comment or a record)"
-                )
-    if seen != count:
-        raise RuntimeError(
-            f"{path}: {seen} statements in bytes {offset}-{offset + length}, expected {count}"
-        )
-
-
-EXECUTE_DATA_FILE = '''def execute_data_file(name: str, offset: int, length: int, count: int, sha256: str) -> None:
-    """Run data statements kept in versions/<name> one by one, exactly as written."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for sql in data_file_statements(path, offset, length, count, sha256):
-        execute_verbatim(sql)'''
+EXECUTE_DATA_FILE = inspect.getsource(revision_helpers.execute_data_file).rstrip()
 
 
 def helper_source() -> str:
     """What a revision with data ranges carries (after `execute_verbatim`): the reader and
     `execute_data_file`. The revision needs `import os` and `from collections.abc import
     Iterator`."""
-    reader = inspect.getsource(data_file_statements).rstrip()
+    reader = inspect.getsource(revision_helpers.data_file_statements).rstrip()
     return reader + "\n\n\n" + EXECUTE_DATA_FILE
 
 

@@ -9,29 +9,13 @@ object whose begin()/connect() hand out the same connection), or a DB-API connec
 from __future__ import annotations
 
 import ast
-import contextlib
 from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from converter.errors import InputError
 from converter.model import Script
-
-
-class LegacyEngine:
-    """What sqlalchemy-migrate passed as `migrate_engine`, backed by one open connection."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
-        self.dialect = connection.dialect
-        self.name = connection.dialect.name
-
-    @contextlib.contextmanager
-    def begin(self):
-        yield self.connection
-
-    connect = begin
-
+from converter.revision_helpers import LegacyEngine
 
 # Packages of the legacy tools themselves: a converted script must not need them installed.
 LEGACY_TOOL_PACKAGES = ("yoyo",)

@@ -16,9 +16,10 @@ from alembic.operations import Operations
 from dbhelpers import engine_for
 
 from converter import bulk, plan
-from converter.bulk import DataSpool, data_file_statements, data_spool, helper_source
+from converter.bulk import DataSpool, data_spool, helper_source
 from converter.model import Kind, LegacyMigration, Script
 from converter.render import EXECUTE_VERBATIM
+from converter.revision_helpers import data_file_statements
 from converter.split import Statement
 
 TRICKY = [
