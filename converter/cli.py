@@ -313,8 +313,18 @@ def scan(
     metavar="MODULE:REVISION",
     help="With --modules: the module's first revision depends on REVISION (repeatable).",
 )
-@click.option("--force", is_flag=True, help="Overwrite revisions that were edited by hand.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Regenerate revisions that were edited by hand (by default they are kept as they are).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 when a re-run would change anything (new legacy migrations, "
+    "renames, stale files, hand edits): the CI guard of the transition period.",
+)
 @click.option(
     "--report", type=click.Choice(["json"]), help="Print the summary as JSON instead of a table."
 )
@@ -334,9 +344,13 @@ def convert(
     depends: tuple[str, ...],
     force: bool,
     dry_run: bool,
+    check: bool,
     report: str | None,
 ) -> None:
     """Convert the legacy migrations in LEGACY_DIR into Alembic revisions in --out.
+
+    A re-run on the same --out keeps what is there: revision ids, hand-edited revisions and
+    native Alembic revisions; new legacy migrations go after the current head.
 
     Example: converter convert samples/flyway/sqlite --out /tmp/alembic --dialect sqlite
     """
@@ -349,6 +363,7 @@ def convert(
         encoding=encoding,
         force=force,
         dry_run=dry_run,
+        check=check,
         before_base=before_base,
         modules=modules,
         depends=depends,
@@ -358,7 +373,16 @@ def convert(
     if report == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
-        print_convert_summary(result, dry_run)
+        print_convert_summary(result, dry_run or check)
+    if check:
+        if result.up_to_date:
+            console.print(f"{escape(str(out_dir))} is up to date with {escape(str(legacy_dir))}")
+        else:
+            err_console.print(
+                f"[red]not up to date[/]: a re-run of convert would change {escape(str(out_dir))} "
+                "(see above); run it without --check"
+            )
+            sys.exit(1)
 
 
 def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
@@ -391,6 +415,12 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
     console.print(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged")
     if result.chained_after:
         console.print(f"chained after the existing head {escape(result.chained_after)}")
+    for old, new in result.renamed:
+        console.print(f"{verb.replace('write', 'rename')} {escape(old)} -> {escape(new)}")
+    for path in result.overwritten_edits:
+        console.print(f"[yellow]overwrote the hand edits[/] of {escape(path)} (--force)")
+    for note in result.notes:
+        console.print(f"note: {escape(note)}", soft_wrap=True)
     if result.repointed:
         console.print(
             f"re-pointed the existing base {escape(result.repointed)} to the last legacy revision"

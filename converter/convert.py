@@ -22,7 +22,17 @@ from mako.template import Template
 from converter.bulk import data_spool
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError
+from converter.existing import (
+    ADOPTED,
+    EDITED,
+    Existing,
+    OnDisk,
+    check_graph,
+    match,
+    read_existing,
+)
 from converter.formats.base import ReadOptions, require_dir
+from converter.history import RevisionFile, read_revision_file
 from converter.legacy import legacy_root, require_clean, scan
 from converter.model import LegacyMigration
 from converter.naming import (
@@ -33,7 +43,7 @@ from converter.naming import (
     revision_ids,
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision
-from converter.render import generated_state, render_revision
+from converter.render import render_revision
 from converter.write import write_file, write_tree
 
 STATIC_FILES = ("env.py", "script.py.mako", "README")
@@ -50,6 +60,7 @@ class ConvertOptions:
     date_from: str = "name"
     encoding: str | None = None
     force: bool = False
+    check: bool = False  # report whether a re-run would change anything; write nothing
     dry_run: bool = False
     before_base: bool = False
     modules: bool = False
@@ -74,6 +85,18 @@ class ConvertResult:
     repointed: str | None = None  # --before-base: the existing file whose down_revision changed
     alembic_ini: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) in versions/
+    moved_stale: list[str] = field(default_factory=list)  # versions/<name> -> stale/<name>
+    kept_edits: list[str] = field(default_factory=list)  # hand-edited revisions left as they are
+    overwritten_edits: list[str] = field(default_factory=list)  # --force
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def up_to_date(self) -> bool:
+        """Nothing to write, rename or move, and no hand edit to review (`--check`)."""
+        return not (
+            self.written or self.renamed or self.moved_stale or self.kept_edits or self.alembic_ini
+        )
 
     def to_json(self) -> dict:
         totals: dict[str, int] = {}
@@ -89,7 +112,13 @@ class ConvertResult:
             "unchanged": self.unchanged,
             "chained_after": self.chained_after,
             "repointed": self.repointed,
+            "renamed": [list(r) for r in self.renamed],
+            "moved_stale": self.moved_stale,
+            "kept_edits": self.kept_edits,
+            "overwritten_edits": self.overwritten_edits,
+            "notes": self.notes,
             "warnings": self.warnings,
+            "up_to_date": self.up_to_date,
         }
 
 
@@ -136,63 +165,6 @@ def check_paths(legacy_dir: Path, out_dir: Path) -> None:
             path=out_dir,
             hint="choose an --out that does not contain the legacy migrations",
         )
-
-
-@dataclass
-class Existing:
-    """What an existing output directory already holds."""
-
-    files: dict[str, str] = field(default_factory=dict)  # versions/<name> -> text
-    ours: dict[str, str] = field(default_factory=dict)  # filename -> state (intact | edited)
-    foreign: dict[str, tuple[str, str]] = field(
-        default_factory=dict
-    )  # filename -> (rev, down text)
-
-
-def read_existing(out_dir: Path) -> Existing:
-    existing = Existing()
-    if not out_dir.exists():
-        return existing
-    if not out_dir.is_dir():
-        raise OutputError("the output path exists and is not a directory", path=out_dir)
-    entries = [p for p in out_dir.iterdir() if not p.name.startswith(".")]
-    if entries and not (out_dir / "versions").is_dir():
-        raise OutputError(
-            "the output directory is not empty and is not an Alembic directory (no versions/)",
-            path=out_dir,
-            hint="choose an empty or new --out, or an existing Alembic script directory",
-        )
-    versions = out_dir / "versions"
-    if not versions.is_dir():
-        return existing
-    for path in sorted(versions.iterdir()):
-        if path.name.startswith((".", "__")) or path.suffix != ".py":
-            continue
-        text = path.read_text(encoding="utf-8")
-        existing.files[path.name] = text
-        state = generated_state(text)
-        if state == "foreign":
-            rev = REVISION_ID_RE.search(text)
-            down = DOWN_REVISION_RE.search(text)
-            if rev is None:
-                raise OutputError(
-                    "this file in versions/ is not an Alembic revision (no `revision = ...`)",
-                    path=path,
-                    hint="move it out of versions/",
-                )
-            existing.foreign[path.name] = (rev.group(1), down.group(1).strip() if down else "None")
-        else:
-            existing.ours[path.name] = state
-    return existing
-
-
-def foreign_heads(existing: Existing, ours: set[str]) -> list[str]:
-    """Heads of the revisions not written by converter, ignoring links into ours."""
-    revs = {rev for rev, _ in existing.foreign.values()}
-    pointed = set()
-    for _, down in existing.foreign.values():
-        pointed.update(re.findall(r"['\"]([^'\"]+)['\"]", down))
-    return sorted(revs - pointed - ours)
 
 
 def read_legacy(
@@ -286,10 +258,19 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
     migrations = [next(m for m in variants.values() if m is not None) for variants in rows]
 
     existing = read_existing(out_dir)
-    foreign_ids = {rev for rev, _ in existing.foreign.values()}
-    ids = revision_ids(migrations, options.rev_id, taken=foreign_ids)
+    matched = match(existing, migrations)
+    ids = revision_ids(migrations, options.rev_id, taken=existing.ids())
+    for i, found in matched.items():
+        ids[i] = found.revision  # a revision keeps its id: databases are stamped with it
     dates = [migration_date(m, options.date_from) for m in migrations]
     names = file_names(migrations, dates)
+    kept = {
+        i: found
+        for i, found in matched.items()
+        if found.state in (EDITED, ADOPTED) and not options.force
+    }
+    for i, found in kept.items():
+        names[i] = found.name
     clash = set(names) & set(existing.foreign)
     if clash:
         raise OutputError(
@@ -297,19 +278,11 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             path=out_dir / "versions",
             hint="rename the existing file, or convert into another directory",
         )
+    _refuse_insertions(migrations, matched, out_dir)
+    stale = sorted(r.name for r in existing.ours.values() if r not in matched.values())
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
-    base_down = None
-    heads = foreign_heads(existing, set(ids))
-    if heads and not options.before_base and not options.modules:
-        if len(heads) > 1:
-            raise OutputError(
-                f"the existing Alembic directory has several heads: {', '.join(heads)}",
-                path=out_dir,
-                hint="merge them first (`alembic merge heads`), then convert again",
-            )
-        base_down = heads[0]
-        result.chained_after = base_down
+    base_down = _chain_start(existing, matched, ids, set(stale), options, result)
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
@@ -318,8 +291,24 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)
         )
     )
+    previous: dict[str | None, str] = {}  # module -> its last revision so far
+    remaining = existing.ids() - {existing.revisions[n].revision for n in stale}
+
+    def down_of(i: int, module: str | None) -> str | tuple[str, ...] | None:
+        """Where revision i hangs: a converted revision keeps the parent it has on disk (it
+        is never re-pointed, least of all at a native revision) unless that parent is gone;
+        the first new one goes after the current head (`_chain_start`)."""
+        found = matched.get(i)
+        if found is not None:
+            down = found.file.down_revision
+            parents = (down,) if isinstance(down, str) else down or ()
+            if all(d in remaining for d in parents):
+                return down
+        if module in previous:
+            return previous[module]
+        return base_down
+
     try:
-        previous: dict[str | None, str] = {}  # module -> its last revision so far
         for i, m in enumerate(migrations):
             first_of_module = m.module not in previous
             variants = {
@@ -328,7 +317,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 else plan_revision(
                     v,
                     revision=ids[i],
-                    down_revision=previous.get(m.module, base_down),
+                    down_revision=down_of(i, m.module),
                     filename=names[i],
                     date=dates[i],
                     dialect=d,
@@ -350,9 +339,13 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             previous[m.module] = ids[i]
             result.plans.append(plan)
         if options.modules:
-            _module_dependencies(result.plans, declared, set(ids) | foreign_ids)
+            _module_dependencies(result.plans, declared, set(ids) | existing.ids())
 
-        files: dict = {f"versions/{p.filename}": render_revision(p) for p in result.plans}
+        files: dict = {
+            f"versions/{p.filename}": render_revision(p)
+            for i, p in enumerate(result.plans)
+            if i not in kept
+        }
         for p in result.plans:
             if p.data_file is not None:
                 files[f"versions/{p.data_file.name}"] = p.data_file
@@ -369,7 +362,8 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 raise UsageError("--before-base cannot be combined with --modules")
             _repoint_base(existing, ids[-1], files, result)
 
-        _check_overwrites(existing, files, out_dir, options, result)
+        moves = _moves(existing, matched, kept, names, stale, options, result)
+        _check_result(existing, files, moves, options, out_dir)
         changed = {}
         for rel, text in files.items():
             current = out_dir / rel
@@ -390,10 +384,10 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         ini = out_dir.parent / "alembic.ini"
         if not ini.exists():
             result.alembic_ini = ini
-        if options.dry_run:
+        if options.dry_run or options.check:
             return result
-        if changed:
-            write_tree(out_dir, changed)
+        if changed or moves:
+            write_tree(out_dir, changed, moves=moves)
         if result.alembic_ini is not None:
             template = (
                 resources.files("converter")
@@ -445,43 +439,136 @@ def _module_dependencies(
             seen.update(needs)
 
 
-def _check_overwrites(
+def _refuse_insertions(
+    migrations: list[LegacyMigration], matched: dict[int, OnDisk], out_dir: Path
+) -> None:
+    """A legacy migration that is new but sorts before one converted already cannot be
+    appended in its place: databases past that point would never run it."""
+    if not matched:
+        return
+    last = max(matched)
+    inserted = [i for i in range(last) if i not in matched]
+    if inserted:
+        m = migrations[inserted[0]]
+        raise InputError(
+            f"legacy migration {m.name} is new but comes before {migrations[last].name}, which "
+            f"was converted already ({matched[last].name}): databases past that point would never "
+            "run it",
+            path=m.path,
+            hint="give it a version after the last converted migration (the legacy tools refuse "
+            "out-of-order migrations too), or convert into a new directory",
+        )
+
+
+def _chain_start(
     existing: Existing,
-    files: dict[str, str],
-    out_dir: Path,
+    matched: dict[int, OnDisk],
+    ids: list[str],
+    stale: set[str],
     options: ConvertOptions,
     result: ConvertResult,
+) -> str | None:
+    """Where the first revision without one on disk goes: after the current single head of
+    the directory (a native revision written since the last conversion included: the order
+    in which things happened), or at base. Several heads are refused."""
+    if options.before_base or options.modules:
+        return None
+    heads = existing.heads(without=stale)
+    if not heads:
+        return None
+    if len(heads) > 1:
+        raise OutputError(
+            f"the existing Alembic directory has several heads: {', '.join(heads)}",
+            path=existing.root,
+            hint="merge them first (`alembic merge heads`), then convert again",
+        )
+    head = heads[0]
+    last_ours = ids[max(matched)] if matched else None
+    if head == last_ours:
+        return head
+    if len(matched) < len(ids):
+        result.chained_after = head
+        if last_ours is not None:
+            result.notes.append(
+                f"new legacy migrations go after {head}, the current head (revisions were added "
+                f"after the last converted one, {last_ours}): they run in the order things happened"
+            )
+    return head
+
+
+def _moves(
+    existing: Existing,
+    matched: dict[int, OnDisk],
+    kept: dict[int, OnDisk],
+    names: list[str],
+    stale: list[str],
+    options: ConvertOptions,
+    result: ConvertResult,
+) -> dict[str, str | None]:
+    """Files of ours to remove or move: an old name whose revision is written under a new
+    one (never left beside its replacement), and revisions no legacy migration produces any
+    more (moved to stale/, content kept)."""
+    moves: dict[str, str | None] = {}
+    for i, found in sorted(matched.items()):
+        if i in kept:
+            result.kept_edits.append(f"versions/{found.name}")
+            continue
+        if found.state in (EDITED, ADOPTED):
+            result.overwritten_edits.append(f"versions/{found.name}")
+        if found.name != names[i]:
+            moves[f"versions/{found.name}"] = None
+            result.renamed.append((f"versions/{found.name}", f"versions/{names[i]}"))
+    for name in stale:
+        moves[f"versions/{name}"] = f"stale/{name}"
+        result.moved_stale.append(f"versions/{name}")
+    if result.kept_edits:
+        result.notes.append(
+            "kept as edited by hand (pass --force to regenerate them): "
+            + ", ".join(result.kept_edits)
+        )
+    if result.moved_stale:
+        result.warnings.append(
+            "no legacy migration produces these revisions any more; moved to stale/ (content "
+            "kept): " + ", ".join(result.moved_stale)
+        )
+    return moves
+
+
+def _check_result(
+    existing: Existing,
+    files: dict[str, object],
+    moves: dict[str, str | None],
+    options: ConvertOptions,
+    out_dir: Path,
 ) -> None:
-    new_names = {rel.split("/", 1)[1] for rel in files if rel.startswith("versions/")}
-    for name, state in existing.ours.items():
-        if state == "edited" and not options.force:
-            raise OutputError(
-                "this revision was written by converter and then edited by hand",
-                path=out_dir / "versions" / name,
-                hint="keep your edits by converting into another directory, or pass --force to overwrite",
-            )
-        if name not in new_names:
-            result.warnings.append(
-                f"versions/{name} was written by an earlier run but no legacy migration produces it now; "
-                "it is left in place"
-            )
+    """The directory as it would be after this run must load in Alembic: no cycle, no
+    dangling down_revision, no duplicate id, no more heads than before."""
+    before = existing.heads() if existing.revisions else []
+    final: dict[str, RevisionFile] = {
+        n: r.file for n, r in existing.revisions.items() if f"versions/{n}" not in moves
+    }
+    for rel, text in files.items():
+        if rel.startswith("versions/") and rel.endswith(".py") and isinstance(text, str):
+            name = rel.split("/", 1)[1]
+            final[name] = read_revision_file(out_dir / rel, text)
+    limit = max(1, len(before))
+    if options.modules:
+        limit = len(final) or 1  # module branches are heads by design
+    check_graph(list(final.values()), out_dir, limit)
 
 
 def _repoint_base(
     existing: Existing, last: str, files: dict[str, str], result: ConvertResult
 ) -> None:
-    bases = [
-        name
-        for name, (_, down) in existing.foreign.items()
-        if down in ("None", f"'{last}'", f'"{last}"')
-    ]
+    """--before-base: the one base of the existing (native) history now comes after the last
+    converted revision. The only time converter changes a file it did not write, on request."""
+    bases = [r for r in existing.foreign.values() if r.file.down_revision in (None, last)]
     if len(bases) != 1:
         raise OutputError(
             f"--before-base needs exactly one base revision in the existing directory, found {len(bases)}",
             hint="merge the existing bases first",
         )
-    name = bases[0]
-    text = existing.files[name]
+    name, text = bases[0].name, bases[0].text
     new = DOWN_REVISION_RE.sub(lambda m: f"down_revision = {last!r}", text, count=1)
     new = re.sub(r"^Revises:[ \t]*$", f"Revises: {last}", new, count=1, flags=re.M)
     if new != text:

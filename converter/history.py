@@ -10,11 +10,15 @@ cache all stand on this module; none of them reads an Alembic directory another 
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.config import Config
@@ -163,8 +167,10 @@ def _database_url(url: str) -> Iterator[None]:
 
 
 def legacy_version(rev: Script) -> str | None:
-    value = getattr(rev.module, "legacy_version", None)
-    return value if isinstance(value, str) else None
+    """The legacy version a revision was converted from (None: not converted, or a
+    repeatable migration)."""
+    record = legacy_record(rev)
+    return record.version if record is not None else None
 
 
 def current_heads(conn: sa.Connection) -> tuple[str, ...] | None:
@@ -173,3 +179,117 @@ def current_heads(conn: sa.Connection) -> tuple[str, ...] | None:
     if not ctx._has_version_table():
         return None
     return tuple(sorted(ctx.get_current_heads()))
+
+
+@dataclass(frozen=True)
+class LegacyRecord:
+    """What a converted revision knows about its legacy source (its `legacy = {...}`)."""
+
+    format: str | None
+    version: str | None
+    kind: str = "versioned"
+    files: tuple[str, ...] = ()
+    sha256: str | None = None
+    tool_checksum: str | dict[str, str | None] | None = None
+    missing_variants: tuple[str, ...] = ()
+
+    def tool_checksum_for(self, dialect: str) -> str | None:
+        """The legacy tool's checksum of the variant run on `dialect`."""
+        if isinstance(self.tool_checksum, dict):
+            return self.tool_checksum.get(dialect)
+        return self.tool_checksum
+
+
+@dataclass(frozen=True)
+class RevisionFile:
+    """A revision file read with `ast`, never executed: its identity, its place in the graph
+    and, for converted revisions, its legacy record."""
+
+    path: Path
+    revision: str | None
+    down_revision: str | tuple[str, ...] | None
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    legacy: LegacyRecord | None = None
+
+
+def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
+    """The module-level assignments of a revision file, read with `ast` (nothing runs).
+
+    A revision converted by an earlier release has only `legacy_version = "..."`: its record
+    then holds the version alone. Raises InputError when the file is not Python."""
+    source = path.read_text(encoding="utf-8") if text is None else text
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        raise InputError(
+            f"the revision file is not valid Python: {exc.msg}", path=path, line=exc.lineno
+        ) from None
+    values: dict[str, Any] = {}
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in _READ:
+                try:
+                    values[target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+                except ValueError:
+                    values[target.id] = _NOT_LITERAL
+    record = values.get("legacy")
+    legacy = None
+    if isinstance(record, dict):
+        legacy = LegacyRecord(
+            format=record.get("format"),
+            version=record.get("version"),
+            kind=record.get("kind") or "versioned",
+            files=tuple(record.get("files") or ()),
+            sha256=record.get("sha256"),
+            tool_checksum=record.get("tool_checksum"),
+            missing_variants=tuple(record.get("missing_variants") or ()),
+        )
+    elif isinstance(values.get("legacy_version"), str):
+        legacy = LegacyRecord(format=None, version=values["legacy_version"])
+    revision = values.get("revision")
+    return RevisionFile(
+        path,
+        revision if isinstance(revision, str) else None,
+        _revisions(values.get("down_revision")),  # type: ignore[arg-type]
+        _tuple(values.get("branch_labels")),
+        _tuple(values.get("depends_on")),
+        legacy,
+    )
+
+
+_READ = {"revision", "down_revision", "branch_labels", "depends_on", "legacy", "legacy_version"}
+_NOT_LITERAL = object()
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def _revisions(value: Any) -> str | tuple[str, ...] | None:
+    if isinstance(value, str) or value is None:
+        return value
+    found = _tuple(value)
+    return found or None
+
+
+def legacy_record(rev: Script) -> LegacyRecord | None:
+    """The legacy record of a revision Alembic loaded (read from its file with ast, once per
+    version of the file)."""
+    path = Path(rev.path)
+    stat = path.stat()
+    return _record_of(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8192)
+def _record_of(path: str, mtime_ns: int, size: int) -> LegacyRecord | None:
+    return read_revision_file(Path(path)).legacy

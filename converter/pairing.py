@@ -10,7 +10,6 @@ files and the legacy tool's checksum.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from alembic.script import Script
 
 from converter.dialects import DIALECTS
 from converter.errors import ConverterError, InputError, UsageError
-from converter.history import BASE, AlembicHistory, legacy_version
+from converter.history import BASE, AlembicHistory, legacy_record, legacy_version
 from converter.legacy import legacy_root, read_legacy_history, versions_elsewhere
 from converter.model import Kind, LegacyMigration
 from converter.tracking import REPEATABLE, VERSIONED, HistoryStep, TrackingOptions
@@ -167,14 +166,6 @@ def pair_history(
     return PairedHistory(before, pairs, after)
 
 
-CONVERTED_FROM = re.compile(
-    r"^Converted from legacy (?P<format>\S+) migration (?P<version>.*?): (?P<files>.*)$", re.M
-)
-
-
-NO_VARIANT = re.compile(r"^No variant for (?P<dialects>[a-z, ]+):", re.M)
-
-
 @dataclass
 class Branch:
     """One line of the Alembic history and its legacy steps, as one dialect sees them: the
@@ -213,21 +204,14 @@ class HistoryPlan:
         return next((b for b in self.branches if b.position(revision) is not None), None)
 
 
-def _doc_facts(rev: Script) -> tuple[str | None, str, tuple[str, ...], set[str]]:
-    """(legacy format, kind, legacy files, dialects without a variant) from the revision docstring."""
-    doc = rev.module.__doc__ or ""
-    m = CONVERTED_FROM.search(doc)
-    fmt, kind, files = None, VERSIONED, ()
-    if m:
-        fmt = m["format"]
-        if m["version"] == f"({Kind.REPEATABLE.value})":
-            kind = REPEATABLE
-        files = tuple(f.strip() for f in m["files"].split(", ") if f.strip())
-    missing: set[str] = set()
-    nv = NO_VARIANT.search(doc)
-    if nv:
-        missing = {d.strip() for d in nv["dialects"].split(",") if d.strip()}
-    return fmt, kind, files, missing
+def _record_facts(rev: Script) -> tuple[str | None, str, tuple[str, ...], set[str]]:
+    """(legacy format, kind, legacy files, dialects without a variant) from the revision's
+    legacy record."""
+    record = legacy_record(rev)
+    if record is None:
+        return None, VERSIONED, (), set()
+    kind = REPEATABLE if record.kind == Kind.REPEATABLE.value else VERSIONED
+    return record.format, kind, record.files, set(record.missing_variants)
 
 
 def _notes_value(m: LegacyMigration, prefix: str) -> list[str]:
@@ -336,7 +320,7 @@ def _elsewhere(
 def build_branch(
     module: str | None, chain: list[Script], dialect: str, options: PlanOptions
 ) -> Branch:
-    facts = {rev.revision: _doc_facts(rev) for rev in chain}
+    facts = {rev.revision: _record_facts(rev) for rev in chain}
     formats = {facts[r.revision][0] for r in chain if facts[r.revision][0]}
     fmt = next(iter(formats)) if len(formats) == 1 else None
     tracking = TrackingOptions(

@@ -28,9 +28,15 @@ def recover(target: Path) -> None:
             shutil.rmtree(backup)
 
 
-def write_tree(target: Path, files: dict[str, str], keep_existing: bool = True) -> None:
+def write_tree(
+    target: Path,
+    files: dict[str, str],
+    keep_existing: bool = True,
+    moves: dict[str, str | None] | None = None,
+) -> None:
     """Make `target` hold `files` (relative path -> text) plus, with keep_existing, every
-    file it already had that is not in `files`."""
+    file it already had that is not in `files`; `moves` (relative path -> new relative path,
+    or None to remove) is applied to the existing files first. All in one rename."""
     target = target.resolve() if target.exists() else target.absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
@@ -41,6 +47,15 @@ def write_tree(target: Path, files: dict[str, str], keep_existing: bool = True) 
             shutil.copytree(target, staging, symlinks=True)
         else:
             staging.mkdir()
+        for old, new in sorted((moves or {}).items()):
+            source = staging / old
+            if not source.exists():
+                continue
+            if new is None:
+                source.unlink()
+            else:
+                (staging / new).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, staging / new)
         written = []
         for rel, text in sorted(files.items()):
             path = staging / rel

@@ -330,7 +330,7 @@ def test_output_is_a_complete_alembic_directory_with_the_naming_convention(tmp_p
         '"""create plans\n\nRevision ID: create_plans\nRevises: \nCreate Date: 2024-01-01 00:00:00\n'
     )
     assert "V1__create_plans.sql" in text and "sha256:" in text
-    assert 'legacy_version = "1"' in text
+    assert 'legacy = {\n    "format": "flyway",\n    "version": "1",' in text
     second = result.plans[1]
     assert second.down_revision == result.plans[0].revision
 
@@ -393,11 +393,12 @@ def test_hand_edited_revision_is_never_overwritten_without_force(tmp_path):
     )
     path.write_text(edited)
     (legacy / "001_a.sql").write_text("CREATE TABLE a (id INTEGER PRIMARY KEY, v INTEGER);\n")
-    with pytest.raises(OutputError, match="edited by hand") as exc:
-        run_convert(legacy, out)
-    assert "--force" in str(exc.value)
+    result = run_convert(legacy, out)  # kept, and the run goes on
+    assert result.kept_edits == ["versions/20240101_a.py"]
+    assert any("--force" in n for n in result.notes)
     assert path.read_text() == edited
-    run_convert(legacy, out, force=True)
+    result = run_convert(legacy, out, force=True)
+    assert result.overwritten_edits == ["versions/20240101_a.py"]
     assert "print('mine')" not in path.read_text()
 
 

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from converter.apply import apply_migration, sqlite_transactional_ddl
 from converter.convert import ConvertOptions, convert
 from converter.diff import diff_snapshots
-from converter.errors import UsageError
+from converter.errors import OutputError, UsageError
 from converter.snapshot import take_snapshot
 
 
@@ -94,11 +94,28 @@ def test_declared_dependencies_and_their_errors(tmp_path):
         legacy,
         tmp_path / "alembic",
         ConvertOptions(
-            dialect="sqlite", date_from="20240101", modules=True, depends=("core:ai_chatbot_seed",)
+            dialect="sqlite",
+            date_from="20240101",
+            modules=True,
+            depends=("ai_chatbot:core_customer_phone",),
         ),
     )
-    core = next(p for p in result.plans if p.revision == "core_customers")
-    assert core.depends_on == ("ai_chatbot_seed",)
+    bot = next(p for p in result.plans if p.revision == "ai_chatbot_integration")
+    assert bot.depends_on == ("core_customer_phone", "core_customers")
+    # core's base depending on the chatbot's seed, which depends on core: a cycle Alembic
+    # cannot load; refused before anything is written
+    with pytest.raises(OutputError, match="cycle"):
+        convert(
+            legacy,
+            tmp_path / "cyclic",
+            ConvertOptions(
+                dialect="sqlite",
+                date_from="20240101",
+                modules=True,
+                depends=("core:ai_chatbot_seed",),
+            ),
+        )
+    assert not (tmp_path / "cyclic").exists()
     with pytest.raises(UsageError, match="no such revision"):
         convert(
             legacy,

@@ -337,7 +337,7 @@ def test_a_legacy_migration_without_revision_fails_naming_both(tmp_path):
 def test_a_revision_without_legacy_migration_fails_naming_both(tmp_path):
     legacy = SAMPLES / "goose" / "sqlite"
     out = converted(legacy, tmp_path, "sqlite")
-    edit(out, "add_customer_phone", 'legacy_version = "7"', 'legacy_version = "77"')
+    edit(out, "add_customer_phone", '"version": "7"', '"version": "77"')
     report = verify(legacy, out)
     f = failing(report)
     assert f.status == FAILED and f.number == 7

@@ -23,8 +23,9 @@ revision = ${py(revision)}
 down_revision = ${py(down_revision)}
 branch_labels = ${py(branch_labels)}
 depends_on = ${py(depends_on)}
-# The legacy tool's own version of this migration: `converter stamp` maps databases with it.
-legacy_version = ${py(legacy_version)}
+# What this revision was converted from: `converter stamp` maps databases with it, and
+# `converter convert` recognises the revision on a re-run.
+legacy = ${legacy_record}
 % for helper in helpers:
 
 

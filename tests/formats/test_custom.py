@@ -214,7 +214,7 @@ def test_scheme_converts_and_upgrades_on_sqlite(scheme, root, tmp_path, make_db)
     command.upgrade(cfg, "head")
     assert_same(legacy_url, alembic_url, f"{scheme} at head")
     revisions = list(ScriptDirectory.from_config(cfg).walk_revisions())
-    assert [r.module.legacy_version for r in reversed(revisions)] == versions
+    assert [r.module.legacy["version"] for r in reversed(revisions)] == versions
     command.downgrade(cfg, "-1")  # the last one has a legacy down
     engine = engine_for(legacy_url)
     try:
