@@ -5,7 +5,7 @@
 and table contents are equal. It is the oracle behind `verify`: build one database with the
 legacy history and one with the generated Alembic revisions, snapshot both, diff
 (`converter.diff`). Alembic's own `compare_metadata` cannot serve: it misses CHECK bodies,
-PostgreSQL enum labels, views, sequences, functions and triggers (PITFALLS 8).
+PostgreSQL enum labels, views, sequences, functions and triggers.
 
 What goes in:
 - tables, from SQLAlchemy's bulk reflection (`Inspector.get_multi_*`): columns (type rendered
@@ -27,9 +27,9 @@ What goes in:
 
 What stays out, because it says nothing about the schema: the migration tools' own tracking
 tables (`DEFAULT_TRACKING_TABLES`) and everything hanging off them, MySQL AUTO_INCREMENT and
-sequence current values (they depend on data: PITFALLS 9), SQLite's `sqlite_sequence`,
-timestamps, owners, definers and tablespaces (they depend on who built the database where),
-the database's own name (MySQL writes it into view definitions: it is removed).
+sequence current values (they depend on data), SQLite's `sqlite_sequence`, timestamps,
+owners, definers and tablespaces (they depend on who built the database where), the
+database's own name (MySQL writes it into view definitions: it is removed).
 
 Table and object names are bare in the default schema and `schema.name` elsewhere.
 
