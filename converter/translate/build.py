@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic.operations import ops
+from sqlalchemy.sql.elements import TextClause
 from sqlglot import exp
 
 from converter.translate.model import (
@@ -26,6 +27,7 @@ from converter.translate.model import (
     DropIndex,
     DropTable,
     ForeignKey,
+    IndexElement,
     Refused,
     RenameColumn,
     RenameTable,
@@ -94,7 +96,8 @@ def _create_table(t: CreateTable, dialect: str) -> ops.MigrateOperation:
     items: list = [_sa_column(c, dialect, c.name in pk) for c in t.columns]
     if t.primary_key:
         items.append(sa.PrimaryKeyConstraint(*pk, name=t.primary_key.name))
-    items.extend(_sa_constraint(c) for c in [*t.uniques, *t.foreign_keys, *t.checks])
+    constraints: list[Unique | ForeignKey | Check] = [*t.uniques, *t.foreign_keys, *t.checks]
+    items.extend(_sa_constraint(c) for c in constraints)
     kw: dict = {}
     opts = t.options
     for prefix in ("mysql", "mariadb"):  # SQLAlchemy's MariaDB dialect reads only mariadb_*
@@ -125,8 +128,16 @@ def _add_constraint(a: AddConstraint) -> ops.MigrateOperation:
     return ops.CreateCheckConstraintOp(c.name, table, c.expression.text, schema=schema)
 
 
+def _index_column(e: IndexElement) -> str | TextClause:
+    if e.column is not None:
+        return e.column
+    if e.expression is None:
+        raise Refused("an index element that is neither a column nor an expression")
+    return sa.text(e.expression.text)
+
+
 def _create_index(i: CreateIndex, dialect: str) -> ops.MigrateOperation:
-    columns = [e.column if e.column is not None else sa.text(e.expression.text) for e in i.elements]
+    columns = [_index_column(e) for e in i.elements]
     kw: dict = {}
     if i.where is not None:
         kw[f"{dialect}_where"] = sa.text(i.where.text)
@@ -146,7 +157,8 @@ def build_operation(action: Action, dialect: str) -> ops.MigrateOperation:
         return _create_index(a, dialect)
     if isinstance(a, AddConstraint):
         return _add_constraint(a)
-    schema = _schema_table(a.table) if isinstance(getattr(a, "table", None), tuple) else {}
+    table = getattr(a, "table", None)  # DropIndex.table is a name, not (schema, name)
+    schema = _schema_table(table) if isinstance(table, tuple) else {}
     if isinstance(a, DropTable):
         return ops.DropTableOp(a.table[1], **schema, if_exists=_flag(a.if_exists))
     if isinstance(a, AddColumn):

@@ -70,13 +70,15 @@ class TreeReader(AlterReader):
         where = params.args.get("where")
         if where is not None and self.d == "mysql":
             raise Refused("a partial index on MySQL")
+        if where is not None and where_span is None:
+            raise Refused("WHERE not found in the text")
         return CreateIndex(
             table=self.table(index.args["table"]),
             name=self.name(index.this),
             unique=bool(expr.args.get("unique")),
             elements=[self.index_element(o, s) for o, s in zip(columns, spans, strict=True)],
             where=self.text(where_span, expect(where, exp.Where).this)
-            if where is not None
+            if where is not None and where_span is not None
             else None,
             using=expect(using, exp.Var, exp.Identifier).name.lower()
             if using is not None

@@ -14,11 +14,11 @@ def _reverse_one(op: ops.MigrateOperation, dialect: str | None) -> ops.MigrateOp
         return ops.DropTableOp(op.table_name, schema=op.schema)
     if isinstance(op, ops.AddColumnOp) and not op.if_not_exists:
         return ops.DropColumnOp(op.table_name, op.column.name, schema=op.schema)
-    if isinstance(op, ops.CreateIndexOp) and not op.if_not_exists:
+    if isinstance(op, ops.CreateIndexOp) and op.index_name is not None and not op.if_not_exists:
         return ops.DropIndexOp(op.index_name, table_name=op.table_name, schema=op.schema)
     if isinstance(op, ops.RenameTableOp):
         return ops.RenameTableOp(op.new_table_name, op.table_name, schema=op.schema)
-    if isinstance(op, ops.AlterColumnOp) and _only_renames(op):
+    if isinstance(op, ops.AlterColumnOp) and op.modify_name is not None and _only_renames(op):
         return ops.AlterColumnOp(
             op.table_name, op.modify_name, schema=op.schema, modify_name=op.column_name,
             existing_type=op.existing_type,
@@ -27,7 +27,12 @@ def _reverse_one(op: ops.MigrateOperation, dialect: str | None) -> ops.MigrateOp
         # MySQL creates an index for a new foreign key when none fits, and DROP FOREIGN KEY
         # leaves it behind: the inverse is not exact without knowing the other indexes.
         return None
-    if isinstance(op, ops.AddConstraintOp) and op.constraint_name:
+    constraint_ops = (
+        ops.CreateUniqueConstraintOp,
+        ops.CreateForeignKeyOp,
+        ops.CreateCheckConstraintOp,
+    )
+    if isinstance(op, constraint_ops) and op.constraint_name:
         kind = {
             ops.CreateUniqueConstraintOp: "unique",
             ops.CreateForeignKeyOp: "foreignkey",
@@ -41,9 +46,9 @@ def _reverse_one(op: ops.MigrateOperation, dialect: str | None) -> ops.MigrateOp
 
 
 def _only_renames(op: ops.AlterColumnOp) -> bool:
+    """Nothing but the name changes (the caller checks that it does)."""
     return (
-        op.modify_name is not None
-        and op.modify_type is None
+        op.modify_type is None
         and op.modify_nullable is None
         and op.modify_server_default is False
         and op.modify_comment is False

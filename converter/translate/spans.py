@@ -55,7 +55,10 @@ def parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
     result = sqlglot_dialect(dialect).parser(error_level=ErrorLevel.RAISE).parse(tokens, text)
     if not result or result[0] is None:
         raise ParseError(f"No expression was parsed from {text!r}")
-    return exp.Block(expressions=result) if len(result) > 1 else result[0]
+    tree = exp.Block(expressions=result) if len(result) > 1 else result[0]
+    if not isinstance(tree, exp.Expression):  # sqlglot types its nodes by their base, Expr
+        raise ParseError(f"No expression tree was parsed from {text!r}")
+    return tree
 
 
 def same_tokens(a: list[Token], b: list[Token]) -> bool:
