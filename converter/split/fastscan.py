@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from converter.split.lexical import match_end
+
 DATA_HEAD = re.compile(r"(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
@@ -30,10 +32,14 @@ class FastScan:
     head: re.Pattern = DATA_HEAD
     line_comment: str = "--"
 
+    def skip_gap(self, text: str, pos: int) -> int:
+        """Where the next statement starts at or after `pos` (len(text) when none does)."""
+        return match_end(self.gap, text, pos)
+
     def data_statement(self, text: str, start: int) -> tuple[int, int] | None:
         """(end of its text, position of its `;` or len(text)) for the data statement at
         `start`, or None when the regexes cannot vouch for it."""
-        semi = self.body.match(text, start).end()
+        semi = match_end(self.body, text, start)
         if semi < len(text) and text[semi] != ";":
             return None
         end = semi
@@ -49,7 +55,7 @@ class FastScan:
     def statement_end(self, text: str, start: int) -> int | None:
         """Position of the first `;` after `start` outside strings, names and comments
         (len(text) when there is none), or None when the regexes cannot tell."""
-        semi = self.any_body.match(text, start).end()
+        semi = match_end(self.any_body, text, start)
         if semi < len(text) and text[semi] != ";":
             return None
         return semi

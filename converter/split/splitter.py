@@ -226,12 +226,12 @@ class Splitter:
         raws: list[_Raw] = []
         pos = 0
         while True:
-            start = fast.gap.match(text, pos).end()
+            start = fast.skip_gap(text, pos)
             if start >= n:
                 break
             head = fast.head.match(text, start)
-            found = fast.data_statement(text, start) if head else None
-            if found is not None:
+            found = fast.data_statement(text, start) if head is not None else None
+            if head is not None and found is not None:
                 end, semi = found
                 delim_end = semi + 1 if semi < n else None
                 raws.append(_Raw(0, 0, start, end, delim_end, (), "", head[0].upper()))
@@ -262,7 +262,7 @@ class Splitter:
                     end, at_end = n, True
                     break
                 end, count = semi + 1, count + 1
-                nxt = fast.gap.match(text, end).end()
+                nxt = fast.skip_gap(text, end)
                 if nxt >= n:
                     end, at_end = n, True
                     break
@@ -427,6 +427,7 @@ class Splitter:
         for idx, raw in enumerate(raws):
             if idx == 0:
                 comment = joined(comment_spans(text, region_start, raw.start, self.dialect), text)
+            toks: Sequence[Token]
             if raw.toks is None:
                 toks, source = tokens[raw.lo : raw.hi], text
             else:
