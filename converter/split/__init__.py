@@ -43,6 +43,13 @@ leading tokens, so text inside strings and comments never counts.
 Each Statement keeps its tokens (`tokens`, offsets into `source`) so `converter.parse` never
 tokenizes the text again. Re-tokenizing happens only in rare cases: a psql/DELIMITER line
 that turns out to be inside a string or comment, or a DELIMITER line inside a statement.
+
+This module holds the public functions (`split_script`, `split_report`, `iter_statements`).
+The rest: `statement` (what splitting gives), `tokens` (the tokenizer and leading words,
+shared with `converter.parse`), `splitter` (the `Splitter`), and the passes it stands on:
+`fastscan` (data statements without the tokenizer), `lexical` (comments, unterminated
+literals, MySQL conditional comments, custom delimiters), `compound` (bodies holding `;`)
+and `classify` (transaction control, statements refused inside a transaction).
 """
 
 from __future__ import annotations

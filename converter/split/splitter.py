@@ -6,9 +6,10 @@ regexes of `fastscan`), finds the statements' ends (`;` with compound bodies kep
 a custom delimiter), then builds the statements with their comments, kinds and places.
 Errors are `InputError`s naming the line and column.
 
-Kept as one class of about 550 lines: its passes share the script, the position-to-line
-bookkeeping (`_where`) and the streaming cuts, and each pass is a few methods in order
-(segments, fast path, tokenizing, statement ends, building, locations).
+Kept as one class: its passes share the script, the position-to-line bookkeeping
+(`_where`) and the streaming cuts, and each pass is a few methods in order (segments, fast
+path, tokenizing, statement ends, building, locations); what needs none of that state lives
+in `fastscan`, `lexical`, `compound` and `classify`.
 """
 
 from __future__ import annotations
