@@ -119,6 +119,8 @@ def parse_with_reason(stmt: Statement, dialect: str) -> tuple[exp.Expression | N
         return None, "sqlglot read a block of statements in it"
     if isinstance(tree, exp.Command):
         return None, "sqlglot reads it as an opaque command"
+    if not isinstance(tree, exp.Expression):  # sqlglot types its nodes by their base, Expr
+        return None, f"sqlglot gave a bare {type(tree).__name__}"
     return tree, ""
 
 

@@ -115,11 +115,12 @@ class _Spelling:
 
 
 def _tokens(spelling: str) -> list[tuple[str, str]] | None:
-    out, pos = [], 0
+    out: list[tuple[str, str]] = []
+    pos = 0
     spelling = spelling.strip()
     while pos < len(spelling):
         m = SPELLING_TOKEN.match(spelling, pos)
-        if m is None or m.end() == pos:
+        if m is None or m.end() == pos or m.lastgroup is None:  # every alternative is named
             return None
         out.append((m.lastgroup, m.group(m.lastgroup)))
         pos = m.end()
@@ -130,7 +131,10 @@ def _split(spelling: str) -> _Spelling | None:
     tokens = _tokens(spelling)
     if not tokens:
         return None
-    words, params, suffix, state = [], [], [], "words"
+    words: list[str] = []
+    params: list[int | str] = []
+    suffix: list[str] = []
+    state = "words"
     for kind, value in tokens:
         if state == "words" and kind == "word":
             words.append(value.upper())
@@ -288,13 +292,13 @@ _MYSQL_INT = {
     "MEDIUMINT": mysql.MEDIUMINT,
     "BIGINT": mysql.BIGINT,
 }
-_MYSQL_FLOAT = {
+_MYSQL_FLOAT: dict[str, Callable[..., sa.types.TypeEngine]] = {
     "DOUBLE": mysql.DOUBLE,
     "FLOAT": mysql.FLOAT,
     "REAL": mysql.REAL,
     "DECIMAL": mysql.DECIMAL,
 }
-_PG_PRECISION = {
+_PG_PRECISION: dict[str, Callable[[int], sa.types.TypeEngine]] = {
     "TIMESTAMP": lambda p: postgresql.TIMESTAMP(precision=p),
     "TIMESTAMPTZ": lambda p: postgresql.TIMESTAMP(timezone=True, precision=p),
     "TIME": lambda p: postgresql.TIME(precision=p),

@@ -20,6 +20,7 @@ from converter.errors import InputError
 from converter.model import Script
 from converter.parse import is_dml, leading_keywords, parse_statement
 from converter.split import Statement, iter_statements, keywords, split_report
+from converter.split.splitter import Splitter
 from converter.textio import TextFile, read_text
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
@@ -101,7 +102,7 @@ def whole(script: Script, dialect: str) -> tuple:
 def slow_splitter(monkeypatch):
     def split_slowly(script: Script, dialect: str) -> tuple:
         with monkeypatch.context() as m:
-            m.setattr(S._Splitter, "_fast_segment", tokenize_everything)
+            m.setattr(Splitter, "_fast_segment", tokenize_everything)
             return whole(script, dialect)
 
     return split_slowly

@@ -19,6 +19,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 
 import converter.translate as translate_module
+import converter.translate.build as build_module
 from converter.translate import render_ops, reverse, schema_facts, translate
 from converter.types import to_sqlalchemy, type_key
 
@@ -453,7 +454,7 @@ def test_odd_statements_are_translated_or_refused_never_crash(dialect, statement
 
 def test_the_proof_catches_a_wrong_operation(monkeypatch):
     """Break the operation builder: the rendered SQL no longer matches and nothing is returned."""
-    real = translate_module._sa_column
+    real = build_module._sa_column
 
     def without_default(col, dialect, in_pk):
         column = real(col, dialect, in_pk)
@@ -466,9 +467,9 @@ def test_the_proof_catches_a_wrong_operation(monkeypatch):
         return column
 
     assert tr("CREATE TABLE t (a INT DEFAULT 1)", "postgresql") is not None
-    monkeypatch.setattr(translate_module, "_sa_column", without_default)
+    monkeypatch.setattr(build_module, "_sa_column", without_default)
     assert tr("CREATE TABLE t (a INT DEFAULT 1)", "postgresql") is None
-    monkeypatch.setattr(translate_module, "_sa_column", auto_increment_left_to_sqlalchemy)
+    monkeypatch.setattr(build_module, "_sa_column", auto_increment_left_to_sqlalchemy)
     assert tr("CREATE TABLE t (id INT PRIMARY KEY)", "mysql") is None  # AUTO_INCREMENT appears
     assert tr("CREATE TABLE t (id INTEGER PRIMARY KEY)", "postgresql") is None  # SERIAL appears
 
