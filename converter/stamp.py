@@ -60,9 +60,10 @@ from converter.fingerprint import (
     catalog_key,
     server_key,
 )
+from converter.formats import tracking_tables
 from converter.model import Kind, LegacyMigration
 from converter.scratch import dialect_of, mask, parse_url
-from converter.snapshot import DEFAULT_TRACKING_TABLES, SchemaSnapshot, take_snapshot
+from converter.snapshot import SchemaSnapshot, take_snapshot
 from converter.tracking import (
     CUSTOM,
     CUSTOM_READER,
@@ -1016,7 +1017,7 @@ class _Stamper:
 
     def target_snapshot(self, conn: sa.Connection, extra_excluded: list[str]) -> SchemaSnapshot:
         return take_snapshot(
-            conn, data=False, exclude_tables=DEFAULT_TRACKING_TABLES | set(extra_excluded)
+            conn, data=False, exclude_tables=tracking_tables() | set(extra_excluded)
         )
 
     def verify_schema(
@@ -1047,7 +1048,7 @@ class _Stamper:
         self, conn: sa.Connection, plan: HistoryPlan, extra_excluded: list[str]
     ) -> Decision:
         fps = self.fingerprints(conn, plan)
-        excluded = DEFAULT_TRACKING_TABLES | set(extra_excluded)
+        excluded = tracking_tables() | set(extra_excluded)
         matches = fps.by_catalog(catalog_key(conn, excluded))  # SQLite: one query, no reflection
         snap = None
         if not matches:

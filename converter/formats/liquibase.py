@@ -32,6 +32,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
@@ -40,6 +42,15 @@ from converter.formats.base import (
     iter_files,
     read_source,
     relname,
+)
+from converter.formats.tracking import (
+    VERSIONED,
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    select_rows,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script, strip_sql_comments
 
@@ -243,10 +254,56 @@ def _attr(element: ET.Element, name: str) -> str | None:
 # -- the reader -----------------------------------------------------------------------------------
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class LiquibaseTrackingReader(TrackingReader):
+    """`DATABASECHANGELOG`: identity (ID, AUTHOR, FILENAME), ordered by ORDEREXECUTED; a
+    `FAILED` row is refused, a `SKIPPED` one was not applied."""
+
+    required = ("id", "author", "filename")
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(
+            conn,
+            loc,
+            ["id", "author", "filename", "dateexecuted", "orderexecuted", "exectype", "md5sum"],
+            order=["orderexecuted", "dateexecuted"],
+        )
+        state = self.state(loc)
+        for row in rows:
+            ident = (str(row["id"]), str(row["author"]), str(row["filename"]))
+            exectype = str(row.get("exectype") or "EXECUTED").upper()
+            if exectype == "FAILED":
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} records changeset {ident[1]}:{ident[0]} ({ident[2]}) as FAILED",
+                        "finish or undo that changeset by hand, fix its row (or run it again with "
+                        "Liquibase), then stamp again",
+                    )
+                )
+                continue
+            if exectype == "SKIPPED":
+                continue  # not applied
+            state.applied.append(
+                Applied(
+                    ident[0],
+                    ident[2],
+                    None if row.get("md5sum") is None else str(row["md5sum"]),
+                    VERSIONED,
+                    row.get("orderexecuted"),
+                    ident,
+                )
+            )
+        return state
+
+
 class LiquibaseFormat(LegacyFormat):
     name = "liquibase"
     title = "Liquibase formatted SQL changelogs"
     tracking_tables = ("databasechangelog",)
+    tracking_companions = ("databasechangeloglock",)
+    tracking_reader = LiquibaseTrackingReader
 
     def detect(self, root: Path) -> int:
         for path in iter_files(root, recursive=True):

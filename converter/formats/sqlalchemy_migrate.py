@@ -26,6 +26,9 @@ import configparser
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from converter.errors import InputError
 from converter.formats.base import (
@@ -38,6 +41,15 @@ from converter.formats.base import (
     relname,
 )
 from converter.formats.python_script import python_functions
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    int_key,
+    select_rows,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script
 
 CONFIG = "migrate.cfg"
@@ -129,10 +141,53 @@ class _Config:
         return tuple(notes)
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class SqlalchemyMigrateTrackingReader(TrackingReader):
+    """`migrate_version`: one row (the latest version) per repository."""
+
+    required = ("repository_id", "version")
+
+    def key(self, version: str) -> Any:
+        return int_key(version)
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(conn, loc, ["repository_id", "repository_path", "version"])
+        state = self.state(loc, latest_only=True)
+        repos = {str(r["repository_id"]): r for r in rows}
+        wanted = options.repository_id
+        if wanted is None:
+            if len(repos) > 1:
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} holds several repositories ({', '.join(sorted(repos))}) and which "
+                        "one this history is cannot be told",
+                        "pass --legacy-dir (its migrate.cfg names the repository_id)",
+                    )
+                )
+                return state
+            row = next(iter(repos.values()), None)
+        else:
+            row = repos.get(wanted)
+            if row is None and repos:
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} has no row for repository {wanted!r} (it has {', '.join(sorted(repos))})",
+                        "check --legacy-dir: its migrate.cfg repository_id must match the database's",
+                    )
+                )
+                return state
+        if row is not None and int(row["version"]) > 0:
+            state.applied = [Applied(str(row["version"]), str(row["repository_id"]))]
+        return state
+
+
 class SqlalchemyMigrateFormat(LegacyFormat):
     name = "sqlalchemy-migrate"
     title = "sqlalchemy-migrate repository (migrate.cfg + versions/)"
     tracking_tables = ("migrate_version",)
+    tracking_reader = SqlalchemyMigrateTrackingReader
 
     def detect(self, root: Path) -> int:
         config = root / CONFIG
