@@ -187,8 +187,7 @@ def resolve(
             return Resolution(None, None, notes)
         if len(positions[0]) > 1:
             raise _several(state, applied[0], positions[0])
-        last = positions[0][0]
-        return Resolution(last, applied[0].version, notes)
+        return Resolution(positions[0][0], applied[0].version, notes)
 
     done = list(implied)
     start = len(implied)
@@ -466,8 +465,8 @@ def _repeatables(
             )
         return last
     for s in steps:
-        a = by_file.get(s.revision)
-        if a is None:
+        ran = by_file.get(s.revision)
+        if ran is None:
             return last
         if not checked_files or s.checksum is None:
             notes.append(
@@ -475,7 +474,7 @@ def _repeatables(
                 "--legacy-dir; the upgrade runs it again"
             )
             return last
-        if a.checksum != s.checksum:
+        if ran.checksum != s.checksum:
             notes.append(
                 f"repeatable {s.files[0] if s.files else s.label} changed since it ran: the upgrade "
                 "runs it again, as Flyway would"

@@ -352,9 +352,11 @@ def _add_tag(
 
 def _timestamp(p: dict[str, str | None], number: int) -> datetime:
     """The plan's UTC timestamp, as a naive datetime like the other readers' dates."""
-    parts = [int(p[k] or 0) for k in ("yr", "mo", "dy", "hr", "mi", "sc")]
+    year, month, day, hour, minute, second = (
+        int(p[k] or 0) for k in ("yr", "mo", "dy", "hr", "mi", "sc")
+    )
     try:
-        return datetime(*parts)
+        return datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
         raise PlanError(f"invalid timestamp: {exc}", number) from None
 

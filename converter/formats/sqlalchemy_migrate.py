@@ -688,9 +688,9 @@ class _LegacyApiFinder(ast.NodeVisitor):
     def __init__(self, tree: ast.Module) -> None:
         self.findings: list[tuple[int, str, str]] = []
         self.engines = {"migrate_engine"}
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in OPERATIONS:
-                params = node.args.posonlyargs + node.args.args
+        for stmt in tree.body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name in OPERATIONS:
+                params = stmt.args.posonlyargs + stmt.args.args
                 if params:
                     self.engines.add(params[0].arg)
         self.bound: dict[str, str] = {}  # variable -> "Table" | "Column" | ... it was assigned from
@@ -701,7 +701,7 @@ class _LegacyApiFinder(ast.NodeVisitor):
                         self.bound[target.id] = _call_name(node.value) or ""
         self.visit(tree)
 
-    def found(self, node: ast.AST, kind: str, shown: str | None = None) -> None:
+    def found(self, node: ast.stmt | ast.expr, kind: str, shown: str | None = None) -> None:
         self.findings.append((node.lineno, kind, shown or _first_line(ast.unparse(node))))
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -794,7 +794,7 @@ class _LegacyApiFinder(ast.NodeVisitor):
 def _is_cursor(node: ast.expr) -> bool:
     """A DB-API cursor, whose execute() takes plain strings in every version."""
     name = _call_name(node) if isinstance(node, ast.Call) else _call_name(node)
-    return bool(name) and "cursor" in name.lower()
+    return name is not None and "cursor" in name.lower()
 
 
 def _short(node: ast.expr) -> str:
