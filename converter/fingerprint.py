@@ -35,13 +35,13 @@ import sqlalchemy as sa
 
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError
-from converter.history import BASE, AlembicHistory
+from converter.formats import tracking_tables
+from converter.history import BASE, AlembicHistory, legacy_version
 from converter.scratch import engine_for, redact, scratch_databases
 from converter.snapshot import (
-    DEFAULT_TRACKING_TABLES,
     SCHEMA_VERSION,
+    Excluder,
     SchemaSnapshot,
-    _Excluder,
     canonical_json,
     take_snapshot,
 )
@@ -221,7 +221,7 @@ def build(
                             f"{redact(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__, url)}"
                         )
                         break
-                    legacy = getattr(rev.module, "legacy_version", None)
+                    legacy = legacy_version(rev)
                     result.steps.append(
                         _step(
                             engine,
@@ -249,16 +249,15 @@ def _step(engine: sa.Engine, position: int, revision: str | None, legacy: str | 
     return Step(position, revision, legacy, snap.fingerprint(), snap, catalog)
 
 
-def catalog_key(
-    conn: sa.Connection, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES
-) -> str | None:
+def catalog_key(conn: sa.Connection, exclude_tables: Iterable[str] | None = None) -> str | None:
     """A digest of every catalog row a SQLite schema snapshot is made from (`sqlite_master`:
     type, name, table and SQL text of each table, index, view and trigger, but those of the
-    excluded tables), or None on other servers. Two databases with the same key have the
-    same schema snapshot; the converse does not hold (whitespace, quoting)."""
+    excluded tables, by default the tools' `tracking_tables()`), or None on other servers. Two
+    databases with the same key have the same schema snapshot; the converse does not hold
+    (whitespace, quoting)."""
     if conn.dialect.name != "sqlite":
         return None
-    excluder = _Excluder(exclude_tables)
+    excluder = Excluder(tracking_tables() if exclude_tables is None else exclude_tables)
     rows = conn.exec_driver_sql("SELECT type, name, tbl_name, sql FROM main.sqlite_master").all()
     kept = sorted(
         (type_, name, table, sql or "")

@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, UsageError
 from converter.fingerprint import FingerprintCache, HistoryFingerprints, catalog_key, server_key
+from converter.formats import tracking_tables
 from converter.history import BASE, AlembicHistory
 from converter.pairing import Branch, HistoryPlan, build_plan
-from converter.snapshot import DEFAULT_TRACKING_TABLES, SchemaSnapshot, take_snapshot
+from converter.snapshot import SchemaSnapshot, take_snapshot
 from converter.tracking import (
     CUSTOM,
     CUSTOM_READER,
@@ -290,7 +291,7 @@ class Locator:
 
     def target_snapshot(self, conn: sa.Connection, extra_excluded: list[str]) -> SchemaSnapshot:
         return take_snapshot(
-            conn, data=False, exclude_tables=DEFAULT_TRACKING_TABLES | set(extra_excluded)
+            conn, data=False, exclude_tables=tracking_tables() | set(extra_excluded)
         )
 
     def verify_schema(
@@ -321,7 +322,7 @@ class Locator:
         self, conn: sa.Connection, plan: HistoryPlan, extra_excluded: list[str]
     ) -> Decision:
         fps = self.fingerprints(conn, plan)
-        excluded = DEFAULT_TRACKING_TABLES | set(extra_excluded)
+        excluded = tracking_tables() | set(extra_excluded)
         matches = fps.by_catalog(catalog_key(conn, excluded))  # SQLite: one query, no reflection
         snap = None
         if not matches:

@@ -1,49 +1,66 @@
-"""The legacy tools' tracking tables: what each one says is applied, and what that means.
+"""The legacy tools' tracking tables: which reader reads which, and what they say is applied.
 
-One small reader per tool, keyed by format name (`READERS`). A reader finds its table in a
-database (`locate`, which also tells golang-migrate's `schema_migrations` from dbmate's by
-the columns) and reads it (`read`) into a neutral `TrackingState`: the migrations applied,
-in the order they were applied when the table records it, plus refusals found on the way
-(golang-migrate `dirty`, a Flyway row with `success = false`, a Liquibase `FAILED` row).
+The readers live beside their formats (`converter.formats.<tool>`, behind the interface in
+`converter.formats.tracking`); `READERS` maps each format name whose tool keeps a table of a
+known name to its reader, built from the formats registry (`LegacyFormat.tracking_reader`).
+`plain` has no table of its own; `CUSTOM_READER` reads a project's own table
+(`--table NAME --version-column COL`).
 
-`resolve(state, steps)` is pure: it matches the applied migrations against the legacy steps
-of the Alembic history (`HistoryStep`, in history order) and returns the last legacy step the
-database has, or raises `Refusal` saying what is wrong and what to do: a version no file
-knows, a gap, an out-of-order apply, an edited migration (Flyway and Liquibase checksums),
-several possible answers. Facts from `/work/shared/docs/FORMATS.md`:
-
-- Flyway: `flyway_schema_history` (before Flyway 5 `schema_version`), ordered by
-  `installed_rank`; versions compare numerically (`1.0` == `1`); `BASELINE` rows stand for
-  every version up to theirs; repeatables have no version and run again when their checksum
-  changes; `UNDO_SQL` and `DELETE` rows take a version back out.
-- golang-migrate: one row, the latest version; `dirty` while (or because) it failed.
-- dbmate: one row per applied version (text), no order.
-- goose: per `version_id` the row with the highest `id` counts; version 0 is always there.
-- Sqitch: registry `sqitch` (a schema on PostgreSQL, a database on MySQL, the file
-  `sqitch.<ext>` beside a SQLite database); `changes` holds the deployed changes.
-- Liquibase: `DATABASECHANGELOG`, identity (ID, AUTHOR, FILENAME), ordered by ORDEREXECUTED.
-- yoyo: `_yoyo_migration`, `migration_hash` = sha256(migration id).
-- sqlalchemy-migrate: `migrate_version`, one row (latest version) per repository.
-- diesel: `__diesel_schema_migrations`, one row per applied version.
-- A custom table (`--table NAME --version-column COL`): one row per applied version; a
-  table holding a single row is read as "the latest version applied".
+`resolve(state, steps)` is pure: it matches the applied migrations a reader found against the
+legacy steps of the Alembic history (`HistoryStep`, in history order) and returns the last
+legacy step the database has, or raises `Refusal` saying what is wrong and what to do: a
+version no file knows, a gap, an out-of-order apply, an edited migration (Flyway and
+Liquibase checksums), several possible answers. `split_state` shares one table among the
+module lines of a history. What each tool's table holds is written on its reader.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from converter.errors import ConverterError
-from converter.formats.flyway import version_key as flyway_version_key
+from converter.formats import all_formats, get_format
+from converter.formats.sqitch import sqlite_registry_path
+from converter.formats.tracking import (
+    BASELINE,
+    CUSTOM,
+    REPEATABLE,
+    VERSIONED,
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    find_table,
+)
+from converter.formats.yoyo import yoyo_hash
 
-VERSIONED, REPEATABLE, BASELINE = "versioned", "repeatable", "baseline"
-CUSTOM = "custom"
+__all__ = [
+    "BASELINE",
+    "CUSTOM",
+    "CUSTOM_READER",
+    "READERS",
+    "REPEATABLE",
+    "TOOLS",
+    "VERSIONED",
+    "Applied",
+    "HistoryStep",
+    "Location",
+    "Refusal",
+    "Resolution",
+    "TrackingOptions",
+    "TrackingReader",
+    "TrackingState",
+    "find_table",
+    "matcher",
+    "resolve",
+    "split_state",
+    "sqlite_registry_path",
+    "yoyo_hash",
+]
 
 
 class Refusal(ConverterError):
@@ -58,40 +75,7 @@ class Refusal(ConverterError):
 
 
 # ---------------------------------------------------------------------------------------
-# The neutral model
-
-
-@dataclass(frozen=True)
-class Applied:
-    """One migration a tracking table records as applied."""
-
-    version: str | None  # the legacy tool's version (None: a Flyway repeatable)
-    name: str | None = None  # script, change or description, for messages and repeatables
-    checksum: str | None = None  # what the tool recorded, when it records one
-    kind: str = VERSIONED  # versioned | repeatable | baseline
-    order: Any = None  # installed_rank, id, ORDEREXECUTED, timestamp ...; None: not recorded
-    identity: tuple[str, ...] = ()  # Liquibase: (id, author, filename)
-
-    @property
-    def label(self) -> str:
-        if self.version is None:
-            return f"repeatable {self.name}"
-        return f"{self.version}" + (
-            f" ({self.name})" if self.name and self.name != self.version else ""
-        )
-
-
-@dataclass
-class TrackingState:
-    """What a tracking table says: the migrations applied, in apply order when recorded."""
-
-    tool: str
-    table: str  # where it was read, for messages
-    applied: list[Applied] = field(default_factory=list)
-    latest_only: bool = False  # the table holds the latest version only (all before implied)
-    refusals: list[tuple[str, str]] = field(default_factory=list)  # (message, hint)
-    notes: list[str] = field(default_factory=list)
-    companions: tuple[str, ...] = ()  # the tool's other tables (dropped with --drop-legacy-table)
+# The history side
 
 
 @dataclass(frozen=True)
@@ -114,583 +98,25 @@ class HistoryStep:
         return f"{what} ({self.files[0]})" if self.files and self.version else what
 
 
-@dataclass(frozen=True)
-class Location:
-    """A tracking table found in a database."""
-
-    tool: str
-    table: str  # as named in the database
-    schema: str | None = None
-    columns: tuple[str, ...] = ()  # actual column names
-    problem: str | None = None  # the table is there but is not shaped like the tool's
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.schema}.{self.table}" if self.schema else self.table
-
-
-@dataclass(frozen=True)
-class TrackingOptions:
-    """What the caller knows about where and how the tool kept its table."""
-
-    table: str | None = None  # the table's name when not the tool's default ("schema.table" ok)
-    version_column: str | None = None  # custom table: the column holding versions
-    project: str | None = None  # Sqitch project (from sqitch.plan)
-    repository_id: str | None = None  # sqlalchemy-migrate repository (from migrate.cfg)
-    registry: str | None = None  # Sqitch registry name (default sqitch)
-    url: str | None = None  # the database's URL (Sqitch on SQLite: the registry file beside it)
-
-
 # ---------------------------------------------------------------------------------------
-# Finding tables
+# The readers, from the formats registry
 
 
-def _split(name: str) -> tuple[str | None, str]:
-    schema, dot, table = name.rpartition(".")
-    return (schema or None, table) if dot else (None, name)
-
-
-def find_table(conn: sa.Connection, name: str) -> Location | None:
-    """The table `name` ("table" or "schema.table"), matched case-insensitively."""
-    schema, table = _split(name)
-    insp = sa.inspect(conn)
-    try:
-        names = insp.get_table_names(schema=schema)
-    except sa.exc.DBAPIError:
-        return None
-    exact = [n for n in names if n == table]
-    folded = exact or [n for n in names if n.lower() == table.lower()]
-    if not folded:
-        return None
-    actual = folded[0]
-    columns = tuple(c["name"] for c in insp.get_columns(actual, schema=schema))
-    return Location("", actual, schema, columns)
-
-
-def _cols(loc: Location) -> dict[str, str]:
-    return {c.lower(): c for c in loc.columns}
-
-
-def _select(
-    conn: sa.Connection, loc: Location, names: list[str], order: list[str] | None = None
-) -> list[dict]:
-    """Rows of `loc` with the columns `names` (lower-case keys), quoting as the database needs."""
-    cols = _cols(loc)
-    table = sa.table(
-        loc.table, *(sa.column(cols[n]) for n in names if n in cols), schema=loc.schema
-    )
-    stmt = sa.select(*(table.c[cols[n]].label(n) for n in names if n in cols))
-    if order:
-        stmt = stmt.order_by(*(table.c[cols[n]] for n in order if n in cols))
-    return [dict(r._mapping) for r in conn.execute(stmt)]
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "t", "true", "y", "yes")
-    if isinstance(value, bytes):  # MySQL BIT(1)
-        return any(value)
-    return bool(value)
-
-
-# ---------------------------------------------------------------------------------------
-# Readers
-
-
-class TrackingReader:
-    """Base of every reader: the tool's default tables, the columns that prove the shape,
-    how versions compare, and how the table is read."""
-
-    tool = ""
-    tables: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()  # lower-case columns the table must have
-    companions: tuple[str, ...] = ()
-    ordered = True  # the table records the apply order
-
-    def key(self, version: str) -> Any:
-        """What makes two versions the same for this tool."""
-        return version
-
-    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
-        names = (options.table,) if options.table else self.tables
-        found: list[Location] = []
-        for name in names:
-            loc = find_table(conn, name)
-            if loc is None:
-                continue
-            missing = [c for c in self.required if c not in _cols(loc)]
-            problem = None
-            if missing:
-                problem = (
-                    f"{loc.qualified} is not shaped like {self.tool}'s table "
-                    f"(no column {', '.join(missing)})"
-                )
-            found.append(Location(self.tool, loc.table, loc.schema, loc.columns, problem))
-        return found
-
-    def fits(self, loc: Location) -> bool:
-        return loc.problem is None
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        raise NotImplementedError
-
-    def state(self, loc: Location, **kw: Any) -> TrackingState:
-        companions = tuple(c for c in self.companions if c.lower() != loc.table.lower())
-        return TrackingState(self.tool, loc.qualified, companions=companions, **kw)
-
-
-def _int_key(version: str) -> Any:
-    text = version.strip()
-    return int(text) if text.lstrip("-").isdigit() else ("text", text)
-
-
-class FlywayReader(TrackingReader):
-    tool = "flyway"
-    tables = ("flyway_schema_history", "schema_version")
-    required = ("installed_rank", "version", "script", "success")
-
-    def key(self, version: str) -> Any:
-        try:
-            return flyway_version_key(version.replace("_", "."))
-        except ValueError:
-            return ("text", version)
-
-    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
-        found = super().locate(conn, options)
-        fitting = [loc for loc in found if loc.problem is None]
-        if len(fitting) == 2:  # Flyway 5+ uses flyway_schema_history when both exist
-            return [loc for loc in fitting if loc.table.lower() == "flyway_schema_history"]
-        if fitting:
-            return fitting
-        # `schema_version` is a common name: a table of another shape is not Flyway's
-        return [loc for loc in found if loc.table.lower() != "schema_version"]
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(
-            conn,
-            loc,
-            ["installed_rank", "version", "description", "type", "script", "checksum", "success"],
-            order=["installed_rank"],
-        )
-        state = self.state(loc)
-        applied: list[Applied] = []
-        repeatables: dict[str, Applied] = {}
-        for row in rows:
-            version = None if row.get("version") in (None, "") else str(row["version"])
-            kind = str(row.get("type") or "SQL").upper()
-            script = row.get("script") or row.get("description")
-            rank = row.get("installed_rank")
-            if kind == "SCHEMA":
-                continue  # Flyway's "<< Flyway Schema Creation >>" marker, not a migration
-            if not _truthy(row.get("success")):
-                what = f"version {version}" if version else f"repeatable {script}"
-                state.refusals.append(
-                    (
-                        f"{loc.qualified} records {what} ({script}) as failed (success = false, "
-                        f"installed_rank {rank})",
-                        "finish or undo that migration by hand, then `flyway repair` (or delete the row) "
-                        "and stamp again",
-                    )
-                )
-                continue
-            checksum = None if row.get("checksum") is None else str(row["checksum"])
-            if kind.startswith("UNDO") or kind == "DELETE":
-                applied = [
-                    a
-                    for a in applied
-                    if a.version is None or self.key(a.version) != self.key(version or "")
-                ]
-                continue
-            if version is None:
-                repeatables[str(row.get("description") or script)] = Applied(
-                    None, str(script), checksum, REPEATABLE, rank
-                )
-                continue
-            is_baseline = kind in ("BASELINE", "SQL_BASELINE")
-            applied.append(
-                Applied(
-                    version, str(script), checksum, BASELINE if is_baseline else VERSIONED, rank
-                )
-            )
-        state.applied = applied + sorted(repeatables.values(), key=lambda a: a.order)
-        return state
-
-
-class GolangMigrateReader(TrackingReader):
-    tool = "golang-migrate"
-    tables = ("schema_migrations",)
-    required = ("version", "dirty")
-
-    def key(self, version: str) -> Any:
-        return _int_key(version)
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["version", "dirty"])
-        state = self.state(loc, latest_only=True)
-        if len(rows) > 1:
-            state.refusals.append(
-                (
-                    f"{loc.qualified} holds {len(rows)} rows; golang-migrate keeps exactly one (the latest version)",
-                    "check that this is golang-migrate's table, or name the tool with --from-table",
-                )
-            )
-            return state
-        if rows:
-            version = str(rows[0]["version"])
-            if _truthy(rows[0]["dirty"]):
-                state.refusals.append(
-                    (
-                        f"{loc.qualified} is dirty at version {version}: that migration failed or is "
-                        "still running, so the schema is somewhere inside it",
-                        f"repair the schema by hand, then `migrate force {version}` (if it is complete) "
-                        "or `migrate force <previous version>`, and stamp again",
-                    )
-                )
-            elif int(version) >= 0:
-                state.applied = [Applied(version)]
-        return state
-
-
-class DbmateReader(TrackingReader):
-    tool = "dbmate"
-    tables = ("schema_migrations",)
-    required = ("version",)
-    ordered = False
-
-    def fits(self, loc: Location) -> bool:
-        return loc.problem is None and "dirty" not in _cols(loc)
-
-    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
-        out = []
-        for loc in super().locate(conn, options):
-            if loc.problem is None and "dirty" in _cols(loc):
-                loc = Location(
-                    loc.tool,
-                    loc.table,
-                    loc.schema,
-                    loc.columns,
-                    f"{loc.qualified} has a `dirty` column: it is golang-migrate's, not dbmate's",
-                )
-            out.append(loc)
-        return out
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["version"], order=["version"])
-        return self.state(loc, applied=[Applied(str(r["version"])) for r in rows])
-
-
-class GooseReader(TrackingReader):
-    tool = "goose"
-    tables = ("goose_db_version",)
-    required = ("id", "version_id", "is_applied")
-
-    def key(self, version: str) -> Any:
-        return _int_key(version)
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["id", "version_id", "is_applied"], order=["id"])
-        latest: dict[int, dict] = {}
-        for row in rows:  # ordered by id: the last row of a version wins
-            latest[int(row["version_id"])] = row
-        applied = [
-            Applied(str(v), order=row["id"])
-            for v, row in latest.items()
-            if v != 0 and _truthy(row["is_applied"])
-        ]
-        applied.sort(key=lambda a: a.order)
-        return self.state(loc, applied=applied)
-
-
-class SqitchReader(TrackingReader):
-    tool = "sqitch"
-    tables = ("changes",)
-    companions = ()
-
-    def registry(self, options: TrackingOptions) -> str:
-        return options.registry or options.table or "sqitch"
-
-    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
-        registry = self.registry(options)
-        dialect = conn.dialect.name
-        if dialect == "sqlite":
-            path = sqlite_registry_path(options.url, registry)
-            if path is None or not path.is_file():
-                return []
-            return [
-                Location(
-                    self.tool,
-                    "changes",
-                    registry,
-                    ("change_id", "change", "project", "committed_at"),
-                )
-            ]
-        if dialect == "postgresql":
-            if registry not in sa.inspect(conn).get_schema_names():
-                return []
-        elif not conn.execute(
-            sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
-            {"s": registry},
-        ).first():
-            return []
-        loc = find_table(conn, f"{registry}.changes")
-        if loc is None:
-            return []
-        missing = [c for c in ("change", "project", "committed_at") if c not in _cols(loc)]
-        problem = (
-            f"{registry}.changes is not a Sqitch registry table (no {', '.join(missing)})"
-            if missing
-            else None
-        )
-        return [Location(self.tool, loc.table, registry, loc.columns, problem)]
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        if conn.dialect.name == "sqlite":
-            path = sqlite_registry_path(options.url, loc.schema or "sqitch")
-            assert path is not None
-            engine = sa.create_engine(
-                f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=sa.pool.NullPool
-            )
-            try:
-                with engine.connect() as reg:
-                    found = find_table(reg, "changes")
-                    if found is None:
-                        return TrackingState(self.tool, str(path))
-                    rows = _select(
-                        reg,
-                        Location(self.tool, found.table, None, found.columns),
-                        ["change_id", "change", "project", "script_hash", "committed_at"],
-                        order=["committed_at"],
-                    )
-            finally:
-                engine.dispose()
-            where = f"{path.name} (Sqitch registry beside the database)"
-        else:
-            rows = _select(
-                conn,
-                loc,
-                ["change_id", "change", "project", "script_hash", "committed_at"],
-                order=["committed_at"],
-            )
-            where = loc.qualified
-        state = TrackingState(self.tool, where)
-        projects = sorted({str(r["project"]) for r in rows})
-        project = options.project
-        if project is None and len(projects) > 1:
-            state.refusals.append(
-                (
-                    f"the Sqitch registry {where} holds several projects ({', '.join(projects)}) and "
-                    "which one this history is cannot be told",
-                    "pass --legacy-dir (its sqitch.plan names the project)",
-                )
-            )
-            return state
-        state.applied = [
-            Applied(
-                str(r["change"]),
-                str(r["change"]),
-                r.get("script_hash"),
-                VERSIONED,
-                r["committed_at"],
-            )
-            for r in rows
-            if project is None or r["project"] == project
-        ]
-        if project is not None and projects and project not in projects:
-            state.notes.append(
-                f"the Sqitch registry has no change of project {project} (it has {', '.join(projects)})"
-            )
-        return state
-
-
-def sqlite_registry_path(url: str | None, registry: str) -> Path | None:
-    """Sqitch on SQLite keeps its registry in `<registry><ext>` beside the target file."""
-    if url is None:
-        return None
-    database = sa.make_url(url).database
-    if not database or database == ":memory:":
-        return None
-    if Path(registry).is_absolute():
-        return Path(registry)
-    target = Path(database)
-    return target.with_name(registry + target.suffix)
-
-
-class LiquibaseReader(TrackingReader):
-    tool = "liquibase"
-    tables = ("databasechangelog",)
-    required = ("id", "author", "filename")
-    companions = ("databasechangeloglock",)
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(
-            conn,
-            loc,
-            ["id", "author", "filename", "dateexecuted", "orderexecuted", "exectype", "md5sum"],
-            order=["orderexecuted", "dateexecuted"],
-        )
-        state = self.state(loc)
-        for row in rows:
-            ident = (str(row["id"]), str(row["author"]), str(row["filename"]))
-            exectype = str(row.get("exectype") or "EXECUTED").upper()
-            if exectype == "FAILED":
-                state.refusals.append(
-                    (
-                        f"{loc.qualified} records changeset {ident[1]}:{ident[0]} ({ident[2]}) as FAILED",
-                        "finish or undo that changeset by hand, fix its row (or run it again with "
-                        "Liquibase), then stamp again",
-                    )
-                )
-                continue
-            if exectype == "SKIPPED":
-                continue  # not applied
-            state.applied.append(
-                Applied(
-                    ident[0],
-                    ident[2],
-                    None if row.get("md5sum") is None else str(row["md5sum"]),
-                    VERSIONED,
-                    row.get("orderexecuted"),
-                    ident,
-                )
-            )
-        return state
-
-
-class YoyoReader(TrackingReader):
-    tool = "yoyo"
-    tables = ("_yoyo_migration",)
-    required = ("migration_hash", "migration_id")
-    companions = ("_yoyo_log", "_yoyo_version", "yoyo_lock")
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(
-            conn,
-            loc,
-            ["migration_hash", "migration_id", "applied_at_utc"],
-            order=["applied_at_utc"],
-        )
-        state = self.state(loc)
-        for row in rows:
-            mid = str(row["migration_id"])
-            expected = yoyo_hash(mid)
-            if str(row["migration_hash"]) != expected:
-                state.refusals.append(
-                    (
-                        f"{loc.qualified}: migration_hash {row['migration_hash']} is not sha256({mid!r}); "
-                        "yoyo would not recognise that row",
-                        "check the table (was it edited by hand?), fix the row, then stamp again",
-                    )
-                )
-                continue
-            state.applied.append(Applied(mid, mid, order=row.get("applied_at_utc")))
-        return state
-
-
-def yoyo_hash(migration_id: str) -> str:
-    return hashlib.sha256(migration_id.encode("utf-8")).hexdigest()
-
-
-class SqlalchemyMigrateReader(TrackingReader):
-    tool = "sqlalchemy-migrate"
-    tables = ("migrate_version",)
-    required = ("repository_id", "version")
-
-    def key(self, version: str) -> Any:
-        return _int_key(version)
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["repository_id", "repository_path", "version"])
-        state = self.state(loc, latest_only=True)
-        repos = {str(r["repository_id"]): r for r in rows}
-        wanted = options.repository_id
-        if wanted is None:
-            if len(repos) > 1:
-                state.refusals.append(
-                    (
-                        f"{loc.qualified} holds several repositories ({', '.join(sorted(repos))}) and which "
-                        "one this history is cannot be told",
-                        "pass --legacy-dir (its migrate.cfg names the repository_id)",
-                    )
-                )
-                return state
-            row = next(iter(repos.values()), None)
-        else:
-            row = repos.get(wanted)
-            if row is None and repos:
-                state.refusals.append(
-                    (
-                        f"{loc.qualified} has no row for repository {wanted!r} (it has {', '.join(sorted(repos))})",
-                        "check --legacy-dir: its migrate.cfg repository_id must match the database's",
-                    )
-                )
-                return state
-        if row is not None and int(row["version"]) > 0:
-            state.applied = [Applied(str(row["version"]), str(row["repository_id"]))]
-        return state
-
-
-class DieselReader(TrackingReader):
-    tool = "diesel"
-    tables = ("__diesel_schema_migrations",)
-    required = ("version",)
-    ordered = False  # run_on has one-second resolution: several migrations share it
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        rows = _select(conn, loc, ["version"], order=["version"])
-        return self.state(loc, applied=[Applied(str(r["version"])) for r in rows])
-
-
-class CustomReader(TrackingReader):
-    """`--table NAME --version-column COL`: a project's own table."""
-
-    tool = CUSTOM
-    ordered = False
-
-    def key(self, version: str) -> Any:
-        return _int_key(version)
-
-    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
-        assert options.table and options.version_column
-        loc = find_table(conn, options.table)
-        if loc is None:
-            return []
-        problem = None
-        if options.version_column.lower() not in _cols(loc):
-            problem = f"{loc.qualified} has no column {options.version_column} (it has {', '.join(loc.columns)})"
-        return [Location(self.tool, loc.table, loc.schema, loc.columns, problem)]
-
-    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
-        assert options.version_column
-        col = options.version_column.lower()
-        rows = _select(conn, loc, [col])
-        versions = [str(r[col]) for r in rows if r[col] is not None and str(r[col]).strip()]
-        state = TrackingState(self.tool, loc.qualified, applied=[Applied(v) for v in versions])
-        if len(versions) == 1:
-            state.latest_only = True
-            state.notes.append(
-                f"{loc.qualified} holds one row: read as the latest version applied "
-                "(every earlier one implied)"
-            )
-        return state
+def _reader_of(fmt_name: str) -> TrackingReader:
+    fmt = get_format(fmt_name)
+    assert fmt.tracking_reader is not None, fmt_name
+    return fmt.tracking_reader(fmt)
 
 
 READERS: dict[str, TrackingReader] = {
-    r.tool: r
-    for r in (
-        FlywayReader(),
-        GolangMigrateReader(),
-        DbmateReader(),
-        GooseReader(),
-        SqitchReader(),
-        LiquibaseReader(),
-        YoyoReader(),
-        SqlalchemyMigrateReader(),
-        DieselReader(),
-    )
+    fmt.name: _reader_of(fmt.name)
+    for fmt in all_formats()
+    if fmt.tracking_reader is not None and fmt.tracking_tables
 }
-"""Format name -> reader. `plain` has no table of its own (use a custom one)."""
+"""Format name -> reader, in the formats' order. `plain` has no table of its own (use a
+custom one); `custom` has no table of a known name."""
 
-CUSTOM_READER = CustomReader()
+CUSTOM_READER = _reader_of(CUSTOM)
 
 TOOLS = tuple(READERS)
 
@@ -761,8 +187,7 @@ def resolve(
             return Resolution(None, None, notes)
         if len(positions[0]) > 1:
             raise _several(state, applied[0], positions[0])
-        last = positions[0][0]
-        return Resolution(last, applied[0].version, notes)
+        return Resolution(positions[0][0], applied[0].version, notes)
 
     done = list(implied)
     start = len(implied)
@@ -1040,8 +465,8 @@ def _repeatables(
             )
         return last
     for s in steps:
-        a = by_file.get(s.revision)
-        if a is None:
+        ran = by_file.get(s.revision)
+        if ran is None:
             return last
         if not checked_files or s.checksum is None:
             notes.append(
@@ -1049,7 +474,7 @@ def _repeatables(
                 "--legacy-dir; the upgrade runs it again"
             )
             return last
-        if a.checksum != s.checksum:
+        if ran.checksum != s.checksum:
             notes.append(
                 f"repeatable {s.files[0] if s.files else s.label} changed since it ran: the upgrade "
                 "runs it again, as Flyway would"

@@ -850,3 +850,20 @@ def test_resolve_liquibase_matches_identity_with_a_different_path_prefix():
     stranger = Applied("1", identity=("1", "bob", "changes/001.sql"), order=1)
     with pytest.raises(Refusal, match="no migration"):
         resolve(state("liquibase", stranger), steps, READERS["liquibase"], True)
+
+
+def test_the_formats_list_every_table_snapshots_leave_out():
+    """One list of tracking tables: the formats' (`tracking_tables()`) is the one snapshots
+    exclude, and each reader looks for its own format's tables."""
+    from converter.formats import get_format, tracking_tables
+    from converter.snapshot import DEFAULT_TRACKING_TABLES
+
+    assert tracking_tables() == DEFAULT_TRACKING_TABLES
+    for tool, reader in READERS.items():
+        fmt = get_format(tool)
+        assert (reader.tool, reader.tables, reader.companions) == (
+            fmt.name,
+            fmt.tracking_tables,
+            fmt.tracking_companions,
+        )
+    assert CUSTOM_READER.tables == ()

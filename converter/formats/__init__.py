@@ -2,12 +2,16 @@
 
 `get_format("flyway")` returns the reader; an unknown name fails with "did you mean".
 `detect_format(root)` asks every reader how sure it is and takes the clear winner.
+`tracking_tables()` names every table the tools (and Alembic) keep, which schema snapshots
+leave out. The order of `FORMAT_MODULES` is the order formats are listed in (help texts, and
+`stamp --from-table`, whose readers `converter.tracking` builds from these formats).
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+from functools import cache
 from pathlib import Path
 
 from converter.errors import InputError, UsageError
@@ -18,13 +22,13 @@ FORMAT_MODULES: dict[str, str] = {
     "plain": "converter.formats.plain",
     "flyway": "converter.formats.flyway",
     "golang-migrate": "converter.formats.golang_migrate",
-    "diesel": "converter.formats.diesel",
     "dbmate": "converter.formats.dbmate",
     "goose": "converter.formats.goose",
     "sqitch": "converter.formats.sqitch",
     "liquibase": "converter.formats.liquibase",
     "yoyo": "converter.formats.yoyo",
     "sqlalchemy-migrate": "converter.formats.sqlalchemy_migrate",
+    "diesel": "converter.formats.diesel",
     "custom": "converter.formats.custom",
 }
 
@@ -35,7 +39,10 @@ __all__ = [
     "all_formats",
     "detect_format",
     "get_format",
+    "tracking_tables",
 ]
+
+ALEMBIC_VERSION = "alembic_version"  # the table Alembic itself records the revision in
 
 
 def get_format(name: str) -> LegacyFormat:
@@ -77,3 +84,14 @@ def detect_format(root: Path) -> LegacyFormat:
             hint="choose one with --format",
         )
     return get_format(name)
+
+
+@cache
+def tracking_tables() -> frozenset[str]:
+    """Every table a migration tool keeps in the database it migrates: each format's
+    `tracking_tables` and `tracking_companions`, and Alembic's `alembic_version`. Entries are
+    named as snapshots exclude them: `table` (any schema), `schema.table` or `schema.*`."""
+    names = {ALEMBIC_VERSION}
+    for fmt in all_formats():
+        names.update(fmt.tracking_tables, fmt.tracking_companions)
+    return frozenset(names)

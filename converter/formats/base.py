@@ -2,7 +2,9 @@
 
 A format knows three things: how sure it is that a directory is in its layout (`detect`),
 how to read the directory into neutral `LegacyMigration`s in the order the tool runs them
-(`read`), and the name of the tool's tracking table. Everything else is shared.
+(`read`), and the tables the tool keeps in a database, with the reader of the one recording
+what is applied (`tracking_tables`, `tracking_companions`, `tracking_reader`; the reader's
+interface is `converter.formats.tracking`). Everything else is shared.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from converter.textio import LARGE_FILE, TextFile, read_text
 
 if TYPE_CHECKING:
     from converter.config import Config
+    from converter.formats.tracking import TrackingReader
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,14 @@ class LegacyFormat:
 
     name: str = ""
     title: str = ""
+    # The tables the tool keeps in a database, named as snapshots exclude them: a bare table
+    # name (any schema), `schema.table`, or `schema.*` (a whole schema, Sqitch's registry).
+    # `tracking_tables`: the table(s) recording what is applied, in the order a reader looks
+    # for them; `tracking_companions`: the tool's other tables (locks, logs), dropped with it.
     tracking_tables: tuple[str, ...] = ()
+    tracking_companions: tuple[str, ...] = ()
+    # reads `tracking_tables` for `stamp`, built once per format by `converter.tracking`
+    tracking_reader: type[TrackingReader] | None = None
 
     def detect(self, root: Path) -> int:
         """How sure this format is that `root` is in its layout: 0 (no) to 100 (certain)."""

@@ -43,6 +43,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from converter.config import CONFIG_FILE_NAMES, Config, Setting, reader_config
 from converter.errors import InputError
@@ -56,6 +59,17 @@ from converter.formats.base import (
     relname,
 )
 from converter.formats.plain import DIALECT_NAMES, choose_variant
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    columns_by_name,
+    find_table,
+    int_key,
+    select_rows,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script, strip_sql_comments
 
 GROUPS = ("version", "description", "direction", "dialect")
@@ -183,9 +197,47 @@ class Found:
     date: datetime | None
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class CustomTrackingReader(TrackingReader):
+    """`--table NAME --version-column COL`: a project's own table."""
+
+    ordered = False
+
+    def key(self, version: str) -> Any:
+        return int_key(version)
+
+    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
+        assert options.table and options.version_column
+        loc = find_table(conn, options.table)
+        if loc is None:
+            return []
+        problem = None
+        if options.version_column.lower() not in columns_by_name(loc):
+            problem = f"{loc.qualified} has no column {options.version_column} (it has {', '.join(loc.columns)})"
+        return [Location(self.tool, loc.table, loc.schema, loc.columns, problem)]
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        assert options.version_column
+        col = options.version_column.lower()
+        rows = select_rows(conn, loc, [col])
+        versions = [str(r[col]) for r in rows if r[col] is not None and str(r[col]).strip()]
+        state = TrackingState(self.tool, loc.qualified, applied=[Applied(v) for v in versions])
+        if len(versions) == 1:
+            state.latest_only = True
+            state.notes.append(
+                f"{loc.qualified} holds one row: read as the latest version applied "
+                "(every earlier one implied)"
+            )
+        return state
+
+
 class CustomFormat(LegacyFormat):
     name = "custom"
     title = "an in-house layout described by a pattern in the configuration"
+    # no table of a known name: `stamp --table NAME --version-column COL` names it
+    tracking_reader = CustomTrackingReader
 
     def detect(self, root: Path) -> int:
         layout = layout_for(root)

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
@@ -30,6 +32,15 @@ from converter.formats.base import (
     iter_files,
     read_source,
     relname,
+)
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    columns_by_name,
+    select_rows,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script
 
@@ -203,10 +214,43 @@ def _transactional(sections: list[Section], path: Path, result: Scan, notes: lis
     return all(flags)
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class DbmateTrackingReader(TrackingReader):
+    """`schema_migrations`: one row per applied version (text), no order. A table of that name
+    with a `dirty` column is golang-migrate's."""
+
+    required = ("version",)
+    ordered = False
+
+    def fits(self, loc: Location) -> bool:
+        return loc.problem is None and "dirty" not in columns_by_name(loc)
+
+    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
+        out = []
+        for loc in super().locate(conn, options):
+            if loc.problem is None and "dirty" in columns_by_name(loc):
+                loc = Location(
+                    loc.tool,
+                    loc.table,
+                    loc.schema,
+                    loc.columns,
+                    f"{loc.qualified} has a `dirty` column: it is golang-migrate's, not dbmate's",
+                )
+            out.append(loc)
+        return out
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(conn, loc, ["version"], order=["version"])
+        return self.state(loc, applied=[Applied(str(r["version"])) for r in rows])
+
+
 class DbmateFormat(LegacyFormat):
     name = "dbmate"
     title = "dbmate files with -- migrate:up / -- migrate:down sections"
     tracking_tables = ("schema_migrations",)
+    tracking_reader = DbmateTrackingReader
 
     def detect(self, root: Path) -> int:
         for path in iter_files(root):

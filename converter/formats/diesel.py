@@ -18,6 +18,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
@@ -25,6 +27,14 @@ from converter.formats.base import (
     describe,
     read_source,
     sql_script,
+)
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    select_rows,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script
 
@@ -90,10 +100,25 @@ def _read_transactional(path: Path, options: ReadOptions, result: Scan) -> bool:
     return value
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class DieselTrackingReader(TrackingReader):
+    """`__diesel_schema_migrations`: one row per applied version."""
+
+    required = ("version",)
+    ordered = False  # run_on has one-second resolution: several migrations share it
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(conn, loc, ["version"], order=["version"])
+        return self.state(loc, applied=[Applied(str(r["version"])) for r in rows])
+
+
 class DieselFormat(LegacyFormat):
     name = "diesel"
     title = "diesel-style <version>_<name>/up.sql + down.sql directories"
     tracking_tables = ("__diesel_schema_migrations",)
+    tracking_reader = DieselTrackingReader
 
     def detect(self, root: Path) -> int:
         with_up = [d for d in _subdirs(root) if (d / UP_FILE).is_file()]

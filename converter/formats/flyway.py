@@ -22,6 +22,9 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from converter.formats.base import (
     LegacyFormat,
@@ -29,6 +32,18 @@ from converter.formats.base import (
     date_from_version,
     iter_files,
     sql_script,
+)
+from converter.formats.tracking import (
+    BASELINE,
+    REPEATABLE,
+    VERSIONED,
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    select_rows,
+    truthy,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script
 from converter.textio import read_text
@@ -246,10 +261,90 @@ class Found:
     conf: ScriptConf
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class FlywayTrackingReader(TrackingReader):
+    """`flyway_schema_history` (before Flyway 5 `schema_version`), ordered by `installed_rank`:
+    versions compare numerically (`1.0` == `1`); `BASELINE` rows stand for every version up
+    to theirs; repeatables have no version and run again when their checksum changes;
+    `UNDO_SQL` and `DELETE` rows take a version back out; `success = false` is refused."""
+
+    required = ("installed_rank", "version", "script", "success")
+
+    def key(self, version: str) -> Any:
+        try:
+            return version_key(version.replace("_", "."))
+        except ValueError:
+            return ("text", version)
+
+    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
+        current, before_5 = self.tables  # flyway_schema_history, schema_version
+        found = super().locate(conn, options)
+        fitting = [loc for loc in found if loc.problem is None]
+        if len(fitting) == 2:  # Flyway 5+ uses flyway_schema_history when both exist
+            return [loc for loc in fitting if loc.table.lower() == current]
+        if fitting:
+            return fitting
+        # `schema_version` is a common name: a table of another shape is not Flyway's
+        return [loc for loc in found if loc.table.lower() != before_5]
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(
+            conn,
+            loc,
+            ["installed_rank", "version", "description", "type", "script", "checksum", "success"],
+            order=["installed_rank"],
+        )
+        state = self.state(loc)
+        applied: list[Applied] = []
+        repeatables: dict[str, Applied] = {}
+        for row in rows:
+            version = None if row.get("version") in (None, "") else str(row["version"])
+            kind = str(row.get("type") or "SQL").upper()
+            script = row.get("script") or row.get("description")
+            rank = row.get("installed_rank")
+            if kind == "SCHEMA":
+                continue  # Flyway's "<< Flyway Schema Creation >>" marker, not a migration
+            if not truthy(row.get("success")):
+                what = f"version {version}" if version else f"repeatable {script}"
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} records {what} ({script}) as failed (success = false, "
+                        f"installed_rank {rank})",
+                        "finish or undo that migration by hand, then `flyway repair` (or delete the row) "
+                        "and stamp again",
+                    )
+                )
+                continue
+            checksum = None if row.get("checksum") is None else str(row["checksum"])
+            if kind.startswith("UNDO") or kind == "DELETE":
+                applied = [
+                    a
+                    for a in applied
+                    if a.version is None or self.key(a.version) != self.key(version or "")
+                ]
+                continue
+            if version is None:
+                repeatables[str(row.get("description") or script)] = Applied(
+                    None, str(script), checksum, REPEATABLE, rank
+                )
+                continue
+            is_baseline = kind in ("BASELINE", "SQL_BASELINE")
+            applied.append(
+                Applied(
+                    version, str(script), checksum, BASELINE if is_baseline else VERSIONED, rank
+                )
+            )
+        state.applied = applied + sorted(repeatables.values(), key=lambda a: a.order)
+        return state
+
+
 class FlywayFormat(LegacyFormat):
     name = "flyway"
     title = "Flyway SQL migrations (V/U/B/R prefixes)"
     tracking_tables = ("flyway_schema_history", "schema_version")
+    tracking_reader = FlywayTrackingReader
 
     def detect(self, root: Path) -> int:
         found = False

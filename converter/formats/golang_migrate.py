@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from converter.formats.base import (
     LegacyFormat,
@@ -20,6 +23,16 @@ from converter.formats.base import (
     iter_files,
     sql_script,
 )
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    int_key,
+    select_rows,
+    truthy,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script
 
 NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.(?P<direction>up|down)\.(?P<ext>.*)$")
@@ -27,10 +40,49 @@ NUMBERED = re.compile(r"^[0-9]+")
 MAX_VERSION = 2**64 - 1  # strconv.ParseUint(..., 10, 64)
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class GolangMigrateTrackingReader(TrackingReader):
+    """`schema_migrations`: one row, the latest version; `dirty` while (or because) it failed."""
+
+    required = ("version", "dirty")
+
+    def key(self, version: str) -> Any:
+        return int_key(version)
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(conn, loc, ["version", "dirty"])
+        state = self.state(loc, latest_only=True)
+        if len(rows) > 1:
+            state.refusals.append(
+                (
+                    f"{loc.qualified} holds {len(rows)} rows; golang-migrate keeps exactly one (the latest version)",
+                    "check that this is golang-migrate's table, or name the tool with --from-table",
+                )
+            )
+            return state
+        if rows:
+            version = str(rows[0]["version"])
+            if truthy(rows[0]["dirty"]):
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} is dirty at version {version}: that migration failed or is "
+                        "still running, so the schema is somewhere inside it",
+                        f"repair the schema by hand, then `migrate force {version}` (if it is complete) "
+                        "or `migrate force <previous version>`, and stamp again",
+                    )
+                )
+            elif int(version) >= 0:
+                state.applied = [Applied(version)]
+        return state
+
+
 class GolangMigrateFormat(LegacyFormat):
     name = "golang-migrate"
     title = "golang-migrate up/down file pairs"
     tracking_tables = ("schema_migrations",)
+    tracking_reader = GolangMigrateTrackingReader
 
     def detect(self, root: Path) -> int:
         matches = [NAME.match(p.name) for p in iter_files(root)]

@@ -22,6 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from converter.formats.base import (
     LegacyFormat,
@@ -32,6 +35,16 @@ from converter.formats.base import (
     iter_files,
     read_source,
     relname,
+)
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    int_key,
+    select_rows,
+    truthy,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script
 
@@ -278,10 +291,37 @@ def parse_goose_sql(text: str) -> ParsedFile:
     return _Parser(text.split("\n")).parse()
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class GooseTrackingReader(TrackingReader):
+    """`goose_db_version`: per `version_id` the row with the highest `id` counts; version 0 is
+    always there."""
+
+    required = ("id", "version_id", "is_applied")
+
+    def key(self, version: str) -> Any:
+        return int_key(version)
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(conn, loc, ["id", "version_id", "is_applied"], order=["id"])
+        latest: dict[int, dict] = {}
+        for row in rows:  # ordered by id: the last row of a version wins
+            latest[int(row["version_id"])] = row
+        applied = [
+            Applied(str(v), order=row["id"])
+            for v, row in latest.items()
+            if v != 0 and truthy(row["is_applied"])
+        ]
+        applied.sort(key=lambda a: a.order)
+        return self.state(loc, applied=applied)
+
+
 class GooseFormat(LegacyFormat):
     name = "goose"
     title = "goose SQL migrations"
     tracking_tables = ("goose_db_version",)
+    tracking_reader = GooseTrackingReader
 
     def detect(self, root: Path) -> int:
         score = 0

@@ -171,8 +171,8 @@ def choose_variant(
         return dialect, variants[dialect]
     if None in variants:
         return None, variants[None]
-    if dialect is None:  # no database named: show the first variant
-        first = sorted(variants)[0]
+    if dialect is None:  # no database named: show the first variant (None is not among them)
+        first = sorted(k for k in variants if k is not None)[0]
         return first, variants[first]
     others = ", ".join(p.name for _, p in sorted(variants.items()))
     result.warn(

@@ -28,7 +28,9 @@ def syntax_problem(exc: SyntaxError) -> str:
     return exc.msg + (f" (column {exc.offset})" if exc.offset else "")
 
 
-def python_functions(text: str, path: Path, scan: Scan) -> dict[str, ast.FunctionDef] | None:
+def python_functions(
+    text: str, path: Path, scan: Scan
+) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
     """Top-level functions of a Python script by name; None (and an error) on a syntax error."""
     try:
         tree = parse_python(text, path)

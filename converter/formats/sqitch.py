@@ -14,6 +14,10 @@ Sqitch hands each script whole to the database's own client (psql, mysql, sqlite
 scripts usually hold their own `BEGIN; ... COMMIT;`; the text is kept as it is. A revert
 that holds nothing but the `sqitch add` template (comments, `BEGIN;`, `COMMIT;`) reverts
 nothing: such a change has no down.
+
+Over 600 lines: the plan parser, the file reader and the registry reader (`# -- the tracking
+table`) of one tool, kept together so each tool reads in one place; the plan parser is the
+part to move out first if the module grows.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
@@ -31,6 +37,17 @@ from converter.formats.base import (
     read_source,
     relname,
     sql_script,
+)
+from converter.formats.tracking import (
+    VERSIONED,
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    columns_by_name,
+    find_table,
+    select_rows,
 )
 from converter.model import Kind, LegacyMigration, Scan, Script, strip_sql_comments
 from converter.textio import read_text
@@ -339,9 +356,11 @@ def _add_tag(
 
 def _timestamp(p: dict[str, str | None], number: int) -> datetime:
     """The plan's UTC timestamp, as a naive datetime like the other readers' dates."""
-    parts = [int(p[k] or 0) for k in ("yr", "mo", "dy", "hr", "mi", "sc")]
+    year, month, day, hour, minute, second = (
+        int(p[k] or 0) for k in ("yr", "mo", "dy", "hr", "mi", "sc")
+    )
     try:
-        return datetime(*parts)
+        return datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
         raise PlanError(f"invalid timestamp: {exc}", number) from None
 
@@ -406,10 +425,129 @@ def _mark_reworked(changes: list[PlanChange], duped: PlanChange) -> None:
 # -- the reader --------------------------------------------------------------------------------
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class SqitchTrackingReader(TrackingReader):
+    """The registry `sqitch` (a schema on PostgreSQL, a database on MySQL, the file
+    `sqitch.<ext>` beside a SQLite database); its `changes` table holds the deployed changes."""
+
+    def registry(self, options: TrackingOptions) -> str:
+        return options.registry or options.table or "sqitch"
+
+    def locate(self, conn: sa.Connection, options: TrackingOptions) -> list[Location]:
+        registry = self.registry(options)
+        dialect = conn.dialect.name
+        if dialect == "sqlite":
+            path = sqlite_registry_path(options.url, registry)
+            if path is None or not path.is_file():
+                return []
+            return [
+                Location(
+                    self.tool,
+                    "changes",
+                    registry,
+                    ("change_id", "change", "project", "committed_at"),
+                )
+            ]
+        if dialect == "postgresql":
+            if registry not in sa.inspect(conn).get_schema_names():
+                return []
+        elif not conn.execute(
+            sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
+            {"s": registry},
+        ).first():
+            return []
+        loc = find_table(conn, f"{registry}.changes")
+        if loc is None:
+            return []
+        missing = [
+            c for c in ("change", "project", "committed_at") if c not in columns_by_name(loc)
+        ]
+        problem = (
+            f"{registry}.changes is not a Sqitch registry table (no {', '.join(missing)})"
+            if missing
+            else None
+        )
+        return [Location(self.tool, loc.table, registry, loc.columns, problem)]
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        if conn.dialect.name == "sqlite":
+            path = sqlite_registry_path(options.url, loc.schema or "sqitch")
+            assert path is not None
+            engine = sa.create_engine(
+                f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=sa.pool.NullPool
+            )
+            try:
+                with engine.connect() as reg:
+                    found = find_table(reg, "changes")
+                    if found is None:
+                        return TrackingState(self.tool, str(path))
+                    rows = select_rows(
+                        reg,
+                        Location(self.tool, found.table, None, found.columns),
+                        ["change_id", "change", "project", "script_hash", "committed_at"],
+                        order=["committed_at"],
+                    )
+            finally:
+                engine.dispose()
+            where = f"{path.name} (Sqitch registry beside the database)"
+        else:
+            rows = select_rows(
+                conn,
+                loc,
+                ["change_id", "change", "project", "script_hash", "committed_at"],
+                order=["committed_at"],
+            )
+            where = loc.qualified
+        state = TrackingState(self.tool, where)
+        projects = sorted({str(r["project"]) for r in rows})
+        project = options.project
+        if project is None and len(projects) > 1:
+            state.refusals.append(
+                (
+                    f"the Sqitch registry {where} holds several projects ({', '.join(projects)}) and "
+                    "which one this history is cannot be told",
+                    "pass --legacy-dir (its sqitch.plan names the project)",
+                )
+            )
+            return state
+        state.applied = [
+            Applied(
+                str(r["change"]),
+                str(r["change"]),
+                r.get("script_hash"),
+                VERSIONED,
+                r["committed_at"],
+            )
+            for r in rows
+            if project is None or r["project"] == project
+        ]
+        if project is not None and projects and project not in projects:
+            state.notes.append(
+                f"the Sqitch registry has no change of project {project} (it has {', '.join(projects)})"
+            )
+        return state
+
+
+def sqlite_registry_path(url: str | None, registry: str) -> Path | None:
+    """Sqitch on SQLite keeps its registry in `<registry><ext>` beside the target file."""
+    if url is None:
+        return None
+    database = sa.make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    if Path(registry).is_absolute():
+        return Path(registry)
+    target = Path(database)
+    return target.with_name(registry + target.suffix)
+
+
 class SqitchFormat(LegacyFormat):
     name = "sqitch"
     title = "Sqitch plan and deploy/revert scripts"
-    tracking_tables = ("sqitch.changes", "sqitch.tags", "sqitch.events")
+    tracking_tables = ("sqitch.*",)  # the registry schema (default name); `changes` in it
+    tracking_reader = SqitchTrackingReader
 
     def detect(self, root: Path) -> int:
         if (root / PLAN_FILE).is_file():

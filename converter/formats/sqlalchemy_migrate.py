@@ -17,6 +17,10 @@ skipped. Python scripts are parsed here, never imported: most use the old change
 (`Column(...).create(table)`, `Table(..., autoload=True)`, `migrate_engine.execute(...)`),
 which cannot run on SQLAlchemy 2, and that is reported as an error naming the line. The
 tool calls the functions with an Engine, so their Scripts say `calling="engine"`.
+
+Over 600 lines: the repository reader, the tracking-table reader and the finder of the old
+changeset API in Python scripts (`_LegacyApiFinder`, about 150 lines) of one tool; the finder
+is the part to move out first if the module grows.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import configparser
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from converter.errors import InputError
 from converter.formats.base import (
@@ -38,6 +45,15 @@ from converter.formats.base import (
     relname,
 )
 from converter.formats.python_script import python_functions
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    int_key,
+    select_rows,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script
 
 CONFIG = "migrate.cfg"
@@ -129,10 +145,53 @@ class _Config:
         return tuple(notes)
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class SqlalchemyMigrateTrackingReader(TrackingReader):
+    """`migrate_version`: one row (the latest version) per repository."""
+
+    required = ("repository_id", "version")
+
+    def key(self, version: str) -> Any:
+        return int_key(version)
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(conn, loc, ["repository_id", "repository_path", "version"])
+        state = self.state(loc, latest_only=True)
+        repos = {str(r["repository_id"]): r for r in rows}
+        wanted = options.repository_id
+        if wanted is None:
+            if len(repos) > 1:
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} holds several repositories ({', '.join(sorted(repos))}) and which "
+                        "one this history is cannot be told",
+                        "pass --legacy-dir (its migrate.cfg names the repository_id)",
+                    )
+                )
+                return state
+            row = next(iter(repos.values()), None)
+        else:
+            row = repos.get(wanted)
+            if row is None and repos:
+                state.refusals.append(
+                    (
+                        f"{loc.qualified} has no row for repository {wanted!r} (it has {', '.join(sorted(repos))})",
+                        "check --legacy-dir: its migrate.cfg repository_id must match the database's",
+                    )
+                )
+                return state
+        if row is not None and int(row["version"]) > 0:
+            state.applied = [Applied(str(row["version"]), str(row["repository_id"]))]
+        return state
+
+
 class SqlalchemyMigrateFormat(LegacyFormat):
     name = "sqlalchemy-migrate"
     title = "sqlalchemy-migrate repository (migrate.cfg + versions/)"
     tracking_tables = ("migrate_version",)
+    tracking_reader = SqlalchemyMigrateTrackingReader
 
     def detect(self, root: Path) -> int:
         config = root / CONFIG
@@ -633,9 +692,9 @@ class _LegacyApiFinder(ast.NodeVisitor):
     def __init__(self, tree: ast.Module) -> None:
         self.findings: list[tuple[int, str, str]] = []
         self.engines = {"migrate_engine"}
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in OPERATIONS:
-                params = node.args.posonlyargs + node.args.args
+        for stmt in tree.body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name in OPERATIONS:
+                params = stmt.args.posonlyargs + stmt.args.args
                 if params:
                     self.engines.add(params[0].arg)
         self.bound: dict[str, str] = {}  # variable -> "Table" | "Column" | ... it was assigned from
@@ -646,7 +705,7 @@ class _LegacyApiFinder(ast.NodeVisitor):
                         self.bound[target.id] = _call_name(node.value) or ""
         self.visit(tree)
 
-    def found(self, node: ast.AST, kind: str, shown: str | None = None) -> None:
+    def found(self, node: ast.stmt | ast.expr, kind: str, shown: str | None = None) -> None:
         self.findings.append((node.lineno, kind, shown or _first_line(ast.unparse(node))))
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -739,7 +798,7 @@ class _LegacyApiFinder(ast.NodeVisitor):
 def _is_cursor(node: ast.expr) -> bool:
     """A DB-API cursor, whose execute() takes plain strings in every version."""
     name = _call_name(node) if isinstance(node, ast.Call) else _call_name(node)
-    return bool(name) and "cursor" in name.lower()
+    return name is not None and "cursor" in name.lower()
 
 
 def _short(node: ast.expr) -> str:

@@ -13,15 +13,22 @@ in file order to roll back. Python migrations set `__depends__` / `__transaction
 register steps with `step(apply, rollback)`: strings are SQL sent as one statement, functions get
 the DB-API connection. Scripts are parsed with `ast`, never imported. `post-apply*` files are
 hooks run after every apply, not migrations.
+
+Over 600 lines: SQL and Python migrations (`PythonSteps` reads `step(...)` calls) and the
+tracking-table reader of one tool; the Python step reader is the part to move out first if
+the module grows.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from converter.formats.base import (
     LegacyFormat,
@@ -34,6 +41,14 @@ from converter.formats.base import (
     sql_script,
 )
 from converter.formats.python_script import parse_python, syntax_problem
+from converter.formats.tracking import (
+    Applied,
+    Location,
+    TrackingOptions,
+    TrackingReader,
+    TrackingState,
+    select_rows,
+)
 from converter.model import Kind, LegacyMigration, Scan, Script
 
 GENERATED_ID = re.compile(
@@ -444,10 +459,48 @@ def id_date(migration_id: str) -> datetime | None:
     return date_from_version(digits if isinstance(digits, str) else digits[0])
 
 
+# -- the tracking table ----------------------------------------------------------------------------
+
+
+class YoyoTrackingReader(TrackingReader):
+    """`_yoyo_migration`: one row per applied migration; `migration_hash` = sha256(migration id)."""
+
+    required = ("migration_hash", "migration_id")
+
+    def read(self, conn: sa.Connection, loc: Location, options: TrackingOptions) -> TrackingState:
+        rows = select_rows(
+            conn,
+            loc,
+            ["migration_hash", "migration_id", "applied_at_utc"],
+            order=["applied_at_utc"],
+        )
+        state = self.state(loc)
+        for row in rows:
+            mid = str(row["migration_id"])
+            expected = yoyo_hash(mid)
+            if str(row["migration_hash"]) != expected:
+                state.refusals.append(
+                    (
+                        f"{loc.qualified}: migration_hash {row['migration_hash']} is not sha256({mid!r}); "
+                        "yoyo would not recognise that row",
+                        "check the table (was it edited by hand?), fix the row, then stamp again",
+                    )
+                )
+                continue
+            state.applied.append(Applied(mid, mid, order=row.get("applied_at_utc")))
+        return state
+
+
+def yoyo_hash(migration_id: str) -> str:
+    return hashlib.sha256(migration_id.encode("utf-8")).hexdigest()
+
+
 class YoyoFormat(LegacyFormat):
     name = "yoyo"
     title = "yoyo-migrations SQL and Python migrations"
-    tracking_tables = ("_yoyo_migration", "_yoyo_log")
+    tracking_tables = ("_yoyo_migration",)
+    tracking_companions = ("_yoyo_log", "_yoyo_version", "yoyo_lock")
+    tracking_reader = YoyoTrackingReader
 
     def detect(self, root: Path) -> int:
         if (root / "yoyo.ini").is_file():

@@ -64,8 +64,6 @@ from converter.snapshot.model import (
 )
 from converter.snapshot.snapshotter import Snapshotter
 
-_Excluder = Excluder  # the name converter.fingerprint imports (its owner moves it to Excluder)
-
 __all__ = [
     "DEFAULT_TRACKING_TABLES",
     "SCHEMA_VERSION",

@@ -15,24 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_TRACKING_TABLES: frozenset[str] = frozenset(
-    {
-        "alembic_version",
-        "flyway_schema_history",
-        "schema_version",
-        "schema_migrations",
-        "__diesel_schema_migrations",
-        "goose_db_version",
-        "databasechangelog",
-        "databasechangeloglock",
-        "_yoyo_migration",
-        "_yoyo_log",
-        "_yoyo_version",
-        "yoyo_lock",
-        "migrate_version",
-        "sqitch.*",
-    }
-)
+from converter.formats import tracking_tables
+
+# the legacy tools' tracking tables (and alembic_version): one list, kept by the formats
+DEFAULT_TRACKING_TABLES: frozenset[str] = tracking_tables()
 """Tables no snapshot looks at. An entry is a bare table name (any schema), `schema.table`,
 or `schema.*` (a whole schema, such as Sqitch's registry)."""
 

@@ -1,4 +1,4 @@
-"""Liquibase formatted SQL: `.sql` changelogs whose first line is `--liquibase formatted sql`.
+"""One Liquibase formatted SQL changelog, line by line: `FormattedSqlParser`.
 
     --liquibase formatted sql
     --changeset alice:1 runInTransaction:false dbms:postgresql
@@ -9,108 +9,66 @@
 Each `--changeset author:id attr:value ...` line starts a changeset: one migration, whose SQL is
 every following line up to the next changeset except Liquibase's own directive lines
 (`--comment`, `--rollback`, `--precondition...`, `--validCheckSum`, `--property`,
-`--ignoreLines`). A changeset's identity is (id, author, file); DATABASECHANGELOG records it
-with an MD5SUM `9:<hex>` that `checksum_v9` reproduces.
-
-Which files, in which order: a root-level XML master changelog (`<databaseChangeLog>` with
-`<include file=...>` / `<includeAll path=...>`) is followed when there is one; otherwise the
-directory is read as `includeAll` reads it: every file below it, ordered by path as Java
-compares strings. A `.sql` file without the header is what Liquibase's raw SQL parser makes of
-it: one unsplit changeset `raw` by `includeAll`. XML, YAML and JSON changesets are not read.
-
-The line patterns are Liquibase's own (AbstractFormattedChangeLogParser), quirks included: a
-plain `-- comment ...` line sets the changeset comment, `-- rollback ...` adds rollback SQL,
-`rollbackSplitStatements:false` also turns off `splitStatements`, and the lines of a
-`/* liquibase rollback */` block are joined without line breaks.
+`--ignoreLines`). The parser reads as AbstractFormattedChangeLogParser does, quirks included:
+a plain `-- comment ...` line sets the changeset comment, `-- rollback ...` adds rollback
+SQL, `rollbackSplitStatements:false` also turns off `splitStatements`, and the lines of a
+`/* liquibase rollback */` block are joined without line breaks. It adds its changesets to
+the `ChangelogReader` of the whole root (`changelogs`), which holds the properties and the
+changesets a rollback may name.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from converter.formats.base import (
-    LegacyFormat,
-    ReadOptions,
-    date_from_version,
-    file_head,
-    iter_files,
-    read_source,
-    relname,
+from converter.formats.base import date_from_version, relname
+from converter.formats.liquibase.checksum import checksum_v9, java_trim
+from converter.formats.liquibase.patterns import (
+    ALL_SHORT_NAMES,
+    ALT_CHANGESET_NO_INFO,
+    ALT_CHANGESET_ONE_DASH,
+    ALT_COMMENT_ONE_DASH,
+    ALT_COMMENT_PLURAL,
+    ALT_IGNORE,
+    ALT_IGNORE_LINES_ONE_DASH,
+    ALT_PRECONDITION,
+    ALT_PRECONDITIONS,
+    ALT_PROPERTY,
+    ALT_ROLLBACK,
+    ALT_VALID_CHECKSUM,
+    ATTRIBUTES,
+    CHANGESET,
+    COMMENT,
+    DIALECT_OF,
+    EMPTY_PRECONDITION,
+    EXPRESSION,
+    FIRST_LINE,
+    IGNORE_LINES,
+    PRECONDITION,
+    PRECONDITIONS,
+    PROPERTY,
+    PROPERTY_GLOBAL,
+    PROPERTY_NAME,
+    PROPERTY_VALUE,
+    ROLLBACK,
+    ROLLBACK_BLOCK_END,
+    ROLLBACK_BLOCK_END_SPLIT,
+    ROLLBACK_BLOCK_START,
+    ROLLBACK_REF,
+    SHORT_NAMES,
+    SUPPORTED_PRECONDITIONS,
+    VALID_CHECKSUM,
+    dbms_matches,
+    line_pattern,
+    strip_enclosing_quotes,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script, strip_sql_comments
+from converter.model import Kind, LegacyMigration, Script, strip_sql_comments
 
-_F = re.IGNORECASE | re.ASCII
-
-
-def _p(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, _F)
-
-
-# -- Liquibase's line patterns, used with fullmatch() as Java's Matcher.matches() ------------------
-FIRST_LINE = _p(r"\s*--\s*liquibase\s*formatted.*")
-PROPERTY = _p(r"\s*--[\s]*property\s+(.*:.*)\s+(.*:.*).*")
-ALT_PROPERTY = _p(r"\s*?[-]+\s*property\s.*")
-CHANGESET = _p(r'\s*--[\s]*changeset\s+("[^"]+"|[^:]+):\s*("[^"]+"|\S+).*')
-ALT_CHANGESET_ONE_DASH = _p(r"-[\s]*changeset\s.*")
-ALT_CHANGESET_NO_INFO = _p(r"\s*--[\s]*changeset[\s]*.*")
-ROLLBACK = _p(r"\s*--[\s]*rollback (.*)")
-ALT_ROLLBACK = _p(r"\s*-[\s]*rollback\s.*")
-ROLLBACK_BLOCK_START = _p(r"\s*/\*\s*liquibase\s*rollback\s*")
-ROLLBACK_BLOCK_END = _p(r".*\s*\*/\s*")
-ROLLBACK_BLOCK_END_SPLIT = re.compile(r"\*/\s*$")
-PRECONDITIONS = _p(r"\s*--[\s]*preconditions(.*)")
-ALT_PRECONDITIONS = _p(r"\s*-[\s]*preconditions\s.*")
-PRECONDITION = _p(r"\s*--[\s]*precondition\-([a-zA-Z0-9-]+) (.*)")
-EMPTY_PRECONDITION = _p(r"\s*--[\s]*precondition\-([a-zA-Z0-9-]+)")
-ALT_PRECONDITION = _p(r"\s*-[\s]*precondition(.*)")
-COMMENT = _p(r"--[\s]*comment:? (.*)")
-ALT_COMMENT_PLURAL = _p(r"--[\s]*comments:? (.*)")
-ALT_COMMENT_ONE_DASH = _p(r"-[\s]*comment:? (.*)")
-VALID_CHECKSUM = _p(r"--[\s]*validCheckSum:? (.*)")
-ALT_VALID_CHECKSUM = _p(r"-[\s]*validCheckSum(.*)")
-IGNORE_LINES = _p(r"--[\s]*ignoreLines:(\w+)")
-ALT_IGNORE_LINES_ONE_DASH = _p(r"-[\s]*?ignoreLines:(\w+).*")
-ALT_IGNORE = _p(r"--[\s]*ignore:(\w+)")
-
-# -- attributes on the changeset line (Liquibase's patterns: the last occurrence wins) -------------
-ATTRIBUTES = {
-    "splitStatements": _p(r".*splitStatements:(\w+).*"),
-    "rollbackSplitStatements": _p(r".*rollbackSplitStatements:(\w+).*"),
-    "endDelimiter": _p(r".*\bendDelimiter:(\S*).*"),
-    "rollbackEndDelimiter": _p(r".*\brollbackEndDelimiter:(\S*).*"),
-    "stripComments": _p(r".*stripComments:(\w+).*"),
-    "runWith": _p(r".*runWith:([\w\$\{\}]+).*"),
-    "runOnChange": _p(r".*runOnChange:(\w+).*"),
-    "runAlways": _p(r".*runAlways:(\w+).*"),
-    "context": _p(r'.*context:(".*?"|\S*).*'),
-    "contextFilter": _p(r'.*contextFilter:(".*?"|\S*).*'),
-    "labels": _p(r'.*labels:(".*?"|\S*).*'),
-    "logicalFilePath": _p(r".*logicalFilePath:(\S*).*"),
-    "runInTransaction": _p(r".*runInTransaction:(\w+).*"),
-    "dbms": _p(r".*dbms:([^,][\w!,]+).*"),
-    "ignore": _p(r".*ignore:(\w*).*"),
-    "failOnError": _p(r".*failOnError:(\w+).*"),
-}
-PROPERTY_NAME = _p(r".*name:\s*(\S+).*")
-PROPERTY_VALUE = _p(r".*value:\s*(\S+).*")
-PROPERTY_GLOBAL = _p(r".*global:(\S+).*")
-ROLLBACK_REF = {
-    "id": _p(r".*changeSetId:(\S+).*"),
-    "author": _p(r".*changesetAuthor:(\S+).*"),
-    "path": _p(r".*changesetPath:(\S+).*"),
-}
-EXPRESSION = re.compile(r"\$\{([^}]+)\}")
-SUPPORTED_PRECONDITIONS = {"sql-check", "table-exists", "view-exists"}
-CHANGELOG_SUFFIXES = (".xml", ".yaml", ".yml", ".json")
-
-# Liquibase's database short names for each dialect this tool knows (MariaDB runs as mysql).
-SHORT_NAMES = {"postgresql": ("postgresql",), "mysql": ("mysql", "mariadb"), "sqlite": ("sqlite",)}
-ALL_SHORT_NAMES = ("postgresql", "mysql", "mariadb", "sqlite")
-DIALECT_OF = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
+if TYPE_CHECKING:
+    from converter.formats.liquibase.changelogs import ChangelogReader
 
 
 class ParseStop(Exception):
@@ -150,409 +108,10 @@ class Unit:
     migration: LegacyMigration
 
 
-# -- checksums ------------------------------------------------------------------------------------
-
-
-def java_trim(text: str) -> str:
-    """Java's String.trim(): strips every char <= U+0020 from both ends."""
-    start, end = 0, len(text)
-    while start < end and text[start] <= " ":
-        start += 1
-    while end > start and text[end - 1] <= " ":
-        end -= 1
-    return text[start:end]
-
-
-def checksum_v9(sql: str) -> str:
-    """The MD5SUM Liquibase 4.24+ records for a formatted SQL changeset holding `sql`.
-
-    AbstractSQLChange.generateCheckSum (v9): MD5 over the trimmed SQL's UTF-8 bytes with every
-    space, tab, CR and LF removed -> `9:<hex>`; ChangeSet.generateCheckSum then takes the MD5 of
-    `"9:<hex>:"` (one entry per change, each followed by `:`) -> `9:<hex>`.
-    """
-    data = java_trim(sql).encode("utf-8")
-    normalised = data.translate(None, b" \t\r\n")
-    change = "9:" + hashlib.md5(normalised).hexdigest()
-    return "9:" + hashlib.md5((change + ":").encode("utf-8")).hexdigest()
-
-
-# -- small helpers --------------------------------------------------------------------------------
-
-
-def strip_enclosing_quotes(value: str) -> str:
-    if len(value) > 1 and value[0] in "\"'" and value[0] == value[-1]:
-        return value[1:-1]
-    return value
-
-
-def dbms_matches(definition: str | None, short_name: str) -> bool:
-    """DatabaseList.definitionMatches: comma list, `!name` excludes, `all` / `none`."""
-    if definition is None or not definition.strip():
-        return True
-    names = [part.strip() for part in definition.lower().split(",")]
-    if "all" in names:
-        return True
-    if "none" in names:
-        return False
-    if "!" + short_name in names:
-        return False
-    wanted = [n for n in names if not n.startswith("!")]
-    return not wanted or short_name in wanted
-
-
-def _utf16_key(name: str) -> bytes:
-    """Order as Java's String.compareTo does (UTF-16 code units)."""
-    return name.encode("utf-16-be")
-
-
-def _first_line(path: Path) -> str | None:
-    """The first non-blank line, as Liquibase's supports() reads it (None: empty file)."""
-    head = file_head(path, 8192)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if line.strip():
-            return line
-    return None
-
-
-def is_formatted(path: Path) -> bool:
-    line = _first_line(path)
-    return line is not None and bool(FIRST_LINE.fullmatch(line))
-
-
-# What ET.parse raises on bad XML: ParseError, and LookupError / ValueError for an XML
-# declaration naming an unknown (`encoding="UUTF-8"`) or multi-byte (`utf-32`) encoding.
-XML_ERRORS = (ET.ParseError, LookupError, ValueError)
-
-
-def _local_tag(element: ET.Element) -> str:
-    return element.tag.rsplit("}", 1)[-1]
-
-
-def _is_true(value: str | None) -> bool:
-    return value is not None and value.strip().lower() == "true"
-
-
-def _attr(element: ET.Element, name: str) -> str | None:
-    for key, value in element.attrib.items():
-        if key.rsplit("}", 1)[-1].lower() == name.lower():
-            return value
-    return None
-
-
-# -- the reader -----------------------------------------------------------------------------------
-
-
-class LiquibaseFormat(LegacyFormat):
-    name = "liquibase"
-    title = "Liquibase formatted SQL changelogs"
-    tracking_tables = ("databasechangelog",)
-
-    def detect(self, root: Path) -> int:
-        for path in iter_files(root, recursive=True):
-            if path.suffix.lower() == ".sql" and is_formatted(path):
-                return 90
-        if self._xml_changelogs(root):
-            return 70
-        return 0
-
-    def read(self, root: Path, options: ReadOptions) -> Scan:
-        reader = _Reader(root, options, Scan(self.name, root))
-        reader.run()
-        return reader.result
-
-    @staticmethod
-    def _xml_changelogs(root: Path) -> list[Path]:
-        found = []
-        for path in iter_files(root):
-            if path.suffix.lower() != ".xml":
-                continue
-            try:
-                element = ET.parse(path).getroot()
-            except (*XML_ERRORS, OSError):
-                continue
-            if _local_tag(element) == "databaseChangeLog":
-                found.append(path)
-        return found
-
-
-FORMAT = LiquibaseFormat()
-
-
-class _Reader:
-    """Reads every changelog of one root, in Liquibase's order, into `result`."""
-
-    def __init__(self, root: Path, options: ReadOptions, result: Scan) -> None:
-        self.root = root
-        self.options = options
-        self.result = result
-        # every changeset parsed, in order (rollbacks may name an earlier one)
-        self.changesets: list[Changeset] = []
-        self.units: list[Unit] = []
-        self.global_properties: dict[str, str] = {}
-        self.file_index = 0
-
-    # -- which files --------------------------------------------------------------------------
-
-    def run(self) -> None:
-        files = self._changelog_files()
-        for path in files:
-            self._read_file(path)
-        self._finish()
-
-    def _changelog_files(self) -> list[Path]:
-        masters = LiquibaseFormat._xml_changelogs(self.root)
-        if masters:
-            included = set()
-            for master in masters:
-                included.update(self._xml_references(master))
-            tops = [m for m in masters if m.resolve() not in included]
-            if len(tops) == 1:
-                files = self._walk_xml(tops[0], set())
-                self._warn_not_included(tops[0], files)
-                return files
-            self.result.warn(
-                "master-changelog",
-                "several XML changelogs and none includes the others ("
-                + ", ".join(m.name for m in masters)
-                + "): the files are read in path order, as includeAll would; check the order",
-                self.root,
-            )
-        return self._include_all(self.root, exclude=set(masters))
-
-    def _warn_not_included(self, master: Path, files: list[Path]) -> None:
-        used = {f.resolve() for f in files}
-        for path in iter_files(self.root, recursive=True):
-            if path.suffix.lower() == ".sql" and path.resolve() not in used and is_formatted(path):
-                self.result.warn(
-                    "not-included",
-                    f"{master.name} does not include this changelog, so Liquibase never runs it; "
-                    "include it or remove it",
-                    path,
-                )
-
-    def _xml_references(self, path: Path) -> set[Path]:
-        refs: set[Path] = set()
-        try:
-            element = ET.parse(path).getroot()
-        except (*XML_ERRORS, OSError):
-            return refs
-        for child in element:
-            if _local_tag(child) == "include" and _attr(child, "file"):
-                target = self._resolve(path, _attr(child, "file") or "", child)
-                if target is not None:
-                    refs.add(target.resolve())
-        return refs
-
-    def _resolve(self, changelog: Path, ref: str, element: ET.Element) -> Path | None:
-        """Where an include points: relative to the changelog, to the root, or any tail of it."""
-        ref = ref.replace("\\", "/").removeprefix("classpath:").lstrip("/")
-        candidates = []
-        if _is_true(_attr(element, "relativeToChangelogFile")):
-            candidates.append(changelog.parent / ref)
-        candidates += [self.root / ref, changelog.parent / ref]
-        parts = ref.split("/")
-        candidates += [self.root.joinpath(*parts[i:]) for i in range(1, len(parts))]
-        return next((c for c in candidates if c.exists()), None)
-
-    def _walk_xml(self, path: Path, seen: set[Path]) -> list[Path]:
-        """The changelog files an XML changelog includes, in its order."""
-        if path.resolve() in seen:
-            self.result.error(
-                "include-cycle",
-                "this changelog includes itself (directly or not); remove the loop",
-                path,
-            )
-            return []
-        seen = seen | {path.resolve()}
-        try:
-            element = ET.parse(path).getroot()
-        except ET.ParseError as exc:
-            self.result.error(
-                "bad-changelog", f"XML changelog does not parse: {exc}", path, exc.position[0]
-            )
-            return []
-        except XML_ERRORS as exc:  # an XML declaration naming an unknown or multi-byte encoding
-            self.result.error("bad-changelog", f"XML changelog cannot be read: {exc}", path)
-            return []
-        files: list[Path] = []
-        for child in element:
-            tag = _local_tag(child)
-            if tag in ("include", "includeAll") and _is_true(_attr(child, "ignore")):
-                continue
-            if tag == "include":
-                files += self._xml_include(path, child, seen)
-            elif tag == "includeAll":
-                files += self._xml_include_all(path, child, seen)
-            elif tag == "changeSet":
-                self.result.error(
-                    "unsupported-changelog",
-                    f"XML changeset {_attr(child, 'author')}:{_attr(child, 'id')} is not read: only "
-                    "formatted SQL changelogs are converted; rewrite it as a formatted SQL changeset",
-                    path,
-                )
-        return files
-
-    def _xml_include(self, changelog: Path, element: ET.Element, seen: set[Path]) -> list[Path]:
-        ref = _attr(element, "file")
-        target = self._resolve(changelog, ref or "", element) if ref else None
-        if target is None or not target.is_file():
-            self.result.error(
-                "missing-include",
-                f"<include file={ref!r}> points to no file under the directory; fix the path",
-                changelog,
-            )
-            return []
-        if target.suffix.lower() == ".xml":
-            return self._walk_xml(target, seen)
-        return [target]
-
-    def _xml_include_all(self, changelog: Path, element: ET.Element, seen: set[Path]) -> list[Path]:
-        ref = (
-            (_attr(element, "path") or "").replace("\\", "/").removeprefix("classpath:").strip("/")
-        )
-        base = (
-            changelog.parent if _is_true(_attr(element, "relativeToChangelogFile")) else self.root
-        )
-        directory = (base / ref) if ref else base
-        if not directory.is_dir():
-            directory = self._resolve(changelog, ref, element) or directory
-        if not directory.is_dir():
-            self.result.error(
-                "missing-include",
-                f"<includeAll path={ref!r}> is not a directory under the root; fix the path",
-                changelog,
-            )
-            return []
-        files = []
-        for path in self._include_all(directory, exclude={changelog}):
-            if path.suffix.lower() == ".xml":
-                files += self._walk_xml(path, seen)
-            else:
-                files.append(path)
-        return files
-
-    def _include_all(self, directory: Path, exclude: set[Path]) -> list[Path]:
-        """Every file under `directory` in includeAll's order: by path, compared as Java strings."""
-        paths = [p for p in iter_files(directory, recursive=True) if p not in exclude]
-        return sorted(paths, key=lambda p: _utf16_key(relname(self.root, p)))
-
-    # -- one file -----------------------------------------------------------------------------
-
-    def _read_file(self, path: Path) -> None:
-        suffix = path.suffix.lower()
-        if suffix in CHANGELOG_SUFFIXES:
-            self.result.error(
-                "unsupported-changelog",
-                f"{suffix[1:].upper()} changelogs are not read: only formatted SQL changelogs are "
-                "converted; rewrite its changesets as formatted SQL",
-                path,
-            )
-            return
-        if suffix != ".sql":
-            return  # includeAll skips files no parser supports
-        self.file_index += 1
-        text = read_source(path, self.options)
-        first = next((line for line in text.split("\n") if line.strip()), None)
-        if first is None:
-            self.result.warn("empty-file", "empty changelog file: Liquibase skips it", path)
-            return
-        if not FIRST_LINE.fullmatch(first):
-            self._raw_file(path, text)
-            return
-        try:
-            _FileParser(self, path, text).parse()
-        except ParseStop:
-            pass
-
-    def _raw_file(self, path: Path, text: str) -> None:
-        """A `.sql` file without the header: Liquibase runs it whole as changeset raw::includeAll."""
-        name = relname(self.root, path)
-        self.result.warn(
-            "raw-sql-file",
-            "no `--liquibase formatted sql` first line: Liquibase runs the whole file as one "
-            "unsplit changeset `raw` by `includeAll`; add the header and changesets if that is "
-            "not what you meant",
-            path,
-        )
-        changeset = Changeset(path, name, 1, "includeAll", "raw", {}, name)
-        self.changesets.append(changeset)
-        script = Script("sql", text, path, name, split=False)
-        migration = LegacyMigration(
-            format=FORMAT.name,
-            version="raw",
-            description=f"raw SQL file {name}",
-            kind=Kind.VERSIONED,
-            up=(script,),
-            batch=True,
-            tool_checksum=checksum_v9(text),  # the raw parser hashes the whole file the same way
-            notes=(f"changeset:{name}::raw::includeAll", "raw-sql-file"),
-        )
-        self.units.append(Unit(changeset, (self.file_index, 0), migration))
-
-    # -- after all files ----------------------------------------------------------------------
-
-    def _finish(self) -> None:
-        self._check_duplicates()
-        ids: dict[str, int] = {}
-        pairs: dict[tuple[str, str], int] = {}
-        for unit in self.units:
-            c = unit.changeset
-            ids[c.id] = ids.get(c.id, 0) + 1
-            pairs[(c.author, c.id)] = pairs.get((c.author, c.id), 0) + 1
-        for unit in self.units:
-            c = unit.changeset
-            if ids[c.id] == 1:
-                version = c.id
-            elif pairs[(c.author, c.id)] == 1:
-                version = f"{c.author}:{c.id}"
-            else:
-                version = f"{c.file_path}::{c.id}::{c.author}"
-            self.result.migrations.append(
-                replace(unit.migration, version=version, sort_key=unit.sort_key)
-            )
-
-    def _check_duplicates(self) -> None:
-        """Liquibase refuses two changesets with one identity that would both run."""
-        seen: dict[tuple[str, str, str], Unit] = {}
-        for unit in self.units:
-            c = unit.changeset
-            key = (c.file_path, c.author, c.id)
-            other = seen.get(key)
-            if other is None:
-                seen[key] = unit
-                continue
-            if self.options.dialect is None and not any(
-                dbms_matches(other.changeset.attrs.get("dbms"), s)
-                and dbms_matches(c.attrs.get("dbms"), s)
-                for s in ALL_SHORT_NAMES
-            ):
-                continue
-            self.result.error(
-                "duplicate-changeset",
-                f"changeset {c.author}:{c.id} appears twice in {c.file_path} (first at line "
-                f"{other.changeset.line}): Liquibase refuses duplicate identifiers; give one a new id",
-                c.path,
-                c.line,
-            )
-
-    # -- properties ---------------------------------------------------------------------------
-
-    def expand(self, text: str, local: dict[str, str]) -> str:
-        def value(m: re.Match[str]) -> str:
-            key = m[1]
-            for props in (local, self.global_properties):
-                if key in props:
-                    return props[key]
-            return m[0]
-
-        return EXPRESSION.sub(value, text)
-
-
-class _FileParser:
+class FormattedSqlParser:
     """One formatted SQL changelog, line by line, as AbstractFormattedChangeLogParser reads it."""
 
-    def __init__(self, reader: _Reader, path: Path, text: str) -> None:
+    def __init__(self, reader: ChangelogReader, path: Path, text: str) -> None:
         self.reader = reader
         self.result = reader.result
         self.path = path
@@ -814,7 +373,9 @@ class _FileParser:
 
     def _start_changeset(self, line: str, number: int, m: re.Match[str]) -> None:
         author_raw, id_raw = m[1], m[2]
-        exact = _p(r"\s*--[\s]*changeset\s+" + re.escape(f"{author_raw}:{id_raw}") + r".*")
+        exact = line_pattern(
+            r"\s*--[\s]*changeset\s+" + re.escape(f"{author_raw}:{id_raw}") + r".*"
+        )
         if not exact.fullmatch(line):
             raise self.stop(
                 "bad-changeset",
@@ -1009,7 +570,7 @@ class _FileParser:
             )
         sql = "\n".join(line for _, line in c.sql)
         return LegacyMigration(
-            format=FORMAT.name,
+            format=self.result.format,
             version=c.id,
             description=c.comment.strip()
             if c.comment and c.comment.strip()
@@ -1032,6 +593,3 @@ class _FileParser:
             return None
         dialects = {DIALECT_OF[s] for s in ALL_SHORT_NAMES if dbms_matches(dbms, s)}
         return dialects.pop() if len(dialects) == 1 else None
-
-
-__all__ = ["FORMAT", "LiquibaseFormat", "checksum_v9", "dbms_matches", "java_trim"]
