@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 from click.testing import CliRunner
+from dbhelpers import alembic_config, engine_for
 
-from converter.apply import apply_migration, sqlite_transactional_ddl
+from converter.apply import apply_migration
 from converter.cli import cli
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError, OutputError, UsageError
@@ -44,19 +44,6 @@ def write_legacy(root: Path, files: dict[str, str]) -> Path:
 def run_convert(legacy: Path, out: Path, dialect: str = "sqlite", **kw):
     kw.setdefault("date_from", "20240101")
     return convert(legacy, out, ConvertOptions(dialect=dialect, **kw))
-
-
-def engine_for(url: str) -> sa.Engine:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    if engine.dialect.name == "sqlite":
-        sqlite_transactional_ddl(engine)
-    return engine
-
-
-def config(out: Path, url: str, buffer=None) -> Config:
-    cfg = Config(str(out.parent / "alembic.ini"), output_buffer=buffer)
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
 
 
 def dialect_of(url: str) -> str:
@@ -102,7 +89,7 @@ def test_verbatim_sql_keeps_colons_percents_and_backslashes_online(
     legacy = awkward_history(tmp_path / "migrations", dialect)
     out = tmp_path / "alembic"
     result = run_convert(legacy, out, dialect, style=style)
-    command.upgrade(config(out, db_url), "head")
+    command.upgrade(alembic_config(out, db_url), "head")
     legacy_url = make_db(dialect)
     engine = engine_for(legacy_url)
     for plan in result.plans:
@@ -119,7 +106,7 @@ def test_verbatim_sql_is_written_unchanged_in_offline_sql_mode(tmp_path):
     out = tmp_path / "alembic"
     run_convert(legacy, out, "sqlite", style="sql")
     buffer = io.StringIO()
-    command.upgrade(config(out, "sqlite:///unused.db", buffer), "head", sql=True)
+    command.upgrade(alembic_config(out, "sqlite:///unused.db", buffer), "head", sql=True)
     sql = buffer.getvalue()
     seed = (legacy / "002_seed.sql").read_text().split(";\n")
     assert seed[0] + ";" in sql  # the multi-row INSERT, byte for byte
@@ -156,7 +143,7 @@ def test_concurrently_runs_alone_in_an_autocommit_block_on_postgresql(
     assert plan.stats.autocommit == 1
     text = (out / "versions" / plan.filename).read_text()
     assert "with op.get_context().autocommit_block():" in text
-    cfg = config(out, pg_url)
+    cfg = alembic_config(out, pg_url)
     command.upgrade(cfg, "head")
     engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
@@ -194,7 +181,7 @@ def test_transaction_control_is_removed_and_counted(tmp_path, sqlite_url):
     assert result.plans[0].stats.removed == 2
     text = (out / "versions" / result.plans[0].filename).read_text()
     assert "BEGIN" not in text and "COMMIT" not in text
-    command.upgrade(config(out, sqlite_url), "head")
+    command.upgrade(alembic_config(out, sqlite_url), "head")
 
 
 def test_psql_meta_command_is_a_clear_error_and_nothing_is_written(tmp_path):
@@ -252,7 +239,7 @@ def test_structured_ops_and_their_inverse_make_downgrade_base_empty(db_url, tmp_
     result = run_convert(legacy, out, dialect)
     assert [p.downgrade.source for p in result.plans] == ["legacy", "inverse", "inverse"]
     assert result.plans[1].stats.ops == 1 and result.plans[2].stats.ops == 1
-    cfg = config(out, db_url)
+    cfg = alembic_config(out, db_url)
     command.upgrade(cfg, "head")
     command.downgrade(cfg, "base")
     engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
@@ -272,7 +259,7 @@ def test_no_down_gives_a_downgrade_that_raises_naming_the_legacy_file(tmp_path, 
     out = tmp_path / "alembic"
     result = run_convert(legacy, out, "sqlite")
     assert result.plans[1].downgrade.source == "none"
-    cfg = config(out, sqlite_url)
+    cfg = alembic_config(out, sqlite_url)
     command.upgrade(cfg, "head")
     with pytest.raises(NotImplementedError, match="002_d.sql has no down migration"):
         command.downgrade(cfg, "-1")
@@ -290,7 +277,7 @@ def test_python_script_is_carried_and_called_with_the_connection(tmp_path, sqlit
     out = tmp_path / "alembic"
     result = run_convert(legacy, out, "sqlite")
     assert result.plans[1].downgrade.source == "python"
-    cfg = config(out, sqlite_url)
+    cfg = alembic_config(out, sqlite_url)
     command.upgrade(cfg, "head")
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as conn:
@@ -473,7 +460,7 @@ def test_before_base_repoints_the_existing_base(tmp_path, sqlite_url):
     assert result.plans[0].down_revision is None
     text = base.read_text()
     assert "down_revision = 'a'" in text and "Revises: a" in text
-    command.upgrade(config(out, sqlite_url), "heads")
+    command.upgrade(alembic_config(out, sqlite_url), "heads")
 
 
 def test_foreign_files_in_the_output_are_refused(tmp_path):
@@ -583,7 +570,7 @@ def test_mysql_revision_failing_half_way_reports_what_was_applied(mysql_url, tmp
     text = (out / "versions" / result.plans[1].filename).read_text()
     assert "MySQL/MariaDB commit DDL implicitly" in text
     with pytest.raises(sa.exc.OperationalError):
-        command.upgrade(config(out, mysql_url), "head")
+        command.upgrade(alembic_config(out, mysql_url), "head")
     err = capsys.readouterr().err
     assert "NOT rolled back" in err
     assert "1. CREATE TABLE b (id INTEGER PRIMARY KEY)" in err

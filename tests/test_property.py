@@ -98,37 +98,28 @@ def test_sqlite_histories_convert_to_equivalent_revisions(fmt, steps, style):
     check_history(fmt, "sqlite", steps, style, None)
 
 
-@pytest.fixture
-def server(request):
-    def get(dialect: str) -> str:
-        engine = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
-        return engine.url.render_as_string(hide_password=False)
-
-    return get
-
-
 @no_bad_escapes
-@pytest.mark.postgres
 @settings(SERVER_PROPERTY)
 @given(
     fmt=st.sampled_from(LAYOUTS),
     steps=histories("postgresql"),
     style=st.sampled_from(["ops", "ops", "sql"]),
 )
-def test_postgresql_histories_convert_to_equivalent_revisions(server, fmt, steps, style):
-    check_history(fmt, "postgresql", steps, style, server("postgresql"))
+def test_postgresql_histories_convert_to_equivalent_revisions(pg_server, fmt, steps, style):
+    url = pg_server.url.render_as_string(hide_password=False)
+    check_history(fmt, "postgresql", steps, style, url)
 
 
 @no_bad_escapes
-@pytest.mark.mysql
 @settings(SERVER_PROPERTY)
 @given(
     fmt=st.sampled_from(LAYOUTS),
     steps=histories("mysql"),
     style=st.sampled_from(["ops", "ops", "sql"]),
 )
-def test_mariadb_histories_convert_to_equivalent_revisions(server, fmt, steps, style):
-    check_history(fmt, "mysql", steps, style, server("mysql"))
+def test_mariadb_histories_convert_to_equivalent_revisions(mysql_server, fmt, steps, style):
+    url = mysql_server.url.render_as_string(hide_password=False)
+    check_history(fmt, "mysql", steps, style, url)
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,15 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ["postgresql", "mysql"]
 
 
-@pytest.fixture
-def server(request):
-    def get(dialect: str) -> str:
-        engine = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
-        return engine.url.render_as_string(hide_password=False)
-
-    return get
-
-
 def names_on(url: str, prefix: str = "converter_t") -> set[str]:
     return set(leftover_databases(url, prefix))
 
@@ -94,8 +85,7 @@ def test_other_databases_are_never_touched(dialect, server, make_db):
     engine.dispose()
 
 
-def test_mysql_scratch_databases_take_the_character_set_of_the_urls_database(server, make_db):
-    server("mysql")
+def test_mysql_scratch_databases_take_the_character_set_of_the_urls_database(mysql_server, make_db):
     like = make_db("mysql")
     name = sa.make_url(like).database
     admin = sa.create_engine(sa.make_url(like).set(database=None), isolation_level="AUTOCOMMIT")
@@ -115,8 +105,7 @@ def test_mysql_scratch_databases_take_the_character_set_of_the_urls_database(ser
     assert tuple(row) == ("latin1", "latin1_swedish_ci")
 
 
-def test_a_rejected_password_is_a_database_error_without_the_password(server):
-    server("mysql")
+def test_a_rejected_password_is_a_database_error_without_the_password(mysql_server):
     url = "mysql+pymysql://root:Sup3rS3cretPw@127.0.0.1:3306/"
     with pytest.raises(DatabaseError) as caught:
         with scratch_databases(url, ("x",)):

@@ -7,12 +7,8 @@ diff is empty when they should be equal, and names the difference exactly when n
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,57 +31,32 @@ DIALECTS = ["sqlite", "postgresql", "mysql"]
 # Two scratch databases of one dialect
 
 
-@contextmanager
-def _server_pair(server: sa.Engine, dialect: str) -> Iterator[tuple[sa.Engine, sa.Engine]]:
-    names = ["conv_test_" + uuid.uuid4().hex[:12] for _ in range(2)]
-    quote = '"' if dialect == "postgresql" else "`"
-    create_suffix = " CHARACTER SET utf8mb4" if dialect == "mysql" else ""
-    drop_suffix = " WITH (FORCE)" if dialect == "postgresql" else ""
-    with server.connect() as conn:
-        for name in names:
-            conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}{create_suffix}")
-    engines = tuple(sa.create_engine(server.url.set(database=name)) for name in names)
-    try:
-        yield engines
-    finally:
-        for engine in engines:
-            engine.dispose()
-        with server.connect() as conn:
-            for name in names:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{drop_suffix}")
-
-
-def _make_pair(request: pytest.FixtureRequest, tmp_path: Path, dialect: str):
-    if dialect == "sqlite":
-        engines = tuple(sa.create_engine(f"sqlite:///{tmp_path / name}.db") for name in ("a", "b"))
-        yield engines
-        for engine in engines:
-            engine.dispose()
-        return
-    server = request.getfixturevalue("pg_server" if dialect == "postgresql" else "mysql_server")
-    with _server_pair(server, dialect) as engines:
-        yield engines
+def _make_pair(make_db, dialect: str):
+    engines = tuple(sa.create_engine(make_db(dialect)) for _ in range(2))
+    yield engines
+    for engine in engines:
+        engine.dispose()
 
 
 @pytest.fixture(params=DIALECTS)
-def pair(request, tmp_path):
+def pair(request, make_db):
     """Two fresh, empty databases of one dialect (each dialect in turn)."""
-    yield from _make_pair(request, tmp_path, request.param)
+    yield from _make_pair(make_db, request.param)
 
 
 @pytest.fixture
-def pg_pair(request, tmp_path):
-    yield from _make_pair(request, tmp_path, "postgresql")
+def pg_pair(pg_server, make_db):
+    yield from _make_pair(make_db, "postgresql")
 
 
 @pytest.fixture
-def mysql_pair(request, tmp_path):
-    yield from _make_pair(request, tmp_path, "mysql")
+def mysql_pair(mysql_server, make_db):
+    yield from _make_pair(make_db, "mysql")
 
 
 @pytest.fixture
-def sqlite_pair(request, tmp_path):
-    yield from _make_pair(request, tmp_path, "sqlite")
+def sqlite_pair(make_db):
+    yield from _make_pair(make_db, "sqlite")
 
 
 def run(engine: sa.Engine, statements: list[str]) -> None:

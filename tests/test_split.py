@@ -845,11 +845,9 @@ def test_golden_statements_run_on_sqlite(sqlite_url):
     assert run_golden_on(sqlite_url, "sqlite") == 8
 
 
-@pytest.mark.postgres
 def test_golden_statements_run_on_postgresql(pg_url):
     assert run_golden_on(pg_url, "postgresql") == 8
 
 
-@pytest.mark.mysql
 def test_golden_statements_run_on_mysql(mysql_url):
     assert run_golden_on(mysql_url, "mysql") == 10

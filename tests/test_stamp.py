@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,17 +98,14 @@ def converted(tmp_path_factory):
 
 
 @pytest.fixture
-def new_db(make_db, tmp_path):
+def new_db(make_db):
     """A new empty database; SQLite files each in a folder of their own (Sqitch keeps its
     registry beside the database file)."""
 
     def make(dialect: str) -> str:
-        if dialect != "sqlite":
-            return make_db(dialect)
-        folder = tmp_path / uuid.uuid4().hex[:8]
-        folder.mkdir()
-        url = f"sqlite:///{folder / 'app.db'}"
-        sa.create_engine(url).connect().close()  # the file exists, empty
+        url = make_db(dialect)
+        if dialect == "sqlite":
+            sa.create_engine(url).connect().close()  # the file exists, empty
         return url
 
     return make

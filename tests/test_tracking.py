@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dbhelpers import engine_for
 
 from converter.model import Kind, LegacyMigration
 from converter.tracking import (
@@ -36,10 +37,6 @@ T0 = datetime(2024, 1, 1, 12, 0, 0)
 
 # ---------------------------------------------------------------------------------------
 # Filling tracking tables as the tools do
-
-
-def engine_for(url: str) -> sa.Engine:
-    return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
 def _liquibase_names(dialect: str) -> tuple[str, callable]:
@@ -694,13 +691,11 @@ def test_diesel_and_custom_tables(db_url):
     assert not custom.latest_only and sorted(a.version for a in custom.applied) == ["1", "3"]
 
 
-def test_sqitch_registry_per_dialect(db_url, request):
+def test_sqitch_registry_per_dialect(db_url, make_db):
     dialect = sa.make_url(db_url).get_backend_name()
     registry = "sqitch"
     if dialect == "mysql":  # a registry is a database of its own there: a unique one per test
-        registry = "sqitch_" + uuid.uuid4().hex[:10]
-        server = request.getfixturevalue("mysql_server")
-        request.addfinalizer(lambda: drop_mysql_database(server, registry))
+        registry = make_db.reserve("mysql", "sqitch_")
     ms = [mig("create_plans", notes=("tag @v1.0",)), mig("create_customers")]
     fill_tracking(db_url, "sqitch", ms, registry=registry)
     state = read(db_url, "sqitch", TrackingOptions(url=db_url, registry=registry, project="isp"))

@@ -9,7 +9,6 @@ import importlib.util
 import re
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -1014,32 +1013,10 @@ def _offline(operations, dialect: str) -> str:
 
 
 @pytest.fixture
-def twin(request, tmp_path):
+def twin(request, make_db):
     """(dialect, url of the database for the original SQL, url of one for the operations)."""
     dialect = request.param
-    first = request.getfixturevalue(
-        {"sqlite": "sqlite_url", "postgresql": "pg_url", "mysql": "mysql_url"}[dialect]
-    )
-    if dialect == "sqlite":
-        yield dialect, first, f"sqlite:///{tmp_path / 'translated.db'}"
-        return
-    url = sa.make_url(first)
-    name = "conv_test_" + uuid.uuid4().hex[:12]
-    server = sa.create_engine(
-        url.set(database="postgres" if dialect == "postgresql" else None),
-        isolation_level="AUTOCOMMIT",
-    )
-    quoted = f'"{name}"' if dialect == "postgresql" else f"`{name}` CHARACTER SET utf8mb4"
-    with server.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
-    try:
-        yield dialect, first, url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            force = " WITH (FORCE)" if dialect == "postgresql" else ""
-            drop = f'"{name}"' if dialect == "postgresql" else f"`{name}`"
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {drop}{force}")
-        server.dispose()
+    return dialect, make_db(dialect), make_db(dialect)
 
 
 class Pair:

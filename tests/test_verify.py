@@ -151,7 +151,7 @@ def failing(report):
     return report.failure
 
 
-def test_a_changed_column_type_fails(tmp_path, server):
+def test_a_changed_column_type_fails(tmp_path, server, pg_server):
     legacy = SAMPLES / "goose" / "postgresql"
     out = converted(legacy, tmp_path, "postgresql")
     edit(
@@ -176,7 +176,7 @@ def test_a_changed_default_fails(tmp_path):
     assert "table plans, column price: default 0 vs 1" in f.diff.lines()
 
 
-def test_a_changed_check_body_fails(tmp_path, server):
+def test_a_changed_check_body_fails(tmp_path, server, mysql_server):
     legacy = SAMPLES / "goose" / "mysql"
     out = converted(legacy, tmp_path, "mysql")
     edit(out, "create_customers", "'suspended', 'closed'", "'closed'")
@@ -187,7 +187,7 @@ def test_a_changed_check_body_fails(tmp_path, server):
     assert "'suspended'" in line
 
 
-def test_a_missing_enum_label_fails(tmp_path, server):
+def test_a_missing_enum_label_fails(tmp_path, server, pg_server):
     legacy = tmp_path / "legacy"
     legacy.mkdir()
     (legacy / "001_plan_kind.sql").write_text(
@@ -379,9 +379,9 @@ def test_revisions_outside_the_legacy_history_run_before_and_after(tmp_path):
     ]
 
 
-def test_an_env_database_url_is_never_used(tmp_path, make_db, monkeypatch):
+def test_an_env_database_url_is_never_used(tmp_path, sqlite_url, monkeypatch):
     """env.py prefers -x url; DATABASE_URL pointing elsewhere must not be migrated."""
-    elsewhere = make_db("sqlite")
+    elsewhere = sqlite_url
     monkeypatch.setenv("DATABASE_URL", elsewhere)
     legacy = SAMPLES / "goose" / "sqlite"
     assert verify(legacy, converted(legacy, tmp_path, "sqlite")).equivalent
@@ -527,8 +527,8 @@ def test_cli_usage_errors_exit_2(tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
-def test_a_rejected_password_is_never_printed(tmp_path, server):
-    server("mysql")  # the server must be up: it rejects the password
+def test_a_rejected_password_is_never_printed(tmp_path, mysql_server):
+    # mysql_server: the server must be up, it rejects the password
     legacy = SAMPLES / "goose" / "mysql"
     out = converted(legacy, tmp_path, "mysql")
     url = "mysql+pymysql://root:Sup3rS3cretPw@127.0.0.1:3306/"

@@ -173,12 +173,8 @@ def _engine(dialect: str, url: str) -> sa.Engine:
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
-def test_incremental_snapshot_equals_full_after_every_kind_of_change(dialect, request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path / 'db.sqlite'}"
-        if dialect == "sqlite"
-        else request.getfixturevalue("pg_url" if dialect == "postgresql" else "mysql_url")
-    )
+def test_incremental_snapshot_equals_full_after_every_kind_of_change(dialect, make_db):
+    url = make_db(dialect)
     engine = _engine(dialect, url)
     snapshotter = Snapshotter()
     schema_only = Snapshotter(data=False)
@@ -279,15 +275,11 @@ def test_data_only_tells_which_steps_surely_change_the_schema(tmp_path):
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_a_table_with_the_same_rows_on_both_sides_is_digested_once(dialect, request, tmp_path):
+def test_a_table_with_the_same_rows_on_both_sides_is_digested_once(dialect, make_db):
     """verify's two Snapshotters share what they read: a table whose schema and content
     signature match the other database's takes its data facts from there, and a table whose
     content differs is read (and differs)."""
-    urls = (
-        [f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"]
-        if dialect == "sqlite"
-        else [request.getfixturevalue("pg_url"), request.getfixturevalue("make_db")("postgresql")]
-    )
+    urls = [make_db(dialect), make_db(dialect)]
     engines = [_engine(dialect, url) for url in urls]
     shared: dict = {}
     legacy, alembic = (Snapshotter(shared=shared) for _ in engines)

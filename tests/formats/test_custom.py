@@ -8,7 +8,6 @@ variants, and every error the configuration or a file name can cause.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -16,35 +15,24 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from dbhelpers import alembic_config, assert_same, engine_for
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    assert_ranks_first,
+    located_codes,
+    write,
+)
 
 from converter.apply import apply_migration
 from converter.config import Config, load_config, using
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError
-from converter.formats import FORMAT_MODULES, detect_format
+from converter.formats import detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.custom import FORMAT, parse_date
 from converter.legacy import scan
-
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
-
-
-def _isp():
-    spec = importlib.util.spec_from_file_location("isp_history", SAMPLES / "isp_history.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ISP = _isp()
-
-
-def write(root: Path, name: str, text: str = "SELECT 1;\n") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -56,15 +44,15 @@ def root(tmp_path) -> Path:
 
 
 def configure(root: Path, custom: str, extra: str = "") -> Path:
-    return write(root, "converter.toml", "[custom]\n" + custom + "\n" + extra)
+    return write(root / "converter.toml", "[custom]\n" + custom + "\n" + extra)
 
 
 def read(root: Path, dialect: str | None = None):
     return scan(root, "custom", ReadOptions(dialect=dialect))
 
 
-def codes(result) -> list[tuple[str, str, str]]:
-    return [(p.severity.value, p.code, p.path.name if p.path else "") for p in result.problems]
+class TestContract(FormatContract):
+    format = "custom"
 
 
 # -- the three samples: three in-house naming schemes ----------------------------------------
@@ -104,36 +92,16 @@ def test_sample_schemes_name_their_files_their_own_way():
     )
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_samples_detect_as_custom(dialect):
-    assert FORMAT.detect(SAMPLES / "custom" / dialect) == 100
-    assert detect_format(SAMPLES / "custom" / dialect).name == "custom"
-
-
-KNOWN = sorted(
-    (fmt.name, d.name)
-    for fmt in SAMPLES.iterdir()
-    if fmt.is_dir() and fmt.name in FORMAT_MODULES and fmt.name != "custom"
-    for d in fmt.iterdir()
-    if d.is_dir()
-)
-
-
-@pytest.mark.parametrize(("fmt", "dialect"), KNOWN)
-def test_known_formats_still_detect_as_themselves(fmt, dialect):
-    assert FORMAT.detect(SAMPLES / fmt / dialect) == 0
-    assert detect_format(SAMPLES / fmt / dialect).name == fmt
-
-
 def test_a_pattern_that_matches_nothing_leaves_a_known_format_the_winner(root):
     shutil.copytree(SAMPLES / "flyway" / "sqlite", root, dirs_exist_ok=True)
     configure(root, "pattern = 'patch_(?P<version>\\d+)\\.sql'")
-    assert FORMAT.detect(root) == 10
+    assert FORMAT.detect(root) > 0  # the configuration still claims it, weakly
     assert detect_format(root).name == "flyway"
+    assert_ranks_first(root, "flyway")
 
 
 def test_without_a_pattern_custom_is_never_detected_and_cannot_read(root):
-    write(root, "001_a.sql")
+    write(root / "001_a.sql")
     assert FORMAT.detect(root) == 0
     with pytest.raises(InputError, match="needs a pattern in the configuration"):
         read(root)
@@ -149,15 +117,14 @@ def scheme_numbered_pairs(root: Path) -> None:
     )
     for num, slug, _d, up, down in ISP.steps("sqlite"):
         name = "_".join(p.capitalize() for p in slug.split("_"))
-        write(root, f"V{int(num):04d}.{name}.up.sql", up)
+        write(root / f"V{int(num):04d}.{name}.up.sql", up)
         if down:
-            write(root, f"V{int(num):04d}.{name}.down.sql", down)
+            write(root / f"V{int(num):04d}.{name}.down.sql", down)
 
 
 def scheme_dated_sections(root: Path) -> None:
     write(
-        root,
-        "pyproject.toml",
+        root / "pyproject.toml",
         """[tool.converter.custom]
 pattern = '(?P<version>\\d{4}-\\d{2}-\\d{2})_(?P<description>[a-z0-9_]+)\\.sql'
 order = "date"
@@ -167,8 +134,7 @@ down-marker = '--\\s*down'
     )
     for num, slug, _d, up, down in ISP.steps("sqlite"):
         write(
-            root,
-            f"2024-03-{int(num):02d}_{slug}.sql",
+            root / f"2024-03-{int(num):02d}_{slug}.sql",
             "-- up\n" + up + ("-- down\n" + down if down else ""),
         )
 
@@ -181,9 +147,9 @@ down-pairing = "version"
 recursive = true""",
     )
     for num, slug, _d, up, down in ISP.steps("sqlite"):
-        write(root, f"patches/{int(num):03d}-{slug.replace('_', '-')}.sql", up)
+        write(root / f"patches/{int(num):03d}-{slug.replace('_', '-')}.sql", up)
         if down:
-            write(root, f"patches/undo/{int(num):03d}.sql", down)
+            write(root / f"patches/undo/{int(num):03d}.sql", down)
 
 
 SCHEMES = {
@@ -236,7 +202,7 @@ def versions(root: Path) -> list[str]:
 def test_numeric_order(root):
     configure(root, "pattern = '(?P<version>\\d+)_(?P<description>.+)\\.sql'")
     for name in ("10_c.sql", "2_b.sql", "001_a.sql"):
-        write(root, name)
+        write(root / name)
     assert versions(root) == ["001", "2", "10"]
 
 
@@ -245,20 +211,20 @@ def test_dotted_order(root):
         root, "pattern = 'v(?P<version>[\\d._]+)-(?P<description>\\w+)\\.sql'\norder = 'dotted'"
     )
     for name in ("v1.10-c.sql", "v1.9-b.sql", "v1_2-a.sql", "v2-d.sql"):
-        write(root, name)
+        write(root / name)
     assert versions(root) == ["1_2", "1.9", "1.10", "2"]
-    write(root, "v2.0-e.sql")  # 2.0 is 2
-    assert ("error", "duplicate-version", "v2.0-e.sql") in codes(read(root)) or (
+    write(root / "v2.0-e.sql")  # 2.0 is 2
+    assert ("error", "duplicate-version", "v2.0-e.sql") in located_codes(read(root)) or (
         "error",
         "duplicate-version",
         "v2-d.sql",
-    ) in codes(read(root))
+    ) in located_codes(read(root))
 
 
 def test_lexical_order(root):
     configure(root, "pattern = '(?P<version>[a-z]+\\d+)\\.sql'\norder = 'lexical'")
     for name in ("b9.sql", "b10.sql", "a5.sql"):
-        write(root, name)
+        write(root / name)
     assert versions(root) == ["a5", "b10", "b9"]
 
 
@@ -272,7 +238,7 @@ def test_date_order_understands_iso_and_timestamps(root):
         "2023-12-31__a.sql",
         "2024-03-01_1300__d.sql",
     ):
-        write(root, name)
+        write(root / name)
     assert versions(root) == ["2023-12-31", "20240301", "2024-03-01T12:00", "2024-03-01_1300"]
 
 
@@ -282,7 +248,7 @@ def test_date_order_with_a_date_format(root):
         "pattern = '(?P<version>\\d\\d\\.\\d\\d\\.\\d{4})-(?P<description>\\w+)\\.sql'\norder = 'date'\ndate-format = '%d.%m.%Y'",
     )
     for name in ("02.01.2024-b.sql", "31.12.2023-a.sql"):
-        write(root, name)
+        write(root / name)
     assert versions(root) == ["31.12.2023", "02.01.2024"]
     assert read(root).migrations[1].date.isoformat() == "2024-01-02T00:00:00"
 
@@ -297,7 +263,7 @@ def test_date_order_with_a_date_format(root):
 )
 def test_a_version_the_order_cannot_read_is_an_error(root, order, name, says):
     configure(root, f"pattern = '(?P<version>[^_]+)_(?P<description>.+)\\.sql'\norder = '{order}'")
-    write(root, name)
+    write(root / name)
     (problem,) = read(root).problems
     assert (problem.code, problem.path.name) == ("bad-version", name) and says in problem.message
 
@@ -314,10 +280,10 @@ PAIRS = "pattern = '(?P<version>\\d+)_(?P<description>[a-z_]+)(?:\\.(?P<directio
 
 def test_downs_pair_by_version_and_description(root):
     configure(root, PAIRS)
-    write(root, "1_users.sql", "CREATE TABLE users (id INT);\n")
-    write(root, "1_users.undo.sql", "DROP TABLE users;\n")
-    write(root, "2_posts.sql")
-    write(root, "2_post.rollback.sql")  # a different description
+    write(root / "1_users.sql", "CREATE TABLE users (id INT);\n")
+    write(root / "1_users.undo.sql", "DROP TABLE users;\n")
+    write(root / "2_posts.sql")
+    write(root / "2_post.rollback.sql")  # a different description
     result = read(root)
     m1, m2 = result.migrations
     assert m1.down[0].text == "DROP TABLE users;\n" and not m2.down
@@ -328,34 +294,34 @@ def test_downs_pair_by_version_and_description(root):
 
 def test_downs_pair_by_version_alone(root):
     configure(root, PAIRS + "\ndown-pairing = 'version'")
-    write(root, "2_posts.sql")
-    write(root, "2_post.down.sql", "DROP TABLE posts;\n")
-    write(root, "3_x.down.sql")
+    write(root / "2_posts.sql")
+    write(root / "2_post.down.sql", "DROP TABLE posts;\n")
+    write(root / "3_x.down.sql")
     result = read(root)
     (m,) = result.migrations
     assert m.down[0].name == "2_post.down.sql"
-    assert codes(result) == [("error", "down-without-up", "3_x.down.sql")]
+    assert located_codes(result) == [("error", "down-without-up", "3_x.down.sql")]
 
 
 def test_a_direction_that_is_neither_up_nor_down(root):
     configure(root, PAIRS)
-    write(root, "1_users.sql")
-    write(root, "1_users.sideways.sql")
+    write(root / "1_users.sql")
+    write(root / "1_users.sideways.sql")
     result = read(root)
-    assert codes(result) == [("error", "bad-direction", "1_users.sideways.sql")]
+    assert located_codes(result) == [("error", "bad-direction", "1_users.sideways.sql")]
     assert "'sideways' is neither up nor down" in result.problems[0].message
 
 
 def test_two_down_files_for_one_up(root):
     configure(root, PAIRS + "\ndown-pairing = 'version'")
-    write(root, "1_users.sql")
-    write(root, "1_users.down.sql")
-    write(root, "1_people.undo.sql")
-    assert ("error", "duplicate-down", "1_users.down.sql") in codes(read(root)) or (
+    write(root / "1_users.sql")
+    write(root / "1_users.down.sql")
+    write(root / "1_people.undo.sql")
+    assert ("error", "duplicate-down", "1_users.down.sql") in located_codes(read(root)) or (
         "error",
         "duplicate-down",
         "1_people.undo.sql",
-    ) in codes(read(root))
+    ) in located_codes(read(root))
 
 
 # -- markers ---------------------------------------------------------------------------------
@@ -366,8 +332,7 @@ MARKED = "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\nup-marker =
 def test_markers_split_one_file(root):
     configure(root, MARKED)
     write(
-        root,
-        "1_users.sql",
+        root / "1_users.sql",
         "-- the users table\n--UP\nCREATE TABLE users (id INT);\n-- update: not a marker\n  -- Down  \nDROP TABLE users;\n",
     )
     (m,) = read(root).migrations
@@ -383,9 +348,9 @@ def test_without_an_up_marker_the_up_is_the_text_before_the_down(root):
         root,
         "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\ndown-marker = '-- rollback'",
     )
-    write(root, "1_a.sql", "CREATE TABLE a (id INT);\n-- rollback\nDROP TABLE a;\n")
-    write(root, "2_b.sql", "CREATE TABLE b (id INT);\n")  # no marker: all up, no down
-    write(root, "3_c.sql", "CREATE TABLE c (id INT);\n-- rollback\n-- nothing to undo\n")
+    write(root / "1_a.sql", "CREATE TABLE a (id INT);\n-- rollback\nDROP TABLE a;\n")
+    write(root / "2_b.sql", "CREATE TABLE b (id INT);\n")  # no marker: all up, no down
+    write(root / "3_c.sql", "CREATE TABLE c (id INT);\n-- rollback\n-- nothing to undo\n")
     m1, m2, m3 = read(root).migrations
     assert (m1.up[0].text, m1.down[0].text) == ("CREATE TABLE a (id INT);\n", "DROP TABLE a;\n")
     assert m2.up[0].text == "CREATE TABLE b (id INT);\n" and not m2.down
@@ -402,7 +367,7 @@ def test_without_an_up_marker_the_up_is_the_text_before_the_down(root):
 )
 def test_marker_mistakes(root, text, line, says):
     configure(root, MARKED)
-    write(root, "1_a.sql", text)
+    write(root / "1_a.sql", text)
     with pytest.raises(InputError) as info:
         read(root)
     assert (
@@ -417,11 +382,12 @@ def test_a_down_section_and_a_down_file_is_ambiguous(root):
         root,
         "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)(?:\\.(?P<direction>down))?\\.sql'\ndown-marker = '-- down'",
     )
-    write(root, "1_a.sql", "SELECT 1;\n-- down\nSELECT 2;\n")
-    write(root, "1_a.down.sql", "SELECT 3;\n")
+    write(root / "1_a.sql", "SELECT 1;\n-- down\nSELECT 2;\n")
+    write(root / "1_a.down.sql", "SELECT 3;\n")
     result = read(root)
     assert (
-        codes(result) == [("error", "ambiguous-down", "1_a.down.sql")] and result.migrations == []
+        located_codes(result) == [("error", "ambiguous-down", "1_a.down.sql")]
+        and result.migrations == []
     )
 
 
@@ -432,9 +398,9 @@ def test_a_dialect_group_gives_per_database_variants(root):
     configure(
         root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)(?:\\.(?P<dialect>\\w+))?\\.sql'"
     )
-    write(root, "1_a.pg.sql", "SELECT 'pg';\n")
-    write(root, "1_a.sqlite.sql", "SELECT 'sqlite';\n")
-    write(root, "2_b.sql", "SELECT 'any';\n")
+    write(root / "1_a.pg.sql", "SELECT 'pg';\n")
+    write(root / "1_a.sqlite.sql", "SELECT 'sqlite';\n")
+    write(root / "2_b.sql", "SELECT 'any';\n")
     pg = read(root, "postgresql")
     assert [(m.dialect, m.up[0].text) for m in pg.migrations] == [
         ("postgresql", "SELECT 'pg';\n"),
@@ -442,15 +408,15 @@ def test_a_dialect_group_gives_per_database_variants(root):
     ]
     mysql = read(root, "mysql")
     assert [m.version for m in mysql.migrations] == ["2"]
-    assert codes(mysql) == [("warning", "no-variant", "1_a.pg.sql")]
+    assert located_codes(mysql) == [("warning", "no-variant", "1_a.pg.sql")]
 
 
 def test_an_unknown_dialect_in_a_name(root):
     configure(
         root, "pattern = '(?P<version>\\d+)_(?P<description>[a-z]+)\\.(?P<dialect>\\w+)\\.sql'"
     )
-    write(root, "1_a.oracle.sql")
-    assert codes(read(root)) == [("error", "bad-dialect", "1_a.oracle.sql")]
+    write(root / "1_a.oracle.sql")
+    assert located_codes(read(root)) == [("error", "bad-dialect", "1_a.oracle.sql")]
 
 
 # -- files the pattern does not match, and where it looks ------------------------------------
@@ -458,13 +424,13 @@ def test_an_unknown_dialect_in_a_name(root):
 
 def test_unmatched_files_are_warnings_and_the_configuration_is_not_one(root):
     configure(root, "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'")
-    write(root, "1_a.sql")
-    write(root, "notes.txt", "x\n")
-    write(root, "2-b.sql")
-    write(root, "sub/3_c.sql")  # not recursive: not looked at
+    write(root / "1_a.sql")
+    write(root / "notes.txt", "x\n")
+    write(root / "2-b.sql")
+    write(root / "sub/3_c.sql")  # not recursive: not looked at
     result = read(root)
     assert [m.version for m in result.migrations] == ["1"]
-    assert codes(result) == [
+    assert located_codes(result) == [
         ("warning", "unmatched-file", "2-b.sql"),
         ("warning", "unmatched-file", "notes.txt"),
     ]
@@ -473,9 +439,11 @@ def test_unmatched_files_are_warnings_and_the_configuration_is_not_one(root):
 
 def test_a_pattern_with_a_folder_needs_recursive(root):
     configure(root, "pattern = 'sql/(?P<version>\\d+)\\.sql'")
-    write(root, "sql/1.sql")
+    write(root / "sql/1.sql")
     result = read(root)
-    assert result.migrations == [] and ("warning", "no-match", "migrations") in codes(result)
+    assert result.migrations == [] and ("warning", "no-match", "migrations") in located_codes(
+        result
+    )
     configure(root, "pattern = 'sql/(?P<version>\\d+)\\.sql'\nrecursive = true")
     assert versions(root) == ["1"]
 
@@ -485,20 +453,20 @@ def test_match_name_reads_every_folder_by_file_name(root):
         root,
         "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\nrecursive = true\nmatch = 'name'",
     )
-    write(root, "2024/02_b.sql")
-    write(root, "2023/01_a.sql")
+    write(root / "2024/02_b.sql")
+    write(root / "2023/01_a.sql")
     assert [m.name for m in read(root).migrations] == ["2023/01_a.sql", "2024/02_b.sql"]
 
 
 def test_python_files_are_not_read(root):
     configure(root, "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.(?:sql|py)'")
-    write(root, "1_a.py", "def upgrade(conn):\n    pass\n")
-    assert codes(read(root)) == [("error", "not-convertible", "1_a.py")]
+    write(root / "1_a.py", "def upgrade(conn):\n    pass\n")
+    assert located_codes(read(root)) == [("error", "not-convertible", "1_a.py")]
 
 
 def test_non_transactional_runner(root):
     configure(root, "pattern = '(?P<version>\\d+)\\.sql'\ntransactional = false")
-    write(root, "1.sql")
+    write(root / "1.sql")
     assert [m.transactional for m in read(root).migrations] == [False]
 
 
@@ -543,7 +511,7 @@ def test_non_transactional_runner(root):
 )
 def test_configuration_mistakes(root, custom, line, says, hint):
     path = configure(root, custom)
-    write(root, "1.sql")
+    write(root / "1.sql")
     for attempt in (lambda: read(root), lambda: FORMAT.detect(root), lambda: scan(root)):
         with pytest.raises(InputError) as info:
             attempt()
@@ -555,15 +523,14 @@ def test_configuration_mistakes(root, custom, line, says, hint):
 
 def test_the_running_command_s_configuration_is_the_one_read(root, tmp_path):
     """--config FILE on the command line reaches the reader (converter.config.using)."""
-    write(root, "1_a.sql")
+    write(root / "1_a.sql")
     other = write(
-        tmp_path,
-        "team.toml",
+        tmp_path / "team.toml",
         "[custom]\npattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.sql'\n",
     )
     assert FORMAT.detect(root) == 0
     with using(load_config(other)):
-        assert FORMAT.detect(root) == 100
+        assert_ranks_first(root, "custom")
         assert versions(root) == ["1"]
     with using(Config()):  # an explicit "no configuration" hides the directory's own file
         configure(root, "pattern = '(?P<version>\\d+)_.*'")

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    assert_ranks_first,
+    located_codes,
+    write,
+)
 
-from converter.formats import detect_format
 from converter.formats.flyway import FORMAT, flyway_checksum, version_key
 from converter.legacy import scan
 from converter.model import Kind
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
 
-
-def _isp():
-    spec = importlib.util.spec_from_file_location("isp_history", SAMPLES / "isp_history.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ISP = _isp()
-
-
-def write(root: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
-def codes(result) -> list[tuple[str, str, str]]:
-    return [(p.severity.value, p.code, p.path.name if p.path else "") for p in result.problems]
+class TestContract(FormatContract):
+    format = "flyway"
 
 
 # -- samples ---------------------------------------------------------------------------------
@@ -113,27 +99,17 @@ def test_sample_checksums_are_flyways():
     assert ms[8].tool_checksum == "-962940257"
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_flyway(dialect):
-    assert detect_format(SAMPLES / "flyway" / dialect).name == "flyway"
-
-
-def test_detect_scores_zero_on_other_formats_samples():
-    others = [p for p in sorted(SAMPLES.glob("*/*")) if p.is_dir() and p.parent.name != "flyway"]
-    assert others, "no other samples to check against"
-    for sample in others:
-        assert FORMAT.detect(sample) == 0, sample
-
-
 def test_detect_scores(tmp_path):
     assert FORMAT.detect(tmp_path) == 0
-    write(tmp_path, "beforeMigrate.sql")
-    write(tmp_path, "001_plain.sql")
+    write(tmp_path / "beforeMigrate.sql")
+    write(tmp_path / "001_plain.sql")
     assert FORMAT.detect(tmp_path) == 0
-    write(tmp_path, "sql/V1__init.sql")
-    assert FORMAT.detect(tmp_path) == 70
-    write(tmp_path, "flyway.conf", "flyway.locations=filesystem:sql\n")
-    assert FORMAT.detect(tmp_path) == 90
+    write(tmp_path / "sql/V1__init.sql")
+    without_conf = FORMAT.detect(tmp_path)
+    assert without_conf > 0
+    assert_ranks_first(tmp_path, "flyway")
+    write(tmp_path / "flyway.conf", "flyway.locations=filesystem:sql\n")
+    assert FORMAT.detect(tmp_path) > without_conf
 
 
 # -- checksum --------------------------------------------------------------------------------
@@ -183,7 +159,7 @@ def test_versions_compare_numerically_part_by_part(tmp_path):
         "V10__g.sql",
         "V1__a.sql",
     ):
-        write(tmp_path, name)
+        write(tmp_path / name)
     result = scan(tmp_path, "flyway")
     assert [m.version for m in result.migrations] == [
         "1",
@@ -200,9 +176,9 @@ def test_versions_compare_numerically_part_by_part(tmp_path):
 
 
 def test_same_version_written_differently_is_a_duplicate(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "V1.0__b.sql")
-    write(tmp_path, "sub/V001__c.sql")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "V1.0__b.sql")
+    write(tmp_path / "sub/V001__c.sql")
     result = scan(tmp_path, "flyway")
     assert sorted(m.version for m in result.migrations) == ["001", "1", "1.0"]
     assert len({m.sort_key for m in result.migrations}) == 1
@@ -210,24 +186,24 @@ def test_same_version_written_differently_is_a_duplicate(tmp_path):
 
 
 def test_description_keeps_everything_but_underscores(tmp_path):
-    write(tmp_path, "V1__Add_users-table__v2.sql")
-    write(tmp_path, "V2.sql")
+    write(tmp_path / "V1__Add_users-table__v2.sql")
+    write(tmp_path / "V2.sql")
     ms = scan(tmp_path, "flyway").migrations
     assert [(m.version, m.description) for m in ms] == [("1", "Add users-table  v2"), ("2", "")]
 
 
 def test_timestamp_versions_give_dates(tmp_path):
-    write(tmp_path, "V20240301120000__a.sql")
-    write(tmp_path, "V2024_03_02_0930__b.sql")
+    write(tmp_path / "V20240301120000__a.sql")
+    write(tmp_path / "V2024_03_02_0930__b.sql")
     ms = scan(tmp_path, "flyway").migrations
     assert [m.version for m in ms] == ["2024.03.02.0930", "20240301120000"]
     assert [m.date for m in ms] == [datetime(2024, 3, 2, 9, 30), datetime(2024, 3, 1, 12, 0)]
 
 
 def test_folders_are_read_recursively(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "deep/er/V2__b.sql")
-    write(tmp_path, ".hidden/V3__c.sql")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "deep/er/V2__b.sql")
+    write(tmp_path / ".hidden/V3__c.sql")
     ms = scan(tmp_path, "flyway").migrations
     assert [m.name for m in ms] == ["V1__a.sql", "deep/er/V2__b.sql"]
     assert ms[1].path == tmp_path / "deep" / "er" / "V2__b.sql"
@@ -237,9 +213,9 @@ def test_folders_are_read_recursively(tmp_path):
 
 
 def test_undo_becomes_the_down_of_the_same_version(tmp_path):
-    write(tmp_path, "V1__create.sql", "CREATE TABLE t (id INT);\n")
-    write(tmp_path, "U1.0__drop_it.sql", "DROP TABLE t;\n")
-    write(tmp_path, "V2__no_undo.sql")
+    write(tmp_path / "V1__create.sql", "CREATE TABLE t (id INT);\n")
+    write(tmp_path / "U1.0__drop_it.sql", "DROP TABLE t;\n")
+    write(tmp_path / "V2__no_undo.sql")
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     one, two = result.migrations
@@ -249,26 +225,26 @@ def test_undo_becomes_the_down_of_the_same_version(tmp_path):
 
 
 def test_undo_without_versioned_is_an_error(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "U2__b.sql")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "U2__b.sql")
     result = scan(tmp_path, "flyway")
-    assert codes(result) == [("error", "undo-without-versioned", "U2__b.sql")]
+    assert located_codes(result) == [("error", "undo-without-versioned", "U2__b.sql")]
     assert [m.version for m in result.migrations] == ["1"]
 
 
 def test_two_undos_for_one_version_is_an_error(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "U1__a.sql", "DROP TABLE a;\n")
-    write(tmp_path, "U1.0__b.sql")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "U1__a.sql", "DROP TABLE a;\n")
+    write(tmp_path / "U1.0__b.sql")
     result = scan(tmp_path, "flyway")
-    assert codes(result) == [("error", "duplicate-undo", "U1__a.sql")]
+    assert located_codes(result) == [("error", "duplicate-undo", "U1__a.sql")]
 
 
 def test_repeatables_run_after_versioned_ordered_by_description(tmp_path):
-    write(tmp_path, "R__z_view.sql", "CREATE VIEW z AS SELECT 1;\n")
-    write(tmp_path, "a/R__b_view.sql", "CREATE VIEW b AS SELECT 1;\n")
-    write(tmp_path, "V2__two.sql")
-    write(tmp_path, "V1__one.sql")
+    write(tmp_path / "R__z_view.sql", "CREATE VIEW z AS SELECT 1;\n")
+    write(tmp_path / "a/R__b_view.sql", "CREATE VIEW b AS SELECT 1;\n")
+    write(tmp_path / "V2__two.sql")
+    write(tmp_path / "V1__one.sql")
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     ms = result.migrations
@@ -282,18 +258,18 @@ def test_repeatables_run_after_versioned_ordered_by_description(tmp_path):
 
 
 def test_two_repeatables_with_one_description_is_an_error(tmp_path):
-    write(tmp_path, "R__view.sql")
-    write(tmp_path, "sub/R__view.sql")
+    write(tmp_path / "R__view.sql")
+    write(tmp_path / "sub/R__view.sql")
     result = scan(tmp_path, "flyway")
-    assert codes(result) == [("error", "duplicate-repeatable", "R__view.sql")]
+    assert located_codes(result) == [("error", "duplicate-repeatable", "R__view.sql")]
     assert result.problems[0].path == tmp_path / "sub" / "R__view.sql"
 
 
 def test_baseline_sorts_before_the_versioned_of_its_version_without_a_duplicate(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "V2__b.sql")
-    write(tmp_path, "B2__baseline.sql")
-    write(tmp_path, "V3__c.sql")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "V2__b.sql")
+    write(tmp_path / "B2__baseline.sql")
+    write(tmp_path / "V3__c.sql")
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     assert [(m.kind, m.version) for m in result.migrations] == [
@@ -309,7 +285,7 @@ def test_baseline_sorts_before_the_versioned_of_its_version_without_a_duplicate(
 
 
 def test_callbacks_are_ignored(tmp_path):
-    write(tmp_path, "V1__a.sql")
+    write(tmp_path / "V1__a.sql")
     for name in (
         "beforeMigrate.sql",
         "afterMigrate__refresh_views.sql",
@@ -320,14 +296,14 @@ def test_callbacks_are_ignored(tmp_path):
         "afterMigrate.sql",
         "afterMigrate.sql.conf",
     ):
-        write(tmp_path, name)
+        write(tmp_path / name)
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     assert [m.name for m in result.migrations] == ["V1__a.sql"]
 
 
 def test_unmatched_sql_files_are_warned(tmp_path):
-    write(tmp_path, "V1__a.sql")
+    write(tmp_path / "V1__a.sql")
     for name in (
         "afterMigrateX.sql",
         "notes.sql",
@@ -337,12 +313,12 @@ def test_unmatched_sql_files_are_warned(tmp_path):
         "R1__versioned_repeatable.sql",
         "V__no_version.sql",
     ):
-        write(tmp_path, name)
-    write(tmp_path, "README.txt", "not sql\n")
-    write(tmp_path, "flyway.toml", "[flyway]\n")
+        write(tmp_path / name)
+    write(tmp_path / "README.txt", "not sql\n")
+    write(tmp_path / "flyway.toml", "[flyway]\n")
     result = scan(tmp_path, "flyway")
     assert [m.name for m in result.migrations] == ["V1__a.sql"]
-    assert sorted(codes(result)) == sorted(
+    assert sorted(located_codes(result)) == sorted(
         ("warning", "unmatched-file", n)
         for n in (
             "afterMigrateX.sql",
@@ -359,13 +335,13 @@ def test_unmatched_sql_files_are_warned(tmp_path):
 
 
 def test_java_and_script_migrations_are_not_convertible(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "db/migration/V3__Backfill.java", "public class V3__Backfill {}\n")
-    write(tmp_path, "V4__Compiled.class", b"\xca\xfe\xba\xbe")
-    write(tmp_path, "V5__cleanup.ps1", "Write-Host hi\n")
-    write(tmp_path, "Helper.java", "class Helper {}\n")  # not a migration name: ignored
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "db/migration/V3__Backfill.java", "public class V3__Backfill {}\n")
+    write(tmp_path / "V4__Compiled.class", b"\xca\xfe\xba\xbe")
+    write(tmp_path / "V5__cleanup.ps1", "Write-Host hi\n")
+    write(tmp_path / "Helper.java", "class Helper {}\n")  # not a migration name: ignored
     result = scan(tmp_path, "flyway")
-    assert sorted(codes(result)) == [
+    assert sorted(located_codes(result)) == [
         ("error", "not-convertible", "V3__Backfill.java"),
         ("error", "not-convertible", "V4__Compiled.class"),
         ("error", "not-convertible", "V5__cleanup.ps1"),
@@ -376,27 +352,27 @@ def test_java_and_script_migrations_are_not_convertible(tmp_path):
 
 
 def test_conf_execute_in_transaction_false(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "V2__concurrent.sql", "CREATE INDEX CONCURRENTLY ix ON t (c);\n")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "V2__concurrent.sql", "CREATE INDEX CONCURRENTLY ix ON t (c);\n")
     write(
-        tmp_path, "V2__concurrent.sql.conf", "# per-script settings\n\nexecuteInTransaction=false\n"
+        tmp_path / "V2__concurrent.sql.conf",
+        "# per-script settings\n\nexecuteInTransaction=false\n",
     )
-    write(tmp_path, "V3__c.sql")
-    write(tmp_path, "V3__c.sql.conf", "executeInTransaction = true\n")
+    write(tmp_path / "V3__c.sql")
+    write(tmp_path / "V3__c.sql.conf", "executeInTransaction = true\n")
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     assert [m.transactional for m in result.migrations] == [True, False, True]
 
 
 def test_conf_bad_lines_warn_and_reading_goes_on(tmp_path):
-    write(tmp_path, "V1__a.sql")
+    write(tmp_path / "V1__a.sql")
     write(
-        tmp_path,
-        "V1__a.sql.conf",
+        tmp_path / "V1__a.sql.conf",
         "shouldExecute=true\nthis is not a setting\nexecuteInTransaction=false\n",
     )
-    write(tmp_path, "V2__b.sql")
-    write(tmp_path, "V2__b.sql.conf", "executeInTransaction=no\n")
+    write(tmp_path / "V2__b.sql")
+    write(tmp_path / "V2__b.sql.conf", "executeInTransaction=no\n")
     result = scan(tmp_path, "flyway")
     assert [(p.code, p.path.name, p.line) for p in result.problems] == [
         ("bad-conf-line", "V1__a.sql.conf", 2),
@@ -407,24 +383,24 @@ def test_conf_bad_lines_warn_and_reading_goes_on(tmp_path):
 
 
 def test_conf_encoding_is_honoured(tmp_path):
-    write(tmp_path, "V1__latin.sql", "INSERT INTO t VALUES ('café');\n".encode("latin-1"))
-    write(tmp_path, "V1__latin.sql.conf", "encoding=ISO-8859-1\n")
+    write(tmp_path / "V1__latin.sql", "INSERT INTO t VALUES ('café');\n".encode("latin-1"))
+    write(tmp_path / "V1__latin.sql.conf", "encoding=ISO-8859-1\n")
     (m,) = scan(tmp_path, "flyway").migrations
     assert m.up[0].text == "INSERT INTO t VALUES ('café');\n"
     assert m.tool_checksum == str(flyway_checksum("INSERT INTO t VALUES ('café');\n".encode()))
 
 
 def test_conf_without_its_script_is_warned(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "V9__gone.sql.conf", "executeInTransaction=false\n")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "V9__gone.sql.conf", "executeInTransaction=false\n")
     result = scan(tmp_path, "flyway")
-    assert codes(result) == [("warning", "unmatched-file", "V9__gone.sql.conf")]
+    assert located_codes(result) == [("warning", "unmatched-file", "V9__gone.sql.conf")]
 
 
 def test_placeholders_are_warned_unless_replacement_is_off(tmp_path):
-    write(tmp_path, "V1__grant.sql", "-- grants\nGRANT SELECT ON t TO ${reader};\n")
-    write(tmp_path, "V2__literal.sql", "SELECT '${not_a_placeholder}';\n")
-    write(tmp_path, "V2__literal.sql.conf", "placeholderReplacement=false\n")
+    write(tmp_path / "V1__grant.sql", "-- grants\nGRANT SELECT ON t TO ${reader};\n")
+    write(tmp_path / "V2__literal.sql", "SELECT '${not_a_placeholder}';\n")
+    write(tmp_path / "V2__literal.sql.conf", "placeholderReplacement=false\n")
     result = scan(tmp_path, "flyway")
     assert [(p.code, p.path.name, p.line) for p in result.problems] == [
         ("placeholder", "V1__grant.sql", 2)
@@ -437,9 +413,9 @@ def test_placeholders_are_warned_unless_replacement_is_off(tmp_path):
 
 def test_crlf_bom_and_no_trailing_newline(tmp_path):
     write(
-        tmp_path, "V1__crlf.sql", b"\xef\xbb\xbfCREATE TABLE t (\r\n    id INT\r\n);\r\nSELECT 1;"
+        tmp_path / "V1__crlf.sql", b"\xef\xbb\xbfCREATE TABLE t (\r\n    id INT\r\n);\r\nSELECT 1;"
     )
-    write(tmp_path, "V2__lf.sql", b"CREATE TABLE t (\n    id INT\n);\nSELECT 1;\n")
+    write(tmp_path / "V2__lf.sql", b"CREATE TABLE t (\n    id INT\n);\nSELECT 1;\n")
     result = scan(tmp_path, "flyway")
     assert result.problems == []
     crlf, lf = result.migrations
@@ -452,7 +428,7 @@ def test_crlf_bom_and_no_trailing_newline(tmp_path):
 
 
 def test_empty_migration_is_reported_once_by_scan(tmp_path):
-    write(tmp_path, "V1__a.sql")
-    write(tmp_path, "V2__placeholder.sql", "-- kept to hold the number\n")
+    write(tmp_path / "V1__a.sql")
+    write(tmp_path / "V2__placeholder.sql", "-- kept to hold the number\n")
     result = scan(tmp_path, "flyway")
-    assert codes(result) == [("warning", "empty-migration", "V2__placeholder.sql")]
+    assert located_codes(result) == [("warning", "empty-migration", "V2__placeholder.sql")]

@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    assert_ranks_first,
+    located_codes,
+    write,
+)
 
-from converter.formats import detect_format
 from converter.formats.golang_migrate import FORMAT
 from converter.formats.plain import FORMAT as PLAIN
 from converter.legacy import scan
 from converter.model import Kind
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
 
-
-def _isp():
-    spec = importlib.util.spec_from_file_location("isp_history", SAMPLES / "isp_history.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ISP = _isp()
-
-
-def write(root: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
-def codes(result) -> list[tuple[str, str, str]]:
-    return [(p.severity.value, p.code, p.path.name if p.path else "") for p in result.problems]
+class TestContract(FormatContract):
+    format = "golang-migrate"
 
 
 # -- samples ---------------------------------------------------------------------------------
@@ -90,27 +76,13 @@ def test_timestamp_sample_has_dates():
     assert ms[6].date == datetime(2024, 1, 11, 12, 0, 35)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_golang_migrate(dialect):
-    assert detect_format(SAMPLES / "golang-migrate" / dialect).name == "golang-migrate"
-
-
-def test_detect_scores_zero_on_other_formats_samples():
-    others = [
-        p for p in sorted(SAMPLES.glob("*/*")) if p.is_dir() and p.parent.name != "golang-migrate"
-    ]
-    assert others, "no other samples to check against"
-    for sample in others:
-        assert FORMAT.detect(sample) == 0, sample
-
-
 def test_plain_downs_alone_are_not_golang_migrate(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "001_a.down.sql")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "001_a.down.sql")
     assert FORMAT.detect(tmp_path) == 0
-    assert PLAIN.detect(tmp_path) == 30
-    write(tmp_path, "002_b.up.sql")
-    assert FORMAT.detect(tmp_path) == 60
+    assert_ranks_first(tmp_path, "plain")
+    write(tmp_path / "002_b.up.sql")
+    assert_ranks_first(tmp_path, "golang-migrate")
     assert PLAIN.detect(tmp_path) == 0
 
 
@@ -119,22 +91,22 @@ def test_plain_downs_alone_are_not_golang_migrate(tmp_path):
 
 def test_versions_order_numerically_not_as_text(tmp_path):
     for name in ("10_ten.up.sql", "2_two.up.sql", "1_one.up.sql", "100_hundred.up.sql"):
-        write(tmp_path, name)
+        write(tmp_path / name)
     ms = scan(tmp_path, "golang-migrate").migrations
     assert [m.version for m in ms] == ["1", "2", "10", "100"]
 
 
 def test_leading_zeros_are_the_same_version(tmp_path):
-    write(tmp_path, "001_a.up.sql")
-    write(tmp_path, "1_b.up.sql")
+    write(tmp_path / "001_a.up.sql")
+    write(tmp_path / "1_b.up.sql")
     result = scan(tmp_path, "golang-migrate")
     assert [m.version for m in result.migrations] == ["1", "1"]
     assert [(p.severity.value, p.code) for p in result.problems] == [("error", "duplicate-version")]
 
 
 def test_down_pairs_with_up_by_version_alone(tmp_path):
-    write(tmp_path, "0003_create_users.up.sql", "CREATE TABLE users (id INT);\n")
-    write(tmp_path, "3_drop_users_again.down.sql", "DROP TABLE users;\n")
+    write(tmp_path / "0003_create_users.up.sql", "CREATE TABLE users (id INT);\n")
+    write(tmp_path / "3_drop_users_again.down.sql", "DROP TABLE users;\n")
     result = scan(tmp_path, "golang-migrate")
     assert result.problems == []
     (m,) = result.migrations
@@ -144,8 +116,8 @@ def test_down_pairs_with_up_by_version_alone(tmp_path):
 
 
 def test_name_may_be_empty_and_hold_dots(tmp_path):
-    write(tmp_path, "1_.up.sql")
-    write(tmp_path, "2_add.users.v2.up.sql")
+    write(tmp_path / "1_.up.sql")
+    write(tmp_path / "2_add.users.v2.up.sql")
     ms = scan(tmp_path, "golang-migrate").migrations
     assert [(m.version, m.description) for m in ms] == [("1", ""), ("2", "add.users.v2")]
 
@@ -154,23 +126,23 @@ def test_name_may_be_empty_and_hold_dots(tmp_path):
 
 
 def test_down_without_up_is_an_error(tmp_path):
-    write(tmp_path, "1_a.up.sql")
-    write(tmp_path, "2_b.down.sql")
+    write(tmp_path / "1_a.up.sql")
+    write(tmp_path / "2_b.down.sql")
     result = scan(tmp_path, "golang-migrate")
-    assert codes(result) == [("error", "down-without-up", "2_b.down.sql")]
+    assert located_codes(result) == [("error", "down-without-up", "2_b.down.sql")]
     assert [m.version for m in result.migrations] == ["1"]
 
 
 def test_two_downs_for_one_version_is_an_error(tmp_path):
-    write(tmp_path, "1_a.up.sql")
-    write(tmp_path, "1_a.down.sql")
-    write(tmp_path, "01_b.down.sql")
+    write(tmp_path / "1_a.up.sql")
+    write(tmp_path / "1_a.down.sql")
+    write(tmp_path / "01_b.down.sql")
     result = scan(tmp_path, "golang-migrate")
-    assert codes(result) == [("error", "duplicate-down", "1_a.down.sql")]
+    assert located_codes(result) == [("error", "duplicate-down", "1_a.down.sql")]
 
 
 def test_unmatched_files_are_warned(tmp_path):
-    write(tmp_path, "1_a.up.sql")
+    write(tmp_path / "1_a.up.sql")
     for name in (
         "2_b.sql",
         "3_c.UP.sql",
@@ -178,12 +150,12 @@ def test_unmatched_files_are_warned(tmp_path):
         "4-d.up.sql",
         "99999999999999999999_huge.up.sql",
     ):
-        write(tmp_path, name)
-    write(tmp_path, "README.md", "# migrations\n")
-    write(tmp_path, "bindata.go", "package migrations\n")
+        write(tmp_path / name)
+    write(tmp_path / "README.md", "# migrations\n")
+    write(tmp_path / "bindata.go", "package migrations\n")
     result = scan(tmp_path, "golang-migrate")
     assert [m.version for m in result.migrations] == ["1"]
-    assert sorted(codes(result)) == sorted(
+    assert sorted(located_codes(result)) == sorted(
         ("warning", "unmatched-file", n)
         for n in (
             "2_b.sql",
@@ -196,19 +168,19 @@ def test_unmatched_files_are_warned(tmp_path):
 
 
 def test_non_sql_migrations_are_not_convertible(tmp_path):
-    write(tmp_path, "1_a.up.sql")
-    write(tmp_path, "2_mongo.up.json", '[{"create": "users"}]\n')
-    write(tmp_path, "1_a.up.sql.bak")
+    write(tmp_path / "1_a.up.sql")
+    write(tmp_path / "2_mongo.up.json", '[{"create": "users"}]\n')
+    write(tmp_path / "1_a.up.sql.bak")
     result = scan(tmp_path, "golang-migrate")
-    assert sorted(codes(result)) == [
+    assert sorted(located_codes(result)) == [
         ("error", "not-convertible", "1_a.up.sql.bak"),
         ("error", "not-convertible", "2_mongo.up.json"),
     ]
 
 
 def test_sub_folders_are_not_read(tmp_path):
-    write(tmp_path, "1_a.up.sql")
-    write(tmp_path, "old/2_b.up.sql")
+    write(tmp_path / "1_a.up.sql")
+    write(tmp_path / "old/2_b.up.sql")
     result = scan(tmp_path, "golang-migrate")
     assert result.problems == []
     assert [m.name for m in result.migrations] == ["1_a.up.sql"]
@@ -218,8 +190,8 @@ def test_sub_folders_are_not_read(tmp_path):
 
 
 def test_crlf_bom_and_no_trailing_newline(tmp_path):
-    write(tmp_path, "1_a.up.sql", b"\xef\xbb\xbfCREATE TABLE a (\r\n    id INT\r\n);")
-    write(tmp_path, "1_a.down.sql", b"DROP TABLE a;\r\n")
+    write(tmp_path / "1_a.up.sql", b"\xef\xbb\xbfCREATE TABLE a (\r\n    id INT\r\n);")
+    write(tmp_path / "1_a.down.sql", b"DROP TABLE a;\r\n")
     (m,) = scan(tmp_path, "golang-migrate").migrations
     assert m.up[0].text == "CREATE TABLE a (\n    id INT\n);"
     assert m.down[0].text == "DROP TABLE a;\n"
@@ -227,7 +199,7 @@ def test_crlf_bom_and_no_trailing_newline(tmp_path):
 
 
 def test_empty_migration_is_reported_once_by_scan(tmp_path):
-    write(tmp_path, "1_a.up.sql")
-    write(tmp_path, "2_hold.up.sql", "")
+    write(tmp_path / "1_a.up.sql")
+    write(tmp_path / "2_hold.up.sql", "")
     result = scan(tmp_path, "golang-migrate")
-    assert codes(result) == [("warning", "empty-migration", "2_hold.up.sql")]
+    assert located_codes(result) == [("warning", "empty-migration", "2_hold.up.sql")]

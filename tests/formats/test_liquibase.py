@@ -4,38 +4,32 @@ checksums, and every problem it reports."""
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 
 import pytest
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    codes,
+    write,
+)
 
-from converter.formats import detect_format
 from converter.formats.base import ReadOptions
-from converter.formats.liquibase import FORMAT, checksum_v9, dbms_matches
+from converter.formats.liquibase import checksum_v9, dbms_matches
 from converter.legacy import scan
 from converter.model import Kind
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
-sys.path.insert(0, str(SAMPLES))
-import isp_history  # noqa: E402
 
 HEADER = "--liquibase formatted sql\n"
 
 
-def codes(result) -> list[str]:
-    return [p.code for p in result.problems]
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
 def read(root: Path, dialect: str | None = None):
     return scan(root, "liquibase", ReadOptions(dialect=dialect))
+
+
+class TestContract(FormatContract):
+    format = "liquibase"
 
 
 # -- samples ----------------------------------------------------------------------------------
@@ -73,7 +67,7 @@ def test_sample_reads_as_the_isp_history(dialect):
     ]
     assert all(m.format == "liquibase" and m.kind is Kind.VERSIONED and m.date is None for m in ms)
     assert [m.transactional for m in ms][:8] == [True] * 7 + [False]
-    for m, (_, _, _, up, down) in zip(ms, isp_history.steps(dialect), strict=False):
+    for m, (_, _, _, up, down) in zip(ms, ISP.steps(dialect), strict=False):
         (script,) = m.up
         assert script.text == up
         assert script.split and script.delimiter is None and not m.batch
@@ -116,18 +110,6 @@ def test_sample_mysql_trigger_is_one_unsplit_statement():
     assert script.text.endswith("BEGIN\n    SET NEW.email = LOWER(TRIM(NEW.email));\nEND\n")
     assert (script.split, script.delimiter, trigger.batch) == (False, "//", True)
     assert trigger.down[0].text == "DROP TRIGGER trg_customers_email_normalise;\n"
-
-
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_liquibase_for_its_samples(dialect):
-    assert detect_format(SAMPLES / "liquibase" / dialect).name == "liquibase"
-    assert FORMAT.detect(SAMPLES / "liquibase" / dialect) == 90
-
-
-def test_detect_is_zero_on_every_other_format():
-    others = [d for d in SAMPLES.glob("*/*") if d.is_dir() and d.parent.name != "liquibase"]
-    assert others
-    assert {str(d): FORMAT.detect(d) for d in others} == {str(d): 0 for d in others}
 
 
 # -- checksums ------------------------------------------------------------------------------------

@@ -3,59 +3,36 @@ quirks, the JSON shape of a migration, and the `scan` command on top of it."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    located_codes,
+    write,
+)
 
+from converter.cli import cli
 from converter.errors import InputError
-from converter.formats import FORMAT_MODULES, detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.plain import FORMAT
 from converter.legacy import scan
 from converter.model import Kind
-
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
-ALL_FORMATS_PRESENT = all(importlib.util.find_spec(m) for m in FORMAT_MODULES.values())
-
-try:
-    from click.testing import CliRunner
-
-    from converter.cli import cli
-
-    CLI_ERROR = None
-except ImportError as exc:  # the CLI pulls in modules other work is still adding
-    CLI_ERROR = f"converter.cli does not import yet: {exc}"
-
-needs_cli = pytest.mark.skipif(CLI_ERROR is not None, reason=CLI_ERROR or "")
-
-
-def _isp():
-    spec = importlib.util.spec_from_file_location("isp_history", SAMPLES / "isp_history.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ISP = _isp()
-
-
-def write(root: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
 
 
 def read(root: Path, encoding: str | None = None):
     return scan(root, "plain", ReadOptions(encoding=encoding))
 
 
-def codes(result) -> list[tuple[str, str, str]]:
-    return [(p.severity.value, p.code, p.path.name if p.path else "") for p in result.problems]
+class TestContract(FormatContract):
+    format = "plain"
+    catch_all = True
 
 
 # -- samples ---------------------------------------------------------------------------------
@@ -115,22 +92,11 @@ def test_sample_holds_the_isp_history(dialect):
         assert (m.down[0].text if m.down else None) == down
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_scores_the_sample(dialect):
-    assert FORMAT.detect(SAMPLES / "plain" / dialect) == 30
-
-
-@pytest.mark.skipif(not ALL_FORMATS_PRESENT, reason="some format modules are not written yet")
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_plain(dialect):
-    assert detect_format(SAMPLES / "plain" / dialect).name == "plain"
-
-
 def test_detect_says_no_to_golang_migrate_pairs(tmp_path):
-    write(tmp_path, "1_a.up.sql")
-    write(tmp_path, "1_a.down.sql")
+    write(tmp_path / "1_a.up.sql")
+    write(tmp_path / "1_a.down.sql")
     assert FORMAT.detect(tmp_path) == 0
-    write(tmp_path / "other", "notes.txt", "x\n")
+    write(tmp_path / "other" / "notes.txt", "x\n")
     assert FORMAT.detect(tmp_path / "other") == 0
 
 
@@ -139,8 +105,8 @@ def test_detect_says_no_to_golang_migrate_pairs(tmp_path):
 
 @pytest.mark.parametrize("down_name", ["001_add_users.down.sql", "001_add_users_down.sql"])
 def test_down_file_pairs_with_its_up(tmp_path, down_name):
-    write(tmp_path, "001_add_users.sql", "CREATE TABLE users (id INT);\n")
-    write(tmp_path, down_name, "DROP TABLE users;\n")
+    write(tmp_path / "001_add_users.sql", "CREATE TABLE users (id INT);\n")
+    write(tmp_path / down_name, "DROP TABLE users;\n")
     result = read(tmp_path)
     assert result.problems == []
     (m,) = result.migrations
@@ -153,29 +119,29 @@ def test_down_file_pairs_with_its_up(tmp_path, down_name):
 
 
 def test_two_down_files_for_one_up_is_an_error(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "001_a.down.sql", "SELECT 'dot';\n")
-    write(tmp_path, "001_a_down.sql", "SELECT 'underscore';\n")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "001_a.down.sql", "SELECT 'dot';\n")
+    write(tmp_path / "001_a_down.sql", "SELECT 'underscore';\n")
     result = read(tmp_path)
-    assert codes(result) == [("error", "duplicate-down", "001_a_down.sql")]
+    assert located_codes(result) == [("error", "duplicate-down", "001_a_down.sql")]
     assert result.migrations[0].down[0].text == "SELECT 'dot';\n"
 
 
 def test_down_without_up_is_an_error(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "002_b.down.sql")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "002_b.down.sql")
     result = read(tmp_path)
     assert [m.version for m in result.migrations] == ["001"]
-    assert codes(result) == [("error", "down-without-up", "002_b.down.sql")]
+    assert located_codes(result) == [("error", "down-without-up", "002_b.down.sql")]
     assert "rename it to match its up, or remove it" in result.problems[0].message
 
 
 def test_down_with_another_description_does_not_pair(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "001_b.down.sql")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "001_b.down.sql")
     result = read(tmp_path)
     assert result.migrations[0].down == ()
-    assert codes(result) == [("error", "down-without-up", "001_b.down.sql")]
+    assert located_codes(result) == [("error", "down-without-up", "001_b.down.sql")]
 
 
 # -- Python scripts --------------------------------------------------------------------------
@@ -183,7 +149,7 @@ def test_down_with_another_description_does_not_pair(tmp_path):
 
 def test_python_downgrade_function_is_the_down(tmp_path):
     code = "def upgrade(conn):\n    conn.exec_driver_sql('SELECT 1')\n\n\ndef downgrade(conn):\n    pass\n"
-    write(tmp_path, "001_data.py", code)
+    write(tmp_path / "001_data.py", code)
     (m,) = read(tmp_path).migrations
     assert (m.up[0].entry, m.down[0].entry, m.script) == ("upgrade", "downgrade", "python")
     assert m.up[0].text == m.down[0].text == code
@@ -191,8 +157,8 @@ def test_python_downgrade_function_is_the_down(tmp_path):
 
 
 def test_python_with_a_down_sql_file_uses_it(tmp_path):
-    write(tmp_path, "001_data.py", "def upgrade(conn):\n    pass\n")
-    write(tmp_path, "001_data.down.sql", "DELETE FROM t;\n")
+    write(tmp_path / "001_data.py", "def upgrade(conn):\n    pass\n")
+    write(tmp_path / "001_data.down.sql", "DELETE FROM t;\n")
     result = read(tmp_path)
     assert result.problems == []
     (m,) = result.migrations
@@ -201,18 +167,17 @@ def test_python_with_a_down_sql_file_uses_it(tmp_path):
 
 def test_python_with_downgrade_and_a_down_sql_file_is_an_error(tmp_path):
     write(
-        tmp_path,
-        "001_data.py",
+        tmp_path / "001_data.py",
         "def upgrade(conn):\n    pass\n\n\ndef downgrade(conn):\n    pass\n",
     )
-    write(tmp_path, "001_data.down.sql", "DELETE FROM t;\n")
+    write(tmp_path / "001_data.down.sql", "DELETE FROM t;\n")
     result = read(tmp_path)
-    assert codes(result) == [("error", "ambiguous-down", "001_data.down.sql")]
+    assert located_codes(result) == [("error", "ambiguous-down", "001_data.down.sql")]
     assert result.migrations[0].down[0].entry == "downgrade"
 
 
 def test_python_syntax_error_names_the_line(tmp_path):
-    write(tmp_path, "001_data.py", "def upgrade(conn):\n    x = (\n")
+    write(tmp_path / "001_data.py", "def upgrade(conn):\n    x = (\n")
     result = read(tmp_path)
     assert result.migrations == []
     (p,) = result.problems
@@ -226,49 +191,49 @@ def test_python_syntax_error_names_the_line(tmp_path):
 
 
 def test_python_without_upgrade_is_an_error(tmp_path):
-    write(tmp_path, "001_data.py", "def migrate(conn):\n    pass\n")
+    write(tmp_path / "001_data.py", "def migrate(conn):\n    pass\n")
     result = read(tmp_path)
     assert result.migrations == []
-    assert codes(result) == [("error", "python-no-upgrade", "001_data.py")]
+    assert located_codes(result) == [("error", "python-no-upgrade", "001_data.py")]
 
 
 def test_python_down_file_is_an_error(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "001_a.down.py", "def downgrade(conn):\n    pass\n")
-    assert codes(read(tmp_path)) == [("error", "unmatched-file", "001_a.down.py")]
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "001_a.down.py", "def downgrade(conn):\n    pass\n")
+    assert located_codes(read(tmp_path)) == [("error", "unmatched-file", "001_a.down.py")]
 
 
 # -- names and order -------------------------------------------------------------------------
 
 
 def test_unmatched_sql_file_is_a_warning(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "seed.sql")
-    write(tmp_path, "002.SQL")
-    write(tmp_path, "notes.txt", "not a migration\n")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "seed.sql")
+    write(tmp_path / "002.SQL")
+    write(tmp_path / "notes.txt", "not a migration\n")
     result = read(tmp_path)
     assert [m.version for m in result.migrations] == ["001"]
-    assert codes(result) == [
+    assert located_codes(result) == [
         ("warning", "unmatched-file", "002.SQL"),
         ("warning", "unmatched-file", "seed.sql"),
     ]
 
 
 def test_duplicate_versions_are_an_error_from_scan(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "1_b.sql")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "1_b.sql")
     result = read(tmp_path)
     assert [(m.version, m.sort_key) for m in result.migrations] == [("001", (1,)), ("1", (1,))]
-    assert codes(result) == [("error", "duplicate-version", "1_b.sql")]
+    assert located_codes(result) == [("error", "duplicate-version", "1_b.sql")]
     assert result.problems[0].message.startswith("version 001 is used by 2 migrations: ")
 
 
 def test_numeric_order_and_gap_warning(tmp_path):
     for name in ("10_j.sql", "2_b.sql", "1_a.sql", "3_c.sql"):
-        write(tmp_path, name)
+        write(tmp_path / name)
     result = read(tmp_path)
     assert [m.version for m in result.migrations] == ["1", "2", "3", "10"]
-    assert codes(result) == [("warning", "gap", "10_j.sql")]
+    assert located_codes(result) == [("warning", "gap", "10_j.sql")]
     assert result.problems[0].message == "numbering skips 4..9 before version 10"
 
 
@@ -284,19 +249,22 @@ def test_out_of_order_warning_from_scan():
             LegacyMigration("plain", v, "x", Kind.VERSIONED, (script,), sort_key=(int(v),))
         )
     check_history(result)
-    assert codes(result) == [("warning", "gap", "3_x.sql"), ("warning", "out-of-order", "2_x.sql")]
+    assert located_codes(result) == [
+        ("warning", "gap", "3_x.sql"),
+        ("warning", "out-of-order", "2_x.sql"),
+    ]
 
 
 def test_empty_migration_is_a_warning(tmp_path):
-    write(tmp_path, "001_placeholder.sql", "-- kept only to hold the number\n\n")
-    write(tmp_path, "002_b.sql")
+    write(tmp_path / "001_placeholder.sql", "-- kept only to hold the number\n\n")
+    write(tmp_path / "002_b.sql")
     result = read(tmp_path)
     assert len(result.migrations) == 2
-    assert codes(result) == [("warning", "empty-migration", "001_placeholder.sql")]
+    assert located_codes(result) == [("warning", "empty-migration", "001_placeholder.sql")]
 
 
 def test_timestamp_versions_get_a_date(tmp_path):
-    write(tmp_path, "20240301120000_add_users.sql")
+    write(tmp_path / "20240301120000_add_users.sql")
     (m,) = read(tmp_path).migrations
     assert (m.version, m.date.isoformat(), m.sort_key) == (
         "20240301120000",
@@ -309,9 +277,9 @@ def test_timestamp_versions_get_a_date(tmp_path):
 
 
 def test_crlf_bom_and_no_trailing_newline(tmp_path):
-    write(tmp_path, "001_a.sql", b"\xef\xbb\xbfCREATE TABLE a (id INT);\r\nSELECT 1;")
-    write(tmp_path, "001_a.down.sql", b"DROP TABLE a;\rSELECT 2;")
-    write(tmp_path, "002_b.py", b"\xef\xbb\xbfdef upgrade(conn):\r\n    pass")
+    write(tmp_path / "001_a.sql", b"\xef\xbb\xbfCREATE TABLE a (id INT);\r\nSELECT 1;")
+    write(tmp_path / "001_a.down.sql", b"DROP TABLE a;\rSELECT 2;")
+    write(tmp_path / "002_b.py", b"\xef\xbb\xbfdef upgrade(conn):\r\n    pass")
     ms = read(tmp_path).migrations
     assert ms[0].up[0].text == "CREATE TABLE a (id INT);\nSELECT 1;"
     assert ms[0].down[0].text == "DROP TABLE a;\nSELECT 2;"
@@ -320,7 +288,7 @@ def test_crlf_bom_and_no_trailing_newline(tmp_path):
 
 def test_latin1_bytes_are_an_input_error_naming_file_line_and_offset(tmp_path):
     data = "SELECT 1;\nINSERT INTO t VALUES ('caf\u00e9');\n".encode("latin-1")
-    path = write(tmp_path, "001_a.sql", data)
+    path = write(tmp_path / "001_a.sql", data)
     with pytest.raises(InputError) as info:
         read(tmp_path)
     error = info.value
@@ -331,13 +299,13 @@ def test_latin1_bytes_are_an_input_error_naming_file_line_and_offset(tmp_path):
 
 
 def test_latin1_reads_with_the_encoding_option(tmp_path):
-    write(tmp_path, "001_a.sql", "INSERT INTO t VALUES ('caf\u00e9');\n".encode("latin-1"))
+    write(tmp_path / "001_a.sql", "INSERT INTO t VALUES ('caf\u00e9');\n".encode("latin-1"))
     (m,) = read(tmp_path, encoding="latin-1").migrations
     assert m.up[0].text == "INSERT INTO t VALUES ('caf\u00e9');\n"
 
 
 def test_nul_byte_is_not_a_text_file(tmp_path):
-    path = write(tmp_path, "001_a.sql", b"SELECT 1;\n\x00\x01")
+    path = write(tmp_path / "001_a.sql", b"SELECT 1;\n\x00\x01")
     with pytest.raises(InputError) as info:
         read(tmp_path)
     assert info.value.message == "not a text file (NUL byte at byte offset 10)"
@@ -346,7 +314,7 @@ def test_nul_byte_is_not_a_text_file(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
 def test_symlinked_file_is_followed(tmp_path):
-    target = write(tmp_path / "shared", "create_users.sql", "CREATE TABLE users (id INT);\n")
+    target = write(tmp_path / "shared" / "create_users.sql", "CREATE TABLE users (id INT);\n")
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "001_create_users.sql").symlink_to(target)
     (m,) = read(tmp_path / "migrations").migrations
@@ -361,8 +329,8 @@ def test_symlinked_file_is_followed(tmp_path):
 
 
 def test_migration_to_json_keys_and_values(tmp_path):
-    write(tmp_path, "001_add_users.sql", "CREATE TABLE users (id INT);\n")
-    write(tmp_path, "001_add_users.down.sql", "DROP TABLE users;\n")
+    write(tmp_path / "001_add_users.sql", "CREATE TABLE users (id INT);\n")
+    write(tmp_path / "001_add_users.down.sql", "DROP TABLE users;\n")
     (m,) = read(tmp_path).migrations
     data = m.to_json()
     assert list(data) == [
@@ -416,8 +384,6 @@ REQUIRED_KEYS = {
 }
 
 
-@needs_cli
-@pytest.mark.skipif(not ALL_FORMATS_PRESENT, reason="auto-detection needs every format module")
 def test_cli_scan_json_detects_plain():
     result = CliRunner().invoke(cli, ["scan", str(SAMPLES / "plain" / "sqlite"), "--json"])
     assert result.exit_code == 0, result.output
@@ -435,7 +401,6 @@ def test_cli_scan_json_detects_plain():
     assert all(REQUIRED_KEYS <= set(m) for m in data["migrations"])
 
 
-@needs_cli
 def test_cli_scan_json_with_format():
     result = CliRunner().invoke(
         cli, ["scan", str(SAMPLES / "plain" / "sqlite"), "--format", "plain", "--json"]
@@ -449,16 +414,14 @@ def test_cli_scan_json_with_format():
     assert migrations[0]["path"] == str(SAMPLES / "plain" / "sqlite" / "001_create_plans.sql")
 
 
-@needs_cli
 def test_cli_scan_exits_1_on_an_error_problem(tmp_path):
-    write(tmp_path, "001_a.sql")
-    write(tmp_path, "1_b.sql")
+    write(tmp_path / "001_a.sql")
+    write(tmp_path / "1_b.sql")
     result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "plain"])
     assert result.exit_code == 1
     assert "version 001 is used by 2 migrations" in result.output
 
 
-@needs_cli
 def test_cli_scan_unknown_format_exits_2_with_a_suggestion(tmp_path):
     result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "flywy"])
     assert result.exit_code == 2
@@ -466,7 +429,6 @@ def test_cli_scan_unknown_format_exits_2_with_a_suggestion(tmp_path):
     assert "did you mean 'flyway'?" in result.stderr
 
 
-@needs_cli
 def test_cli_scan_missing_directory_exits_1(tmp_path):
     missing = tmp_path / "nope"
     result = CliRunner().invoke(cli, ["scan", str(missing), "--format", "plain"])

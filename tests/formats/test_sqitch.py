@@ -3,37 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    assert_ranks_first,
+    codes,
+    write,
+)
 
-from converter.formats import detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.sqitch import FORMAT, PlanError, parse_plan, read_config
 from converter.legacy import scan
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
 ENGINES = {"postgresql": "pg", "mysql": "mysql", "sqlite": "sqlite"}
-sys.path.insert(0, str(SAMPLES))
-import isp_history  # noqa: E402
 
 PLANNER = "Ada Planner <ada@example.com>"
 HEADER = "%syntax-version=1.0.0\n%project=isp\n\n"
 TEMPLATE_REVERT = "-- Revert isp:{name} from pg\n\nBEGIN;\n\n-- XXX Add DDLs here.\n\nCOMMIT;\n"
-
-
-def codes(result) -> list[str]:
-    return [p.code for p in result.problems]
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
 
 
 def change(name: str, deps: str = "", when: str = "2021-04-22T10:00:00Z", note: str = "") -> str:
@@ -53,6 +45,10 @@ def project(
     return root
 
 
+class TestContract(FormatContract):
+    format = "sqitch"
+
+
 # -- samples ----------------------------------------------------------------------------------
 
 
@@ -62,7 +58,7 @@ def test_sample_reads_as_the_isp_history(dialect):
     result = scan(root, "sqitch")
     assert result.problems == []
     ms = result.migrations
-    steps = isp_history.steps(dialect)
+    steps = ISP.steps(dialect)
     assert [m.version for m in ms] == [slug for _, slug, _, _, _ in steps]
     assert [m.description for m in ms] == [desc for _, _, desc, _, _ in steps]
     assert [m.sort_key for m in ms] == [(i,) for i in range(7)]
@@ -120,30 +116,13 @@ def test_tool_checksum_is_what_sqitch_records_as_script_hash():
     assert ms[6].tool_checksum == "82273b81893f56960eee871611aa59137b5143d0"
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_sqitch_for_the_samples(dialect):
-    assert detect_format(SAMPLES / "sqitch" / dialect).name == "sqitch"
-
-
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_scores_the_samples(dialect):
-    assert FORMAT.detect(SAMPLES / "sqitch" / dialect) == 100
-
-
-def _other_samples() -> list[Path]:
-    return sorted(d for d in SAMPLES.glob("*/*") if d.is_dir() and d.parent.name != "sqitch")
-
-
-@pytest.mark.parametrize("root", _other_samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_detect_is_zero_on_other_formats(root):
-    assert FORMAT.detect(root) == 0
-
-
 def test_detect_follows_the_plan_file_named_in_sqitch_conf(tmp_path):
     write(tmp_path / "sqitch.conf", "[core]\n\tengine = pg\n\tplan_file = db/changes.plan\n")
-    assert FORMAT.detect(tmp_path) == 60
+    conf_only = FORMAT.detect(tmp_path)
+    assert conf_only > 0
     write(tmp_path / "db" / "changes.plan", HEADER)
-    assert FORMAT.detect(tmp_path) == 100
+    assert FORMAT.detect(tmp_path) > conf_only
+    assert_ranks_first(tmp_path, "sqitch")
 
 
 # -- plan order, notes, dependencies ----------------------------------------------------------
@@ -488,7 +467,7 @@ def test_top_dir_and_engine_overrides_move_the_project(tmp_path):
     write(tmp_path / "db" / "sqitch.plan", HEADER + change("users"))
     write(tmp_path / "db" / "up" / "users.psql", "SELECT 1;\n")
     write(tmp_path / "db" / "revert" / "users.psql", "SELECT 2;\n")
-    assert FORMAT.detect(tmp_path) == 100
+    assert_ranks_first(tmp_path, "sqitch")
     result = scan(tmp_path, "sqitch")
     assert result.problems == []
     (m,) = result.migrations

@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    assert_ranks_first,
+    located_codes,
+    write,
+)
 
 from converter.errors import InputError
-from converter.formats import FORMAT_MODULES, detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.sqlalchemy_migrate import FORMAT
 from converter.legacy import scan
 from converter.model import Kind
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
-ALL_FORMATS_PRESENT = all(importlib.util.find_spec(m) for m in FORMAT_MODULES.values())
 CFG = "[db_settings]\nrepository_id=shop\nversion_table=migrate_version\nrequired_dbs=[]\n"
-
-
-def _isp():
-    spec = importlib.util.spec_from_file_location("isp_history", SAMPLES / "isp_history.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ISP = _isp()
-
-
-def write(root: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
 
 
 def repo(tmp_path: Path, files: dict[str, str | bytes], cfg: str = CFG) -> Path:
     """A repository under tmp_path: migrate.cfg and versions/<name> for each file."""
     root = tmp_path / "repo"
-    write(root, "migrate.cfg", cfg)
+    write(root / "migrate.cfg", cfg)
     (root / "versions").mkdir(parents=True, exist_ok=True)
-    write(root, "versions/__init__.py", "")
+    write(root / "versions/__init__.py", "")
     for name, text in files.items():
-        write(root, f"versions/{name}", text)
+        write(root / f"versions/{name}", text)
     return root
 
 
@@ -53,14 +40,14 @@ def read(root: Path, dialect: str | None = None, encoding: str | None = None):
     return scan(root, "sqlalchemy-migrate", ReadOptions(encoding=encoding, dialect=dialect))
 
 
-def codes(result) -> list[tuple[str, str, str]]:
-    return [(p.severity.value, p.code, p.path.name if p.path else "") for p in result.problems]
-
-
 def problem(result, code: str):
     found = [p for p in result.problems if p.code == code]
     assert len(found) == 1, result.problems
     return found[0]
+
+
+class TestContract(FormatContract):
+    format = "sqlalchemy-migrate"
 
 
 # -- samples ---------------------------------------------------------------------------------
@@ -161,37 +148,19 @@ def test_sample_python_script_runs_on_sqlalchemy_2():
     assert rows == [("ada@example.com",), ("b@x.org",)]
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_scores_the_sample(dialect):
-    assert FORMAT.detect(SAMPLES / "sqlalchemy-migrate" / dialect) == 100
-
-
-@pytest.mark.skipif(not ALL_FORMATS_PRESENT, reason="some format modules are not written yet")
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_sqlalchemy_migrate(dialect):
-    assert detect_format(SAMPLES / "sqlalchemy-migrate" / dialect).name == "sqlalchemy-migrate"
-
-
-def test_detect_says_no_to_every_other_sample():
-    others = [
-        p for p in SAMPLES.glob("*/*") if p.is_dir() and p.parent.name != "sqlalchemy-migrate"
-    ]
-    assert others, "no other samples found"
-    assert {str(p.relative_to(SAMPLES)): FORMAT.detect(p) for p in others} == {
-        str(p.relative_to(SAMPLES)): 0 for p in others
-    }
-
-
 def test_detect_scores(tmp_path):
     root = repo(tmp_path, {})
-    assert FORMAT.detect(root) == 100
+    marked = FORMAT.detect(root)  # migrate.cfg with [db_settings], and versions/
+    assert_ranks_first(root, "sqlalchemy-migrate")
     assert FORMAT.detect(root / "versions") == 0
-    write(root, "migrate.cfg", "[other]\nx=1\n")
-    assert FORMAT.detect(root) == 90
+    write(root / "migrate.cfg", "[other]\nx=1\n")
+    unmarked = FORMAT.detect(root)
+    assert 0 < unmarked < marked
+    assert_ranks_first(root, "sqlalchemy-migrate")
     bare = tmp_path / "bare"
-    write(bare, "migrate.cfg", CFG)
-    assert FORMAT.detect(bare) == 50
-    write(tmp_path / "nothing", "001_a.sql")
+    write(bare / "migrate.cfg", CFG)
+    assert 0 < FORMAT.detect(bare) < unmarked  # claimed, so that read() says what is missing
+    write(tmp_path / "nothing" / "001_a.sql")
     assert FORMAT.detect(tmp_path / "nothing") == 0
 
 
@@ -209,13 +178,13 @@ def test_pointed_at_versions_folder_says_to_use_the_parent(tmp_path):
 
 
 def test_no_migrate_cfg_is_an_input_error(tmp_path):
-    write(tmp_path / "x", "001_a.sql")
+    write(tmp_path / "x" / "001_a.sql")
     with pytest.raises(InputError, match="no migrate.cfg"):
         read(tmp_path / "x")
 
 
 def test_no_versions_folder_is_an_input_error(tmp_path):
-    write(tmp_path / "x", "migrate.cfg", CFG)
+    write(tmp_path / "x" / "migrate.cfg", CFG)
     with pytest.raises(InputError, match="has no versions/ folder"):
         read(tmp_path / "x")
 
@@ -252,7 +221,7 @@ def test_bad_config_is_an_error(tmp_path, cfg, message):
 
 def test_old_layout_with_version_folders_is_an_error(tmp_path):
     root = repo(tmp_path, {"1/__init__.py": ""})
-    assert codes(read(root)) == [("error", "old-layout", "1")]
+    assert located_codes(read(root)) == [("error", "old-layout", "1")]
 
 
 # -- file names and versions -----------------------------------------------------------------
@@ -275,7 +244,7 @@ def test_versions_are_integers_in_numeric_order(tmp_path):
         ("9", (9,), "nine"),
         ("10", (10,), "ten"),
     ]
-    assert codes(result) == [
+    assert located_codes(result) == [
         ("warning", "gap", "009_nine_default_upgrade.sql"),  # scan's check, not the reader's
     ]
 
@@ -341,7 +310,7 @@ def test_non_script_files_are_ignored(tmp_path):
     )
     result = read(root)
     assert [m.version for m in result.migrations] == ["1"]
-    assert codes(result) == [("warning", "unmatched-file", "001_b.SQL")]
+    assert located_codes(result) == [("warning", "unmatched-file", "001_b.SQL")]
 
 
 def test_sql_name_without_database_and_operation_is_an_error(tmp_path):
@@ -359,7 +328,7 @@ def test_unknown_operation_is_a_warning(tmp_path):
         {"001_a_default_upgrade.sql": "SELECT 1;\n", "001_a_default_up.sql": "SELECT 1;\n"},
     )
     result = read(root)
-    assert codes(result) == [("warning", "unmatched-file", "001_a_default_up.sql")]
+    assert located_codes(result) == [("warning", "unmatched-file", "001_a_default_up.sql")]
     assert "operation 'up' is neither upgrade nor downgrade" in result.problems[0].message
 
 
@@ -367,7 +336,7 @@ def test_name_without_database_reads_the_description_as_database(tmp_path):
     root = repo(tmp_path, {"001_create_plans_upgrade.sql": "SELECT 1;\n"})
     result = read(root)
     assert result.migrations == []
-    assert codes(result) == [
+    assert located_codes(result) == [
         ("warning", "unknown-dbms", "001_create_plans_upgrade.sql"),
         ("error", "no-script", "001_create_plans_upgrade.sql"),  # the tool stops at version 1
     ]
@@ -381,7 +350,7 @@ def test_misnamed_file_beside_a_good_one_is_only_a_warning(tmp_path):
     )
     result = read(root)
     assert [m.up[0].path.name for m in result.migrations] == ["001_a_default_upgrade.sql"]
-    assert codes(result) == [("warning", "unknown-dbms", "001_a_plans_upgrade.sql")]
+    assert located_codes(result) == [("warning", "unknown-dbms", "001_a_plans_upgrade.sql")]
 
 
 def test_ibm_db_sa_names(tmp_path):
@@ -530,7 +499,7 @@ def test_postgres_script_that_modern_sqlalchemy_would_pass_over_is_a_warning(tmp
     )
     result = read(root, dialect="postgresql")
     assert result.migrations[0].up[0].path.name == "001_a_postgres_upgrade.sql"
-    assert codes(result) == [("warning", "legacy-dbms-name", "001_a_postgres_upgrade.sql")]
+    assert located_codes(result) == [("warning", "legacy-dbms-name", "001_a_postgres_upgrade.sql")]
     assert "sqlalchemy-migrate ran 001_a_default_upgrade.sql instead" in result.problems[0].message
 
 
@@ -544,7 +513,7 @@ def test_postgres_and_postgresql_side_by_side_keeps_postgresql(tmp_path):
     )
     result = read(root, dialect="postgresql")
     assert result.migrations[0].up[0].path.name == "001_a_postgresql_upgrade.sql"
-    assert codes(result) == [("warning", "legacy-dbms-name", "001_a_postgres_upgrade.sql")]
+    assert located_codes(result) == [("warning", "legacy-dbms-name", "001_a_postgres_upgrade.sql")]
 
 
 def test_down_without_up_is_an_error(tmp_path):
@@ -557,7 +526,7 @@ def test_down_without_up_is_an_error(tmp_path):
     )
     result = read(root, dialect="mysql")
     assert [m.version for m in result.migrations] == ["1"]
-    assert codes(result) == [("error", "down-without-up", "002_b_mysql_downgrade.sql")]
+    assert located_codes(result) == [("error", "down-without-up", "002_b_mysql_downgrade.sql")]
     assert result.problems[0].message.startswith("version 2 has only downgrade scripts")
 
 
@@ -628,7 +597,9 @@ def test_latin1_needs_the_encoding_option(tmp_path):
 
 def test_empty_script_is_reported_by_scan(tmp_path):
     root = repo(tmp_path, {"001_a_default_upgrade.sql": "-- nothing\n"})
-    assert codes(read(root)) == [("warning", "empty-migration", "001_a_default_upgrade.sql")]
+    assert located_codes(read(root)) == [
+        ("warning", "empty-migration", "001_a_default_upgrade.sql")
+    ]
 
 
 # -- Python scripts --------------------------------------------------------------------------
@@ -761,7 +732,7 @@ def test_python_without_upgrade_is_an_error(tmp_path):
     root = repo(tmp_path, {"001_a.py": "def downgrade(migrate_engine):\n    migrate_engine\n"})
     result = read(root)
     assert result.migrations == []
-    assert codes(result) == [("error", "python-no-upgrade", "001_a.py")]
+    assert located_codes(result) == [("error", "python-no-upgrade", "001_a.py")]
 
 
 def test_python_upgrade_without_the_engine_parameter_is_an_error(tmp_path):
@@ -798,7 +769,7 @@ def test_broken_python_used_only_for_the_down_keeps_the_sql_up(tmp_path):
     result = read(root)
     (m,) = result.migrations
     assert (m.script, m.down) == ("sql", ())
-    assert codes(result) == [("error", "python-syntax", "001_a.py")]
+    assert located_codes(result) == [("error", "python-syntax", "001_a.py")]
 
 
 def test_python_not_chosen_is_not_checked(tmp_path):

@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from formats.contract import (
+    DIALECTS,
+    ISP,
+    SAMPLES,
+    FormatContract,
+    write,
+)
 
-from converter.formats import detect_format
 from converter.formats.yoyo import FORMAT, topological_order
 from converter.legacy import scan
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "samples"
-DIALECTS = ("postgresql", "mysql", "sqlite")
-sys.path.insert(0, str(SAMPLES))
-import isp_history  # noqa: E402
 
 IDS = [
     "20240101_01_plans-create-plans",
@@ -31,18 +30,12 @@ IDS = [
 ]
 
 
-def codes(result) -> list[str]:
-    return [p.code for p in result.problems]
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
 def read(root: Path):
     return scan(root, "yoyo")
+
+
+class TestContract(FormatContract):
+    format = "yoyo"
 
 
 # -- samples ----------------------------------------------------------------------------------
@@ -70,7 +63,7 @@ def test_sample_reads_as_the_isp_history(dialect):
     assert [m.transactional for m in ms] == [True] * 7 + [False]
     assert [m.batch for m in ms] == [False] * 4 + [True] + [False] * 3
     assert [m.script for m in ms] == ["sql"] * 5 + ["python"] + ["sql"] * 2
-    steps = isp_history.steps(dialect)
+    steps = ISP.steps(dialect)
     for i in (0, 1, 2, 3, 6):
         _, _, description, up, down = steps[i]
         (script,) = ms[i].up
@@ -85,8 +78,8 @@ def test_sample_reads_as_the_isp_history(dialect):
 def test_sample_python_steps(dialect):
     seeds, normalise = read(SAMPLES / "yoyo" / dialect).migrations[4:6]
     # one SQL script per step, each sent whole; rollbacks in reverse step order
-    assert "\n".join(s.text for s in seeds.up) + "\n" == isp_history.SEED_UP
-    assert "\n".join(s.text for s in seeds.down) + "\n" == isp_history.SEED_DOWN
+    assert "\n".join(s.text for s in seeds.up) + "\n" == ISP.SEED_UP
+    assert "\n".join(s.text for s in seeds.down) + "\n" == ISP.SEED_DOWN
     assert [(s.language, s.split, s.line) for s in seeds.up] == [
         ("sql", False, 8),
         ("sql", False, 15),
@@ -112,18 +105,6 @@ def test_sample_postgresql_index_runs_outside_a_transaction():
     assert index.transactional is False
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_detect_format_picks_yoyo_for_its_samples(dialect):
-    assert detect_format(SAMPLES / "yoyo" / dialect).name == "yoyo"
-    assert FORMAT.detect(SAMPLES / "yoyo" / dialect) == 90
-
-
-def test_detect_is_zero_on_every_other_format():
-    others = [d for d in SAMPLES.glob("*/*") if d.is_dir() and d.parent.name != "yoyo"]
-    assert others
-    assert {str(d): FORMAT.detect(d) for d in others} == {str(d): 0 for d in others}
-
-
 def test_detect_scores(tmp_path):
     write(tmp_path / "a" / "0001.sql", "SELECT 1;\n")
     write(tmp_path / "a" / "0001.rollback.sql", "SELECT 1;\n")
@@ -131,8 +112,9 @@ def test_detect_scores(tmp_path):
     write(tmp_path / "c" / "20240101_01_abcde-x.sql", "SELECT 1;\n")
     write(tmp_path / "d" / "yoyo.ini", "[DEFAULT]\n")
     write(tmp_path / "e" / "0001.sql", "SELECT 1;\n-- depends: 0000\n")
-    scores = [FORMAT.detect(tmp_path / d) for d in "abcde"]
-    assert scores == [85, 80, 60, 100, 0]
+    score = {d: FORMAT.detect(tmp_path / d) for d in "abcde"}
+    # yoyo.ini > rollback files > a depends header > yoyo's id names > a misplaced depends
+    assert score["d"] > score["a"] > score["b"] > score["c"] > score["e"] == 0
 
 
 # -- ordering ---------------------------------------------------------------------------------
