@@ -192,7 +192,8 @@ def read_legacy(
         )
     if not subdirs:
         raise InputError("--modules found no module subfolders", path=legacy_dir)
-    formats, migrations = set(), []
+    formats: set[str] = set()
+    migrations: list[LegacyMigration] = []
     for sub in subdirs:
         found = _checked_scan(sub, options.format, read, options)
         formats.add(found.format)
@@ -322,7 +323,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                     date=dates[i],
                     dialect=d,
                     style=options.style,
-                    spool=data_spool(spool, names[i], v.name, ids[i])
+                    spool=data_spool(spool, names[i], v.name or v.version, ids[i])
                     if len(dialects) == 1
                     else None,
                 )
@@ -335,7 +336,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 )
                 plan.merge_variant_stats()
             if options.modules and first_of_module:
-                plan.branch_labels = (m.module,)
+                plan.branch_labels = (str(m.module),)
             previous[m.module] = ids[i]
             result.plans.append(plan)
         if options.modules:
@@ -409,7 +410,7 @@ def _module_dependencies(
     for plan in plans:
         for table in plan.creates:
             creator.setdefault(table, plan)
-    modules = {p.migration.module for p in plans}
+    modules = {str(p.migration.module) for p in plans}
     for module in declared:
         if module not in modules:
             raise UsageError(
@@ -418,7 +419,7 @@ def _module_dependencies(
             )
     covered: dict[str, set[str]] = {}
     for plan in plans:
-        module = plan.migration.module
+        module = str(plan.migration.module)
         seen = covered.setdefault(module, set())
         needs: list[str] = []
         if plan.branch_labels:

@@ -128,7 +128,7 @@ def legacy_keys(migrations: list[LegacyMigration]) -> list[tuple[str, int]]:
     seen: Counter[str] = Counter()
     keys = []
     for m in migrations:
-        key = m.version or (m.up[0].name if m.up else m.name)
+        key = m.version or (m.up[0].name if m.up else None) or m.description
         keys.append((key, seen[key]))
         seen[key] += 1
     return keys

@@ -228,14 +228,15 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
     values: dict[str, Any] = {}
     for node in tree.body:
         targets: list[ast.expr] = []
+        value: ast.expr | None = None
         if isinstance(node, ast.Assign):
-            targets = node.targets
+            targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets = [node.target]
+            targets, value = [node.target], node.value
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in _READ:
+            if isinstance(target, ast.Name) and target.id in _READ and value is not None:
                 try:
-                    values[target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+                    values[target.id] = ast.literal_eval(value)
                 except ValueError:
                     values[target.id] = _NOT_LITERAL
     record = values.get("legacy")
@@ -256,7 +257,7 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
     return RevisionFile(
         path,
         revision if isinstance(revision, str) else None,
-        _revisions(values.get("down_revision")),  # type: ignore[arg-type]
+        _revisions(values.get("down_revision")),
         _tuple(values.get("branch_labels")),
         _tuple(values.get("depends_on")),
         legacy,

@@ -39,16 +39,26 @@ from converter.tracking import (
 
 
 class LocateOptions(Protocol):
-    """What the locator needs of stamp's options."""
+    """What the locator needs of stamp's options (read only)."""
 
-    legacy_dir: Path | None
-    from_table: str
-    table: str | None
-    version_column: str | None
-    verify_schema: bool
-    format: str | None
-    encoding: str | None
-    scratch_url: str | None
+    @property
+    def legacy_dir(self) -> Path | None: ...
+    @property
+    def from_table(self) -> str: ...
+    @property
+    def table(self) -> str | None: ...
+    @property
+    def version_column(self) -> str | None: ...
+    @property
+    def verify_schema(self) -> bool: ...
+    @property
+    def drop_legacy_table(self) -> bool: ...
+    @property
+    def format(self) -> str | None: ...
+    @property
+    def encoding(self) -> str | None: ...
+    @property
+    def scratch_url(self) -> str | None: ...
 
 
 FINGERPRINT = "schema fingerprint"
@@ -208,7 +218,7 @@ class Locator:
         for b in plan.branches:
             tracking = self.tracking_options(b, url)
             found.append((b, tracking, self.locate(conn, b, tracking)))
-        missing = [b.module for b, _, f in found if f is None]
+        missing = [str(b.module) for b, _, f in found if f is None]
         if len(missing) == len(found):
             return None
         if missing:
@@ -218,12 +228,13 @@ class Locator:
                 hint="give each module its own table (--table '{module}_...'), or stamp by hand",
             )
         states: dict[tuple[str, str], TrackingState] = {}
-        for _, tracking, (reader, loc) in found:
+        located = [(b, tracking, f) for b, tracking, f in found if f is not None]
+        for _, tracking, (reader, loc) in located:
             key = (reader.tool, loc.qualified)
             if key not in states:
                 states[key] = reader.read(conn, loc, tracking)
         shared = {
-            key: [b for b, _, f in found if (f[0].tool, f[1].qualified) == key] for key in states
+            key: [b for b, _, f in located if (f[0].tool, f[1].qualified) == key] for key in states
         }
         parts: list[tuple[Branch, TrackingReader, TrackingState]] = []
         for key, branches in shared.items():
@@ -234,7 +245,12 @@ class Locator:
             ):
                 parts.append((by_module[module], reader, state))
         parts.sort(key=lambda p: plan.branches.index(p[0]))
-        revisions, versions, reasons, notes, tables, excluded = [], [], [], [], [], []
+        revisions: list[str] = []
+        versions: list[str] = []
+        reasons: list[str] = []
+        notes: list[str] = []
+        tables: list[str] = []
+        excluded: list[str] = []
         for b, reader, state in parts:
             res = resolve(state, b.steps, reader, b.checked_files)
             revision = b.revision_after(res.step)

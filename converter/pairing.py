@@ -27,13 +27,18 @@ from converter.tracking import REPEATABLE, VERSIONED, HistoryStep, TrackingOptio
 
 
 class PlanOptions(Protocol):
-    """What `build_plan` needs to know (stamp's options have it)."""
+    """What `build_plan` needs to know (stamp's options have it; read only)."""
 
-    legacy_dir: Path | None
-    format: str | None
-    encoding: str | None
-    table: str | None
-    version_column: str | None
+    @property
+    def legacy_dir(self) -> Path | None: ...
+    @property
+    def format(self) -> str | None: ...
+    @property
+    def encoding(self) -> str | None: ...
+    @property
+    def table(self) -> str | None: ...
+    @property
+    def version_column(self) -> str | None: ...
 
 
 @dataclass
@@ -89,8 +94,10 @@ def pair_history(
         chain[marked[-1] + 1 :],
     )
     pairs: list[Pair] = []
-    later_legacy = Counter(x.version for x in migrations)  # versions not yet paired
-    later_revs = Counter(legacy_version(x) for x in middle)
+    later_legacy: Counter[str | None] = Counter(
+        x.version for x in migrations
+    )  # versions not yet paired
+    later_revs: Counter[str | None] = Counter(legacy_version(x) for x in middle)
     i = j = 0
     while i < len(migrations) or j < len(middle):
         m = migrations[i] if i < len(migrations) else None
@@ -249,7 +256,7 @@ def branches_of(history: AlembicHistory) -> list[tuple[str | None, list[Script]]
     seen: dict[str, str] = {}
     for head in sorted(heads):
         chain: list[Script] = []
-        rev = script.get_revision(head)
+        rev: Script | None = script.get_revision(head)
         while rev is not None:
             down = rev.down_revision
             if isinstance(down, (tuple, list)):

@@ -253,6 +253,12 @@ def check_options(options: StampOptions) -> None:
 class _Stamper(Locator):
     """Stamps one database after another: locate, lock, write alembic_version, read back."""
 
+    options: StampOptions
+
+    def __init__(self, history: AlembicHistory, options: StampOptions) -> None:
+        super().__init__(history, options)
+        self.options = options
+
     # -- one database
 
     def run(self, url: str) -> StampResult:
@@ -378,7 +384,8 @@ class _Stamper(Locator):
             ctx = MigrationContext.configure(conn)
             if current:
                 conn.execute(ctx._version.delete())
-            ctx.stamp(self.history.script, target or BASE)
+            # alembic accepts a tuple of heads (module branches); its annotation says str
+            ctx.stamp(self.history.script, target or BASE)  # type: ignore[arg-type]
             got = tuple(sorted(ctx.get_current_heads()))
             if got != target:
                 raise ConverterError(
@@ -464,10 +471,10 @@ class _Stamper(Locator):
             },
         )
         if current is None:
-            ctx._version.create(ctx.connection)
+            ctx._version.create(ctx.connection)  # type: ignore[arg-type]  # offline: a MockConnection
         if current:
             ctx.impl._exec(ctx._version.delete())
-        ctx.stamp(self.history.script, tuple(sorted(decision.revisions)) or BASE)
+        ctx.stamp(self.history.script, tuple(sorted(decision.revisions)) or BASE)  # type: ignore[arg-type]  # a tuple of heads is accepted
         buf.write("COMMIT;\n")
         for stmt in after:
             buf.write(stmt + ";\n")
