@@ -265,6 +265,7 @@ class Locator:
             else:
                 reasons.append(f"{prefix}{state.table}: last applied {version}")
             notes.extend(prefix + n for n in res.notes)
+            notes.extend(prefix + n for n in b.notes)
             if reader.tool == "sqitch":
                 if self.options.drop_legacy_table:
                     notes.append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -182,8 +182,9 @@ class Branch:
     chain: list[Script]
     steps: list[HistoryStep]
     format: str | None  # the legacy format (from --legacy-dir, else the revision files)
-    checked_files: bool  # steps carry the legacy files' checksums
+    checked_files: bool  # steps carry the legacy tool's checksums (of the files, or as converted)
     tracking: TrackingOptions
+    notes: list[str] = field(default_factory=list)  # legacy files edited since the conversion
 
     def position(self, revision: str) -> int | None:
         return next((i for i, r in enumerate(self.chain, start=1) if r.revision == revision), None)
@@ -334,13 +335,27 @@ def build_branch(
         table=_module_name(options.table, module), version_column=options.version_column
     )
     if options.legacy_dir is None:
+        # the legacy tool's checksums as converted (the revisions' records): a database
+        # that ran another text of a migration is refused without the legacy folder
         steps = []
         for i, rev in enumerate(chain, start=1):
-            version = legacy_version(rev)
+            record = legacy_record(rev)
             _, kind, files, missing = facts[rev.revision]
-            if version is not None and dialect not in missing:
-                steps.append(HistoryStep(i, rev.revision, version, kind, files))
-        return Branch(module, chain, steps, fmt, False, tracking)
+            if record is not None and record.version is not None and dialect not in missing:
+                checksum = record.tool_checksum_for(dialect)
+                steps.append(
+                    HistoryStep(
+                        i,
+                        rev.revision,
+                        record.version,
+                        kind,
+                        files,
+                        checksum=checksum,
+                        checksum_from="conversion",
+                    )
+                )
+        checked = any(s.checksum is not None for s in steps)
+        return Branch(module, chain, steps, fmt, checked, tracking)
 
     legacy_dir = Path(options.legacy_dir)
     where = legacy_root(legacy_dir, dialect) / module if module else legacy_dir
@@ -354,6 +369,15 @@ def build_branch(
                 hint="convert the legacy directory again (or pass the --legacy-dir it was converted from)",
             )
     index = {r.revision: i for i, r in enumerate(chain, start=1)}
+    edited = [
+        pair.migration.name or pair.migration.version
+        for pair in plan.pairs
+        if pair.migration is not None
+        and pair.revision is not None
+        and (record := legacy_record(pair.revision)) is not None
+        and record.sha256 is not None
+        and record.sha256 != pair.migration.checksum
+    ]
     steps = [
         _step_from(
             index[pair.revision.revision],
@@ -384,7 +408,12 @@ def build_branch(
         repository_id=repo,
         registry=None if options.table else registry,
     )
-    return Branch(module, chain, steps, found.format, True, tracking)
+    edited_notes = [
+        f"{name} was edited since it was converted (its SHA-256 differs from the revision's "
+        "legacy record): convert again if the change must reach Alembic"
+        for name in edited
+    ]
+    return Branch(module, chain, steps, found.format, True, tracking, edited_notes)
 
 
 def _module_name(name: str | None, module: str | None) -> str | None:

@@ -9,6 +9,9 @@
         assert_equivalent("migrations", "alembic", url="postgresql+psycopg://postgres@localhost/postgres",
                           downgrade=True)
 
+    def test_alembic_history_is_up_to_date():  # while the legacy folder still receives migrations
+        assert_converted("migrations", "alembic", dialect="postgresql")
+
 A failure raises AssertionError whose message is the readable report: the step that
 diverged (legacy file and revision) and every difference, one per line.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from converter.convert import ConvertOptions, ConvertResult, convert
 from converter.drift import DriftOptions, DriftReport, drift
 from converter.verify import VerifyOptions, verify
 from converter.verify_report import VerifyReport
@@ -51,3 +55,28 @@ def assert_no_drift(
     if report.drifted:
         raise AssertionError(report.text())
     return report
+
+
+def assert_converted(
+    legacy_dir: str | Path, alembic_dir: str | Path, dialect: str, **options
+) -> ConvertResult:
+    """`converter convert --check` as an assertion: raise AssertionError listing what a re-run
+    of convert would change (legacy migrations not converted yet, renames, stale files, hand
+    edits) unless ALEMBIC_DIR is up to date with LEGACY_DIR. Writes nothing. Pass the options
+    the directory was converted with (those of ConvertOptions, e.g. date_from)."""
+    __tracebackhide__ = True
+    result = convert(
+        Path(legacy_dir), Path(alembic_dir), ConvertOptions(dialect=dialect, check=True, **options)
+    )
+    if not result.up_to_date:
+        lines = [f"{alembic_dir} is not up to date with {legacy_dir}; a re-run of convert would:"]
+        lines += [f"  write {w}" for w in result.written]
+        lines += [f"  rename {a} -> {b}" for a, b in result.renamed]
+        lines += [f"  move {s} to stale/" for s in result.moved_stale]
+        lines += [
+            f"  keep the hand edits of {k} (review them, or --force)" for k in result.kept_edits
+        ]
+        if result.alembic_ini is not None:
+            lines.append(f"  write {result.alembic_ini}")
+        raise AssertionError("\n".join(lines))
+    return result

@@ -87,7 +87,10 @@ class HistoryStep:
     version: str | None  # `legacy_version` of the revision ("" for a Flyway repeatable)
     kind: str = VERSIONED
     files: tuple[str, ...] = ()  # legacy files, relative to the legacy root
-    checksum: str | None = None  # the tool's checksum of the file (known with --legacy-dir)
+    checksum: str | None = None  # the tool's checksum of the file
+    # where `checksum` comes from: "file" (the legacy file now, --legacy-dir) or "conversion"
+    # (the revision's legacy record: the file as it was converted)
+    checksum_from: str = "file"
     identity: tuple[str, ...] = ()  # Liquibase (id, author, filename), known with --legacy-dir
     rerun_on_change: bool = False  # Liquibase runOnChange / runAlways
     valid_checksums: tuple[str, ...] = ()  # Liquibase validCheckSum
@@ -425,6 +428,15 @@ def _check_checksums(
                 continue
         if a.checksum != s.checksum:
             edited = s.files[0] if s.files else s.label
+            if s.checksum_from == "conversion":
+                raise Refusal(
+                    f"{edited}: {state.table} records checksum {a.checksum} for version "
+                    f"{a.version}, but the revision {s.revision} was converted from a text with "
+                    f"checksum {s.checksum}: this database ran another version of the file",
+                    hint=f"find which text of {edited} this database ran; if the converted one is "
+                    "right, repair the recorded checksum (`flyway repair`) and stamp again, else "
+                    "convert the legacy file the database ran",
+                )
             raise Refusal(
                 f"{edited} was edited after it was applied: {state.table} records checksum "
                 f"{a.checksum} for version {a.version}, the file now has {s.checksum}",

@@ -25,6 +25,7 @@ from converter.cli import cli
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError
 from converter.fingerprint import CACHE_FILE, FingerprintCache, catalog_key
+from converter.formats.flyway import flyway_checksum
 from converter.history import AlembicHistory
 from converter.model import Kind
 from converter.stamp import (
@@ -294,9 +295,44 @@ def test_flyway_checksum_mismatch_names_the_edited_file(tmp_path, new_db):
     r = one(stamp(conv.out, StampOptions(urls=[url], legacy_dir=conv.legacy)))
     assert r.action == REFUSED
     assert "release_2/V5__seed_plans_and_customers.sql was edited after it was applied" in r.reason
-    # without --legacy-dir nothing can be compared: stamped, and it says so
+    # without --legacy-dir the checksums recorded at conversion are compared: this database
+    # ran the very text that was converted, so it is stamped
+    r = one(stamp(conv.out, StampOptions(urls=[url], dry_run=True)))
+    assert r.action == WOULD, r.reason
+
+
+def test_flyway_checksum_is_compared_with_the_conversion_without_the_legacy_folder(
+    tmp_path, new_db
+):
+    """After the conversion the legacy folder is often gone: the checksum the revision was
+    converted with (its legacy record) still tells a database that ran another text."""
+    conv = convert_sample(tmp_path, "flyway", "sqlite")
+    url = legacy_db(new_db, conv, "sqlite", 6, "flyway")
+    execute(url, "UPDATE flyway_schema_history SET checksum = 12345 WHERE version = '5'")
     r = one(stamp(conv.out, StampOptions(urls=[url])))
-    assert r.action == STAMPED and any("checksums not compared" in d for d in r.details)
+    assert r.action == REFUSED
+    assert "release_2/V5__seed_plans_and_customers.sql" in r.reason
+    assert "converted from a text with checksum" in r.reason
+    assert alembic_heads(url) is None
+
+
+def test_a_legacy_file_edited_since_the_conversion_is_named_with_the_legacy_folder(
+    tmp_path, new_db
+):
+    """With --legacy-dir, stamp also says which legacy files changed since the conversion
+    (their SHA-256 differs from the revisions' records): the Alembic history lacks that change."""
+    conv = convert_sample(tmp_path, "flyway", "sqlite")
+    url = legacy_db(new_db, conv, "sqlite", 6, "flyway")
+    edited = conv.legacy / "release_2" / "V6__normalise_customer_emails.sql"
+    edited.write_text(edited.read_text() + "\n-- edited after the conversion\n")
+    # this database ran the edited text (Flyway recorded its checksum)
+    checksum = flyway_checksum(edited.read_bytes())
+    execute(url, f"UPDATE flyway_schema_history SET checksum = {checksum} WHERE version = '6'")
+    r = one(stamp(conv.out, StampOptions(urls=[url], legacy_dir=conv.legacy, dry_run=True)))
+    assert r.action == WOULD, r.reason
+    assert any(edited.name in d and "edited since it was converted" in d for d in r.details), (
+        r.details
+    )
 
 
 def test_a_gap_is_refused_naming_the_missing_migration(converted, new_db):
