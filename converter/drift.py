@@ -115,7 +115,7 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
         try:
             for rev in revisions:
                 history.upgrade(scratch, rev)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a revision raises is the user's code
             raise DatabaseError(
                 f"building the schema of {', '.join(revisions)} failed: {redact(str(exc), scratch, options.url)}",
                 hint="run `converter verify` on the history; the revision itself fails on an empty database",
