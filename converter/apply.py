@@ -4,7 +4,7 @@ Per migration: a transaction when the format runs it in one (autocommit otherwis
 statements split with the same splitter the converter uses and sent one by one, exactly as
 written (no bind parameters, no `%` formatting); a batch-mode format (golang-migrate, dbmate)
 sends each script whole where the driver accepts several statements (psycopg), since
-PyMySQL and sqlite3 cannot (see PITFALLS 2). Transaction control written in the legacy text
+PyMySQL and sqlite3 cannot run several statements in one call safely. Transaction control written in the legacy text
 is left to this runner, as the converter leaves it to Alembic. Python scripts are called with
 the connection the legacy way.
 """
@@ -25,7 +25,7 @@ NO_PARAMETERS = {"no_parameters": True}
 
 
 def sqlite_transactional_ddl(engine: sa.Engine) -> None:
-    """SQLAlchemy's documented recipe: let BEGIN cover DDL on pysqlite (PITFALLS 6)."""
+    """SQLAlchemy's documented recipe: let BEGIN cover DDL on pysqlite (its default transaction handling leaves DDL outside)."""
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, record):

@@ -11,7 +11,7 @@ sqlglotc refuses strings) and a tree is returned only when it can be trusted. No
   data statements are not worth parsing (`is_dml`, decided from the first token);
 - sqlglot fails, returns several trees or an `exp.Block`, or returns `exp.Command` (or would:
   statements starting with one of the dialect's command tokens);
-- the statement has a shape sqlglot parses silently wrong (PITFALLS 13): routine, trigger,
+- the statement has a shape sqlglot parses silently wrong (no error, a wrong tree): routine, trigger,
   event and rule bodies; REINDEX; PostgreSQL `int ARRAY` type suffixes; MySQL prefix index
   lengths `col(191)`; SQLite `DEFAULT ... COLLATE`; MySQL `/*!...*/` conditional comments
   (sqlglot drops them as comments).

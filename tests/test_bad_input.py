@@ -239,7 +239,7 @@ def test_crlf_becomes_lf(legacy):
     "content", ["", "   \n\n", "-- nothing here yet\n/* and\n   nothing here */\n"]
 )
 def test_an_empty_or_comments_only_migration_keeps_its_number(legacy, content):
-    """Kept only to hold a number (PITFALLS 11): scan warns, convert writes a revision that
+    """Kept only to hold a number (common in real folders): scan warns, convert writes a revision that
     does nothing, so the numbering (and stamping) stays whole."""
     root = legacy(
         {"001_a.sql": CREATE, "002_b.sql": content, "003_c.sql": "INSERT INTO t VALUES (1);\n"}

@@ -78,7 +78,7 @@ def rows(url: str) -> list[tuple]:
         engine.dispose()
 
 
-# -- PITFALLS 1-3: verbatim SQL runs exactly as written --------------------------------------
+# -- verbatim SQL runs exactly as written (binds, %, several statements, no-transaction) --------------------------------------
 
 
 @pytest.mark.parametrize("style", ["ops", "sql"])

@@ -4,7 +4,7 @@ in schema and in data; and walking down again, revision by revision, matches the
 downs until the first migration that has none.
 
 PostgreSQL is also compared with `pg_dump --schema-only` and MariaDB with `SHOW CREATE TABLE`,
-byte for byte (after the normalisations PITFALLS 9 asks for).
+byte for byte (after normalising pg_dump's random \\restrict key and MySQL's AUTO_INCREMENT=N).
 """
 
 from __future__ import annotations

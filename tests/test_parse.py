@@ -162,7 +162,7 @@ def test_known_silent_misparses_give_none(dialect, text, reason):
 
 
 def test_misparse_guards_are_needed():
-    # sqlglot really does get these wrong without complaint (PITFALLS 13)
+    # sqlglot really does get these wrong without complaint (checked on sqlglot 30)
     assert "INT[NOT NULL]" in sqlglot.parse_one(
         "CREATE TABLE t (a int ARRAY NOT NULL)", read="postgres"
     ).sql("postgres")
