@@ -28,6 +28,8 @@ class Database:
     sqlglot_name: str  # sqlglot's name for it
     sa_dialect_class: type[sa.Dialect]
     url_example: str  # a server URL to show in hints ("" for SQLite: a file needs nothing)
+    # what `connection.dialect.name` says at run time on such a database
+    runtime_names: tuple[str, ...] = ()
 
     @cached_property
     def sqlglot(self) -> Dialect:
@@ -47,9 +49,12 @@ DATABASES: dict[str, Database] = {
         "postgres",
         postgresql.dialect,
         "postgresql+psycopg://postgres@127.0.0.1/postgres",
+        ("postgresql",),
     ),
-    "mysql": Database("mysql", "mysql", mysql.dialect, "mysql+pymysql://root@127.0.0.1/"),
-    "sqlite": Database("sqlite", "sqlite", sqlite.dialect, ""),
+    "mysql": Database(
+        "mysql", "mysql", mysql.dialect, "mysql+pymysql://root@127.0.0.1/", ("mysql", "mariadb")
+    ),
+    "sqlite": Database("sqlite", "sqlite", sqlite.dialect, "", ("sqlite",)),
 }
 
 # Our dialect names, in the order the CLI and messages list them.

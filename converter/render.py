@@ -21,6 +21,7 @@ from importlib import resources
 from mako.template import Template
 
 from converter import __version__, bulk, revision_helpers
+from converter.dialects import database
 from converter.errors import OutputError
 from converter.legacy_python import portable_source
 from converter.model import Script
@@ -238,13 +239,6 @@ def import_block(lines: list[str]) -> str:
     return "\n\n".join("\n".join(sorted(v, key=key)) for _, v in sorted(sections.items()) if v)
 
 
-DIALECT_NAMES = {
-    "postgresql": ("postgresql",),
-    "mysql": ("mysql", "mariadb"),
-    "sqlite": ("sqlite",),
-}
-
-
 def indent_code(code: str, prefix: str = INDENT) -> list[str]:
     """Indent Python source by `prefix`, leaving the inside of multi-line strings untouched
     (indenting them would change the SQL they hold)."""
@@ -263,7 +257,7 @@ def indent_code(code: str, prefix: str = INDENT) -> list[str]:
 
 
 def _condition(dialects: list[str]) -> str:
-    names = [n for d in dialects for n in DIALECT_NAMES[d]]
+    names = [n for d in dialects for n in database(d).runtime_names]
     return (
         f'dialect == "{names[0]}"'
         if len(names) == 1
@@ -405,7 +399,7 @@ def render_revision(plan: RevisionPlan) -> str:
         down_revision=down,
         branch_labels=plan.branch_labels,
         depends_on=plan.depends_on,
-        legacy_record=render_record(legacy_record(plan, variants)),
+        legacy_record=render_record(build_legacy_record(plan, variants)),
         helpers=helpers,
         py=py_value,
         upgrade_body=upgrade_body,
@@ -414,7 +408,7 @@ def render_revision(plan: RevisionPlan) -> str:
     return with_trailer(text)
 
 
-def legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dict[str, object]:
+def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dict[str, object]:
     """What a revision knows about its legacy source, as plain data (see history.LegacyRecord)."""
     m = plan.migration
     files = [s.name for p in variants for s in p.migration.up + p.migration.down]

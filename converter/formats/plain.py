@@ -32,7 +32,7 @@ NAME = re.compile(
     rf"^(?P<version>\d+)[_\-.](?P<desc>.*?)(?:\.(?P<db1>{_DB}))?(?P<down>\.down|_down)?"
     rf"\.(?P<ext>sql|py)(?:\.(?P<db2>{_DB}))?$"
 )
-DIALECT_NAMES = {
+FILE_DIALECT_ALIASES = {
     "postgresql": "postgresql",
     "postgres": "postgresql",
     "pg": "postgresql",
@@ -73,7 +73,7 @@ class PlainFormat(LegacyFormat):
                 continue
             key = (int(m["version"]), m["version"] + "\0" + m["desc"])
             db = m["db1"] or m["db2"]
-            dialect = DIALECT_NAMES[db.lower()] if db else None
+            dialect = FILE_DIALECT_ALIASES[db.lower()] if db else None
             if m["down"]:
                 if m["ext"] == "py":
                     result.error(
