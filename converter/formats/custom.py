@@ -58,7 +58,7 @@ from converter.formats.base import (
     read_source,
     relname,
 )
-from converter.formats.plain import DIALECT_NAMES, choose_variant
+from converter.formats.plain import FILE_DIALECT_ALIASES, choose_variant
 from converter.formats.tracking import (
     Applied,
     Location,
@@ -315,7 +315,7 @@ class CustomFormat(LegacyFormat):
             return None
         dialect = None
         if groups.get("dialect"):
-            dialect = DIALECT_NAMES.get(groups["dialect"].lower())
+            dialect = FILE_DIALECT_ALIASES.get(groups["dialect"].lower())
             if dialect is None:
                 result.error(
                     "bad-dialect",
