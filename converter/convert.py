@@ -305,6 +305,8 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             parents = (down,) if isinstance(down, str) else down or ()
             if all(d in remaining for d in parents):
                 return down
+        elif not options.modules and (i == 0 or i - 1 in matched):
+            return base_down  # the first new one: after the current head
         if module in previous:
             return previous[module]
         return base_down
