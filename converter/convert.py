@@ -265,10 +265,10 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         ids[i] = found.revision  # a revision keeps its id: databases are stamped with it
     dates = [migration_date(m, options.date_from) for m in migrations]
     names = file_names(migrations, dates)
-    kept = {
+    kept = {  # hand edits (unless --force), and adopted revisions: theirs now, always kept
         i: found
         for i, found in matched.items()
-        if found.state in (EDITED, ADOPTED) and not options.force
+        if (found.state == EDITED and not options.force) or found.state == ADOPTED
     }
     for i, found in kept.items():
         names[i] = found.name
@@ -514,9 +514,10 @@ def _moves(
     moves: dict[str, str | None] = {}
     for i, found in sorted(matched.items()):
         if i in kept:
-            result.kept_edits.append(f"versions/{found.name}")
+            if found.state == EDITED:
+                result.kept_edits.append(f"versions/{found.name}")
             continue
-        if found.state in (EDITED, ADOPTED):
+        if found.state == EDITED:
             result.overwritten_edits.append(f"versions/{found.name}")
         if found.name != names[i]:
             moves[f"versions/{found.name}"] = None

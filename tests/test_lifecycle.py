@@ -352,6 +352,10 @@ def test_removing_the_converter_line_adopts_the_revision_silently(tmp_path):
     assert seed.read_text(encoding="utf-8") == adopted
     res = cli_check(legacy, out)
     assert res.exit_code == 0, res.output
+    # --force regenerates converter's files edited by hand, never a file someone adopted
+    forced = run_convert(legacy, out, force=True)
+    assert seed.read_text(encoding="utf-8") == adopted
+    assert forced.overwritten_edits == []
 
 
 # -- 4. --check -----------------------------------------------------------------------------------
