@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from converter.errors import DatabaseError
 from converter.legacy_python import call_legacy
 from converter.model import LegacyMigration, Script
-from converter.split import StatementKind, iter_statements, split_script
+from converter.split import Statement, StatementKind, iter_statements, split_script
 from converter.textio import TextFile, script_source
 
 NO_PARAMETERS = {"no_parameters": True}
@@ -43,16 +43,18 @@ def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, ba
             call_legacy(script, conn)
             continue
         source = script_source(script)
+        statements: Iterable[Statement]
         if isinstance(source, TextFile):  # a very large file: read and run a piece at a time
             statements = (
                 s for s in iter_statements(script, dialect, source) if s.kind is StatementKind.SQL
             )
         else:
             split = split_script(script, dialect)
-            statements = [s for s in split if s.kind is StatementKind.SQL]
-            if batch and dialect == "postgresql" and statements and len(statements) == len(split):
+            sql = [s for s in split if s.kind is StatementKind.SQL]
+            if batch and dialect == "postgresql" and sql and len(sql) == len(split):
                 conn.exec_driver_sql(script.text, execution_options=NO_PARAMETERS)
                 continue
+            statements = sql
         for st in statements:
             try:
                 conn.exec_driver_sql(st.text, execution_options=NO_PARAMETERS)

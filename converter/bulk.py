@@ -32,7 +32,7 @@ import hashlib
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from converter import revision_helpers
 from converter.split import Statement
@@ -99,7 +99,7 @@ class DataSpool:
         self.path = path
         self.name = name
         self.title = title
-        self._fh = None
+        self._fh: BinaryIO | None = None
         self._size = 0
         self._count = 0
         self._digest = hashlib.sha256()
@@ -132,7 +132,7 @@ class DataSpool:
         self._count += 1
         return started
 
-    def _write(self, data: bytes, run: DataRange | None = None) -> None:
+    def _write(self, data: bytes | bytearray, run: DataRange | None = None) -> None:
         assert self._fh is not None
         self._fh.write(data)
         self._size += len(data)

@@ -70,7 +70,8 @@ def encoding_option(func):
 # configuration file > default). Every command of the group gets --config FILE.
 
 CONFIG_META = "converter.config"
-PARAMETER_SOURCES = {
+# keyed by what click.Context.get_parameter_source returns (None for a parameter never set)
+PARAMETER_SOURCES: dict[click.core.ParameterSource | None, str] = {
     click.core.ParameterSource.COMMANDLINE: "command line",
     click.core.ParameterSource.ENVIRONMENT: "environment",
     click.core.ParameterSource.DEFAULT_MAP: "config",
@@ -88,7 +89,8 @@ def option_specs(command: click.Command) -> dict:
         long = next((o for o in p.opts if o.startswith("--")), None)
         if not isinstance(p, click.Option) or long is None or p.name in (None, "config_file"):
             continue
-        kind, choices = "str", ()
+        kind = "str"
+        choices: tuple[str, ...] = ()
         if isinstance(p.type, click.Choice):
             kind, choices = "choice", tuple(str(c) for c in p.type.choices)
         elif p.is_flag:
@@ -754,8 +756,9 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
     from converter.errors import UsageError
 
     root = click.get_current_context().find_root()
+    assert isinstance(root.command, click.Group)  # `config` is always a command of the cli group
     commands = {n: c for n, c in root.command.commands.items() if isinstance(c, ConfiguredCommand)}
-    targets = {n: [] for n in commands}
+    targets: dict[str, list[str]] = {n: [] for n in commands}
     if command_line:
         name = command_line[0]
         if name not in commands:

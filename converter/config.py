@@ -197,11 +197,15 @@ class Config:
     def line_of(self, *keys: str) -> int | None:
         return self.lines.get(self.prefix + keys)
 
-    def command_settings(self, command: str, specs: Mapping[str, OptionSpec]) -> dict[str, Setting]:
-        """The settings of one command, by parameter name: its table over the shared keys.
+    def command_settings(
+        self, command: str | None, specs: Mapping[str, OptionSpec]
+    ) -> dict[str, Setting]:
+        """The settings of one command, by parameter name: its table over the shared keys
+        (only those for a command without a name: click.Command.name may be None).
         Relative paths are made relative to the configuration file's folder."""
         merged = {k: v for k, v in self.shared.items() if k in specs}
-        merged.update(self.commands.get(command, {}))
+        if command is not None:
+            merged.update(self.commands.get(command, {}))
         out: dict[str, Setting] = {}
         for key, setting in merged.items():
             spec = specs.get(key)
@@ -218,7 +222,7 @@ class Config:
             out[spec.dest] = setting
         return out
 
-    def defaults(self, command: str, specs: Mapping[str, OptionSpec]) -> dict[str, Any]:
+    def defaults(self, command: str | None, specs: Mapping[str, OptionSpec]) -> dict[str, Any]:
         """The command's click default_map: parameter name -> value."""
         return {dest: s.value for dest, s in self.command_settings(command, specs).items()}
 

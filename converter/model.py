@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from converter.textio import TextFile
 
 
 class Kind(StrEnum):
@@ -46,7 +50,9 @@ class Script:
         None  # a statement delimiter the format declares (Liquibase endDelimiter)
     )
     split: bool = True  # False: the format says run the text as one statement
-    file: object = field(default=None, compare=False, repr=False)  # textio.TextFile of a large file
+    file: TextFile | None = field(
+        default=None, compare=False, repr=False
+    )  # a large file, read lazily
     calling: str = "connection"  # python: what the function takes: "connection" (SQLAlchemy
     # Connection), "engine" (sqlalchemy-migrate's migrate_engine), "dbapi" (a DB-API connection)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def base_id(m: LegacyMigration, style: str) -> str:
 
 
 def revision_ids(
-    migrations: list[LegacyMigration], style: str, taken: set[str] = frozenset()
+    migrations: list[LegacyMigration], style: str, taken: AbstractSet[str] = frozenset()
 ) -> list[str]:
     """One unique id per migration, in order; `taken` holds ids already used elsewhere."""
     used = set(taken)

@@ -135,8 +135,10 @@ def render_body(body: Body, plan: RevisionPlan, direction: str, imports: set[str
                 code = render_ops(block.ops, imports)
             lines.extend(indent_code(code.strip("\n")))
         elif block.kind == "data":
+            assert block.data is not None  # plan.py sets `data` on every "data" block
             lines.append(INDENT + block.data.call())
         elif block.kind == "python":
+            assert block.script is not None  # plan.py sets `script` on every "python" block
             lines.extend(_python_call_lines(block.script, direction))
         i += 1
     if not lines:
@@ -185,18 +187,20 @@ def carry_python(script: Script, entries: set[str]) -> tuple[list[str], str]:
     edits: list[tuple[int, int, str]] = []
     imports: list[str] = []
     doc = ""
-    for i, node in enumerate(tree.body):
-        span = (offset(node.lineno, 0), offset(node.end_lineno, node.end_col_offset))
+    for i, top in enumerate(tree.body):
+        # ast.parse sets the end positions of every statement (the stubs allow None)
+        assert top.end_lineno is not None and top.end_col_offset is not None
+        span = (offset(top.lineno, 0), offset(top.end_lineno, top.end_col_offset))
         if (
             i == 0
-            and isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
+            and isinstance(top, ast.Expr)
+            and isinstance(top.value, ast.Constant)
+            and isinstance(top.value.value, str)
         ):
             doc = ast.get_docstring(tree) or ""
             edits.append((*span, ""))
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            imports.append(ast.get_source_segment(text, node) or ast.unparse(node))
+        elif isinstance(top, ast.Import | ast.ImportFrom):
+            imports.append(ast.get_source_segment(text, top) or ast.unparse(top))
             edits.append((*span, ""))
     for node in ast.walk(tree):
         if (
@@ -281,9 +285,9 @@ def render_dispatch(plan: RevisionPlan, direction: str, imports: set[str]) -> st
         return next(iter(groups))
     lines = [f"{INDENT}dialect = op.get_context().dialect.name"]
     keyword = "if"
-    for body, dialects in groups.items():
+    for code, dialects in groups.items():
         lines.append(f"{INDENT}{keyword} {_condition(dialects)}:")
-        lines.extend(indent_code(body))
+        lines.extend(indent_code(code))
         keyword = "elif"
     if missing and plan.missing_variant == "skip":
         lines.append(f"{INDENT}{keyword} {_condition(missing)}:")

@@ -342,10 +342,10 @@ class _Run:
             self.run_pair(pair, step, compare=self.options.stepwise or last)
         if after is not None and not self.stopped:
             self.run_after(after)
-        for step, pair, target, state in down:
+        for step, down_pair, target, state in down:
             if self.stopped:
                 break
-            self.run_down(step, pair, target, state)
+            self.run_down(step, down_pair, target, state)
 
     def run_before(self, step: StepResult) -> None:
         started = time.perf_counter()
@@ -456,8 +456,8 @@ class _Run:
             pair = pairs[k]
             if pair.problem is not None or pair.revision is None:
                 continue
-            target = pair.revision.down_revision or "base"
-            out.append((self.new_step(DOWNGRADE, pair), pair, str(target), k))
+            down_revision = pair.revision.down_revision or "base"
+            out.append((self.new_step(DOWNGRADE, pair), pair, str(down_revision), k))
         return out
 
     def run_down(self, step: StepResult, pair: Pair | None, target: str, state: int) -> None:

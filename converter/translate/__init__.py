@@ -23,6 +23,7 @@ A statement is translated only when the translation is provably lossless:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic.operations import ops
@@ -60,7 +61,7 @@ class Translation(list):
 
 
 def translate(
-    expr: exp.Expression, dialect: str, text: str, tokens: list[Token] | None = None
+    expr: exp.Expression, dialect: str, text: str, tokens: Sequence[Token] | None = None
 ) -> list[ops.MigrateOperation] | None:
     """Alembic operations doing exactly what the statement does, or None (keep it verbatim).
 
@@ -78,7 +79,7 @@ def translate(
 
 
 def _translate(
-    expr: exp.Expression, dialect: str, text: str, tokens: list[Token] | None = None
+    expr: exp.Expression, dialect: str, text: str, tokens: Sequence[Token] | None = None
 ) -> list[ops.MigrateOperation]:
     src = Source(text, dialect)
     # `expr` must be what the text parses to on its own (the splitter's tokens may differ

@@ -11,7 +11,7 @@ Stands on sqlglot's tokenizer (through `converter.dialects`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -61,11 +61,11 @@ def parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
     return tree
 
 
-def same_tokens(a: list[Token], b: list[Token]) -> bool:
+def same_tokens(a: Sequence[Token], b: Sequence[Token]) -> bool:
     """The same token types and texts, trailing semicolons aside: the parser, which reads
     only those (positions and comments aside), gives the same tree for both."""
 
-    def significant(tokens: list[Token]) -> list[Token]:
+    def significant(tokens: Sequence[Token]) -> Sequence[Token]:
         end = len(tokens)
         while end and tokens[end - 1].token_type == TokenType.SEMICOLON:
             end -= 1
