@@ -279,7 +279,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             path=out_dir / "versions",
             hint="rename the existing file, or convert into another directory",
         )
-    _refuse_insertions(migrations, matched, out_dir)
+    _refuse_insertions(migrations, matched)
     stale = sorted(r.name for r in existing.ours.values() if r not in matched.values())
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
@@ -365,7 +365,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 raise UsageError("--before-base cannot be combined with --modules")
             _repoint_base(existing, ids[-1], files, result)
 
-        moves = _moves(existing, matched, kept, names, stale, options, result)
+        moves = _moves(matched, kept, names, stale, result)
         _check_result(existing, files, moves, options, out_dir)
         changed = {}
         for rel, text in files.items():
@@ -442,9 +442,7 @@ def _module_dependencies(
             seen.update(needs)
 
 
-def _refuse_insertions(
-    migrations: list[LegacyMigration], matched: dict[int, OnDisk], out_dir: Path
-) -> None:
+def _refuse_insertions(migrations: list[LegacyMigration], matched: dict[int, OnDisk]) -> None:
     """A legacy migration that is new but sorts before one converted already cannot be
     appended in its place: databases past that point would never run it."""
     if not matched:
@@ -500,12 +498,10 @@ def _chain_start(
 
 
 def _moves(
-    existing: Existing,
     matched: dict[int, OnDisk],
     kept: dict[int, OnDisk],
     names: list[str],
     stale: list[str],
-    options: ConvertOptions,
     result: ConvertResult,
 ) -> dict[str, str | None]:
     """Files of ours to remove or move: an old name whose revision is written under a new
