@@ -29,6 +29,7 @@ from converter.errors import DatabaseError, UsageError
 from converter.history import AlembicHistory
 from converter.scratch import (
     connect_error,
+    create_engine,
     dialect_of,
     engine_for,
     mask,
@@ -150,8 +151,8 @@ def read_only_engine(url: sa.URL) -> sa.Engine:
                 hint="pass the URL of an existing database file, e.g. sqlite:///app.db",
             )
         uri = f"sqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro&uri=true"
-        return sa.create_engine(uri, poolclass=sa.pool.NullPool)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        return create_engine(uri, poolclass=sa.pool.NullPool)
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
     if dialect == "postgresql":
         return engine.execution_options(postgresql_readonly=True)
 

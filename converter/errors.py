@@ -66,3 +66,13 @@ class DatabaseError(ConverterError):
     """A database could not be reached or used; messages never carry passwords."""
 
     exit_code = 2
+
+
+class ConnectFailed(DatabaseError):
+    """A server could not be connected to (refused, unknown host, bad password, ...)."""
+
+    reason = ""  # why, without the URL (the message has both)
+
+
+class ConnectTimeout(ConnectFailed):
+    """A server accepted the connection (or nothing answered) and did not reply in time."""

@@ -29,6 +29,7 @@ step through alembic's EnvironmentContext, exactly as `alembic upgrade` does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import traceback
@@ -119,7 +120,50 @@ def verify(
     options = options or VerifyOptions()
     started = time.perf_counter()
     legacy_dir, alembic_dir = Path(legacy_dir), Path(alembic_dir)
+    report = VerifyReport(
+        legacy_dir=legacy_dir,
+        alembic_dir=alembic_dir,
+        dialect=options.dialect or "?",
+        format=options.format or "?",
+        url=mask(options.url) if options.url else None,
+        stepwise=options.stepwise,
+        downgrade=options.downgrade,
+        data=options.data,
+    )
+    try:
+        report = _verify(legacy_dir, alembic_dir, options, report)
+    except BaseException as exc:
+        # --json and --junit are written on every outcome: the error is the report
+        report.error = _run_error(exc, options.url)
+        report.seconds = time.perf_counter() - started
+        with contextlib.suppress(Exception):
+            _write_reports(report, options)
+        raise
+    report.seconds = time.perf_counter() - started
+    _write_reports(report, options)
+    return report
+
+
+def _run_error(exc: BaseException, url: str | None) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(exc, SystemExit):
+        return f"stopped by a signal (exit {exc.code})"
+    return redact(str(exc) or type(exc).__name__, url)
+
+
+def _write_reports(report: VerifyReport, options: VerifyOptions) -> None:
+    if options.json is not None:
+        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
+    if options.junit is not None:
+        write_file(Path(options.junit), junit_xml(report))
+
+
+def _verify(
+    legacy_dir: Path, alembic_dir: Path, options: VerifyOptions, report: VerifyReport
+) -> VerifyReport:
     dialect = resolve_dialect(options.url, options.dialect)
+    report.dialect = dialect
     found = read_legacy_history(legacy_dir, dialect, options.format, options.encoding)
     history = AlembicHistory(alembic_dir)
     cache: list[set[str]] = []
@@ -130,16 +174,7 @@ def verify(
         return cache[0]
 
     plan = pair_history(found.migrations, history.chain(), elsewhere)
-    report = VerifyReport(
-        legacy_dir=legacy_dir,
-        alembic_dir=alembic_dir,
-        dialect=dialect,
-        format=found.format,
-        url=mask(options.url) if options.url else None,
-        stepwise=options.stepwise,
-        downgrade=options.downgrade,
-        data=options.data,
-    )
+    report.format = found.format
     with scratch_databases(options.url, LABELS, prefix=SCRATCH_PREFIX) as urls:
         if options.url and options.progress:
             names = ", ".join(sa.make_url(u).database or "" for u in urls.values())
@@ -149,11 +184,6 @@ def verify(
             run.execute()
         finally:
             run.close()
-    report.seconds = time.perf_counter() - started
-    if options.json is not None:
-        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
-    if options.junit is not None:
-        write_file(Path(options.junit), junit_xml(report))
     return report
 
 

@@ -82,10 +82,11 @@ class VerifyReport:
     steps: list[StepResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    error: str | None = None  # the run could not finish (connection lost, interrupted, ...)
 
     @property
     def equivalent(self) -> bool:
-        return not any(s.status in FAILING for s in self.steps)
+        return self.error is None and not any(s.status in FAILING for s in self.steps)
 
     @property
     def failure(self) -> StepResult | None:
@@ -108,7 +109,8 @@ class VerifyReport:
                     text += f" (walk stopped at the irreversible revision {irreversible.revision})"
             return text
         f = self.failure
-        assert f is not None
+        if f is None:
+            return f"ERROR on {where}: {(self.error or '').splitlines()[0]}"
         return f"NOT equivalent on {where}: step {f.number} ({f.phase}) {f.status}: {f.title}"
 
     def text(self) -> str:
@@ -136,6 +138,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "steps": [s.to_json() for s in self.steps],
             "notes": list(self.notes),
+            "error": self.error,
         }
 
 

