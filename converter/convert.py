@@ -21,7 +21,7 @@ from mako.template import Template
 
 from converter.bulk import data_spool
 from converter.dialects import DIALECTS
-from converter.errors import InputError, OutputError, UsageError
+from converter.errors import InputError, OutputError, UsageError, write_error
 from converter.existing import (
     ADOPTED,
     EDITED,
@@ -287,11 +287,14 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
-    spool = Path(
-        tempfile.mkdtemp(
-            prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)
+    try:
+        spool = Path(
+            tempfile.mkdtemp(
+                prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)
+            )
         )
-    )
+    except OSError as exc:
+        raise write_error(exc, out_dir, "cannot write output") from None
     previous: dict[str | None, str] = {}  # module -> its last revision so far
     remaining = existing.ids() - {existing.revisions[n].revision for n in stale}
 

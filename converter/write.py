@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from converter.errors import OutputError
+from converter.errors import write_error
 
 BACKUP_SUFFIX = ".converter-backup"
 
@@ -38,9 +38,12 @@ def write_tree(
     file it already had that is not in `files`; `moves` (relative path -> new relative path,
     or None to remove) is applied to the existing files first. All in one rename."""
     target = target.resolve() if target.exists() else target.absolute()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise write_error(exc, target, "cannot write output") from None
     try:
         staging = tmp / target.name
         if target.exists() and keep_existing:
@@ -75,7 +78,7 @@ def write_tree(
         else:
             os.rename(staging, target)
     except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror or exc}", path=target) from None
+        raise write_error(exc, target, "cannot write output") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -95,8 +98,11 @@ def flush_to_disk(paths: list[Path]) -> None:
 
 def write_file(path: Path, text: str) -> None:
     """Write one file atomically (temporary file beside it, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(exc, path, "cannot write file") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -106,4 +112,4 @@ def write_file(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write file: {exc.strerror or exc}", path=path) from None
+        raise write_error(exc, path, "cannot write file") from None

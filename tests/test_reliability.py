@@ -189,3 +189,133 @@ def test_connection_failure_in_a_fleet_has_its_own_action_and_reason(
     bad = json.loads(result.stdout)["results"][0]
     assert bad["action"] == "unreachable"
     assert "refused" in bad["reason"].lower() and "hunter22" not in result.output
+
+
+# -- 2. one line and exit 2, never a traceback --------------------------------------------
+
+
+def one_line_error(result, code: int = 2) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: ")
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql+mysqldb://root@127.0.0.1:1/db", "driver 'mysqldb' for mysql+mysqldb://"),
+        ("postgresql://u@127.0.0.1:notaport/db", "the port is not a number"),
+        ("postgresql+nodriver://u@127.0.0.1/db", "unknown database driver 'nodriver'"),
+        ("mysql://root@127.0.0.1:1/db", "cannot"),  # no driver named: PyMySQL, not MySQLdb
+        ("mariadb://root@127.0.0.1:1/db", "cannot"),
+        ("postgresql://u@127.0.0.1:1/db", "cannot"),  # psycopg, not psycopg2
+    ],
+)
+def test_bad_urls_are_one_line_and_exit_2(
+    url: str, expected: str, sqlite_history: Path, tmp_path: Path
+) -> None:
+    for args in (
+        ("drift", "--url", url, "--alembic-dir", sqlite_history),
+        ("verify", SAMPLES / "flyway" / "sqlite", sqlite_history, "--url", url),
+    ):
+        assert expected in one_line_error(run(*args))
+
+
+def test_missing_driver_names_the_extra(monkeypatch, sqlite_history: Path) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_psycopg(name, *args, **kwargs):
+        if name == "psycopg" or name.startswith("psycopg."):
+            raise ModuleNotFoundError("No module named 'psycopg'", name="psycopg")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_psycopg)
+    for mod in [m for m in __import__("sys").modules if m.startswith("psycopg")]:
+        monkeypatch.delitem(__import__("sys").modules, mod)
+    error = one_line_error(
+        run("drift", "--url", "postgresql://u@127.0.0.1:1/db", "--alembic-dir", sqlite_history)
+    )
+    assert "converter[postgres]" in error
+
+
+def test_read_only_output_is_one_line_and_exit_2(tmp_path: Path, monkeypatch) -> None:
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", kwargs.get("dir"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    out = tmp_path / "alembic"
+    result = run(
+        "convert", SAMPLES / "flyway" / "sqlite", "--out", out, "--dialect", "sqlite",
+        "--date-from", "20240101",
+    )  # fmt: skip
+    error = one_line_error(result)
+    assert "Read-only file system" in error and "read-only" in error
+    assert not out.exists()
+
+
+def large_seed(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "V1__init.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n")
+    row = "x" * 200
+    with open(folder / "V2__seed.sql", "w") as fh:
+        for i in range(6000):
+            fh.write(f"INSERT INTO t (id, v) VALUES ({i}, '{row}');\n")
+    return folder
+
+
+def test_full_disk_while_writing_a_seed_data_file(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from converter import bulk
+
+    legacy = large_seed(tmp_path / "legacy")
+
+    class FillsUp:
+        """A file that takes 200 kB, then says the disk is full."""
+
+        def __init__(self, fh) -> None:
+            self.fh, self.size = fh, 0
+
+        def write(self, data) -> int:
+            self.size += len(data)
+            if self.size > 200_000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.fh.write(data)
+
+        def close(self) -> None:
+            self.fh.close()
+
+    monkeypatch.setattr(bulk, "open", lambda *a, **k: FillsUp(open(*a, **k)), raising=False)  # noqa: SIM115
+    out = tmp_path / "alembic"
+    result = run("convert", legacy, "--out", out, "--dialect", "sqlite", "--date-from", "20240101")
+    error = one_line_error(result)
+    assert "No space left on device" in error and "data file" in error and "disk is full" in error
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging
+
+
+@pytest.mark.parametrize(
+    ("format_name", "link"), [("flyway", "V9__x.sql"), ("golang-migrate", "000009_x.up.sql")]
+)
+def test_dangling_symlink_is_an_error_naming_it(
+    tmp_path: Path, format_name: str, link: str
+) -> None:
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    first = "V1__init.sql" if format_name == "flyway" else "000001_init.up.sql"
+    (legacy / first).write_text("CREATE TABLE t (id INTEGER);\n")
+    (legacy / link).symlink_to(tmp_path / "gone.sql")
+    scan = run("scan", legacy, "--format", format_name)
+    convert = run(
+        "convert", legacy, "--out", tmp_path / "out", "--dialect", "sqlite",
+        "--format", format_name, "--date-from", "20240101",
+    )  # fmt: skip
+    for result in (scan, convert):
+        error = one_line_error(result, 1)
+        assert link in error and "dangling symbolic link" in error
