@@ -876,6 +876,7 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
     loaded_json = loaded.to_json()
     for section in ("reader", "placeholders", "custom"):
         report[section] = loaded_json[section]
+    report = masked(report)  # URLs set in the file carry passwords: never printed
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -903,6 +904,17 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
                     escape(key), escape(json.dumps(row["value"])), escape(row["location"])
                 )
             console.print(table)
+
+
+def masked(value):
+    """`value` (JSON-like) with every secret in its strings hidden (`scratch.mask_text`)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
 
 
 def main() -> None:
