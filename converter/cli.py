@@ -281,7 +281,9 @@ def scan(
 
     Example: converter scan samples/flyway/postgresql
     """
-    result = scan_directory(directory, format_name, ReadOptions(encoding=encoding, dialect=dialect))
+    result = scan_directory(
+        directory, format_name, ReadOptions(encoding=encoding, dialect=dialect), statements=True
+    )
     if as_json:
         click.echo(
             json.dumps(

@@ -402,3 +402,46 @@ def test_a_planted_password_appears_in_no_output(
     ]
     for f in files:
         assert f.exists() and PLANTED not in f.read_text(), f
+
+
+# -- 5. scan reports what convert rejects ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "expected"),
+    [
+        ("CREATE TABLE t (v TEXT DEFAULT 'abc);\n", None, "string literal"),
+        (
+            "CREATE TABLE t (id INT);\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n",
+            "postgresql",
+            "dollar-quoted string $$",
+        ),
+    ],
+)
+def test_scan_lists_what_convert_rejects(
+    tmp_path: Path, sql: str, dialect: str | None, expected: str
+) -> None:
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "V1__init.sql").write_text("CREATE TABLE a (id INTEGER);\n")
+    (legacy / "V2__bad.sql").write_text(sql)
+    convert = run(
+        "convert", legacy, "--out", tmp_path / "out", "--dialect", dialect or "sqlite",
+        "--date-from", "20240101",
+    )  # fmt: skip
+    assert convert.exit_code == 1 and expected in convert.stderr
+    scan = run("scan", legacy, *(("--dialect", dialect) if dialect else ()), "--json")
+    assert scan.exit_code == 1, scan.output
+    problems = json.loads(scan.stdout)["problems"]
+    assert [(p["severity"], Path(p["path"]).name) for p in problems] == [("error", "V2__bad.sql")]
+    assert expected in problems[0]["message"] and problems[0]["line"] == sql.count("\n")
+
+
+def test_scan_without_a_dialect_warns_for_the_dialects_that_reject(tmp_path: Path) -> None:
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "V1__f.sql").write_text("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n")
+    scan = run("scan", legacy, "--json")
+    problems = json.loads(scan.stdout)["problems"]
+    assert [p["severity"] for p in problems] == ["warning"]
+    assert "for postgresql:" in problems[0]["message"]
