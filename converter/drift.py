@@ -13,6 +13,7 @@ in a session set to READ ONLY transactions, SQLite opened read-only (`mode=ro`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_drift"
 VERSION_TABLE = "alembic_version"
-LABELS = ("alembic", "live")
+LABELS = ("the history", "the live database")
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
         alembic_dir=Path(alembic_dir),
         dialect=dialect,
         revisions=revisions,
-        diff=diff_snapshots(expected, live, labels=LABELS),
+        diff=dataclasses.replace(diff_snapshots(expected, live, labels=LABELS), sided=True),
         seconds=time.perf_counter() - started,
     )
     if options.json is not None:

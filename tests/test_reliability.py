@@ -445,3 +445,40 @@ def test_scan_without_a_dialect_warns_for_the_dialects_that_reject(tmp_path: Pat
     problems = json.loads(scan.stdout)["problems"]
     assert [p["severity"] for p in problems] == ["warning"]
     assert "for postgresql:" in problems[0]["message"]
+
+
+# -- 7. drift says which side is the live database --------------------------------------
+
+
+def test_drift_names_the_side_of_each_value(sqlite_history: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+
+    db = tmp_path / "live.db"
+    cfg = Config(str(sqlite_history.parent / "alembic.ini"))
+    cfg.set_main_option("script_location", str(sqlite_history))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite:///{db}")
+    command.upgrade(cfg, "head")
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE invoices ADD COLUMN discount INTEGER")
+    conn.execute("CREATE TABLE hotfix (id INTEGER PRIMARY KEY, note VARCHAR(500))")
+    conn.commit()
+    conn.close()
+    result = run("drift", "--url", f"sqlite:///{db}", "--alembic-dir", sqlite_history, "--json",
+                 tmp_path / "d.json")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    texts = [d["text"] for d in json.loads((tmp_path / "d.json").read_text())["differences"]]
+    assert "table hotfix: missing in the history" in texts
+    assert "table invoices, column discount: missing in the history" in texts
+
+
+def test_a_changed_value_names_both_sides() -> None:
+    from converter.diff import Difference
+
+    d = Difference("table", "customers", "column email", "type", "VARCHAR(500)", "TEXT")
+    assert (
+        d.render(("the history", "the live database"), sided=True)
+        == "table customers, column email: type VARCHAR(500) in the history vs TEXT in the live database"
+    )
