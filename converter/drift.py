@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -61,6 +61,7 @@ class DriftReport:
     revisions: tuple[str, ...]  # what the live database is stamped at
     diff: SchemaDiff
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def drifted(self) -> bool:
@@ -85,6 +86,7 @@ class DriftReport:
             "dialect": self.dialect,
             "revisions": list(self.revisions),
             "differences": self.diff.to_json()["differences"],
+            "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
@@ -110,8 +112,9 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
                 path=alembic_dir,
                 hint="check --alembic-dir (the database may have been migrated from a newer checkout)",
             ) from None
+    notes: list[str] = []
     with scratch_databases(
-        options.scratch_url or options.url, ("expected",), prefix=SCRATCH_PREFIX
+        options.scratch_url or options.url, ("expected",), prefix=SCRATCH_PREFIX, notes=notes
     ) as urls:
         scratch = urls["expected"]
         try:
@@ -135,6 +138,7 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
         revisions=revisions,
         diff=dataclasses.replace(diff_snapshots(expected, live, labels=LABELS), sided=True),
         seconds=time.perf_counter() - started,
+        notes=notes,
     )
     if options.json is not None:
         write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")

@@ -199,14 +199,20 @@ def source_hash(history: AlembicHistory) -> str:
 
 
 def build(
-    history: AlembicHistory, key: str, scratch_url: str | None, digest: str
+    history: AlembicHistory,
+    key: str,
+    scratch_url: str | None,
+    digest: str,
+    notes: list[str] | None = None,
 ) -> HistoryFingerprints:
     """Build the chain revision by revision into a scratch database, snapshotting each step.
     `scratch_url`: a server URL (a scratch database is made on it) or None (SQLite file)."""
     chain = history.chain()
     result = HistoryFingerprints(key, digest)
     try:
-        with scratch_databases(scratch_url, ("fingerprints",), prefix=SCRATCH_PREFIX) as urls:
+        with scratch_databases(
+            scratch_url, ("fingerprints",), prefix=SCRATCH_PREFIX, notes=notes
+        ) as urls:
             url = urls["fingerprints"]
             engine = engine_for(url)
             try:
@@ -312,7 +318,7 @@ class FingerprintCache:
             if found is not None:
                 return found
             with _BUILD_LOCK:
-                built = build(self.history, key, scratch_url, self.digest)
+                built = build(self.history, key, scratch_url, self.digest, self.notes)
             with self._lock:
                 self._memory[key] = built
             self._write(key, built)

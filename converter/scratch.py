@@ -325,12 +325,14 @@ def scratch_databases(
     labels: Sequence[str],
     *,
     prefix: str = "converter_scratch",
+    notes: list[str] | None = None,
 ) -> Iterator[dict[str, str]]:
     """Yield {label: URL} of new, empty databases; all are removed on the way out.
 
     `url` None or SQLite: files in a temporary directory. A server URL: databases on that
-    server. The yielded URLs carry the password (they are for connecting): never print them,
-    print `mask(url)`.
+    server; scratch databases that killed runs left there more than a day ago are dropped
+    first (`drop_stale_databases`), and `notes` gets a line saying so. The yielded URLs
+    carry the password (they are for connecting): never print them, print `mask(url)`.
     """
     with stop_signals_raise():
         if dialect_of(url) == "sqlite":
@@ -339,6 +341,13 @@ def scratch_databases(
         else:
             assert url is not None
             with _server_databases(parse_url(url), labels, prefix) as urls:
+                # the server answers: drop what killed runs left there (ours are young)
+                dropped = drop_stale_databases(url)
+                if dropped and notes is not None:
+                    notes.append(
+                        f"dropped {len(dropped)} scratch database(s) that a killed run left on "
+                        f"{mask(url)} more than a day ago: {', '.join(dropped)}"
+                    )
                 yield urls
 
 

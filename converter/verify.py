@@ -175,10 +175,14 @@ def _verify(
 
     plan = pair_history(found.migrations, history.chain(), elsewhere)
     report.format = found.format
-    with scratch_databases(options.url, LABELS, prefix=SCRATCH_PREFIX) as urls:
+    with scratch_databases(
+        options.url, LABELS, prefix=SCRATCH_PREFIX, notes=report.notes
+    ) as urls:
         if options.url and options.progress:
             names = ", ".join(sa.make_url(u).database or "" for u in urls.values())
             options.progress(f"scratch databases {names} on {mask(options.url)}")
+            for note in report.notes:
+                options.progress(note)
         run = _Run(history, plan, dialect, urls, options, report)
         try:
             run.execute()

@@ -10,12 +10,61 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 from converter.errors import write_error
 
 BACKUP_SUFFIX = ".converter-backup"
+STAGING_MARKER = "converter-staging"  # inside a staging folder: "<pid> <host>"
+STALE_OTHER_HOST = 24 * 3600  # a marker from another host is trusted for this long
+
+
+def staging_dir(parent: Path, prefix: str) -> Path:
+    """A new hidden staging folder in `parent`, marked as this process's."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=parent))
+    (tmp / STAGING_MARKER).write_text(f"{os.getpid()} {socket.gethostname()}\n")
+    return tmp
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def is_stale_staging(folder: Path) -> bool:
+    """True for a staging folder of ours whose run is over (see the module doc)."""
+    try:
+        pid_text, _, host = (folder / STAGING_MARKER).read_text().strip().partition(" ")
+        pid = int(pid_text)
+        made = (folder / STAGING_MARKER).stat().st_mtime
+    except (OSError, ValueError):
+        return False  # not ours (no marker), or unreadable: left alone
+    if host != socket.gethostname():
+        return time.time() - made > STALE_OTHER_HOST
+    return pid != os.getpid() and not _alive(pid)
+
+
+def clean_stale_staging(target: Path, *folders: Path | None) -> list[Path]:
+    """Remove the staging folders of `target` that killed runs left in its parent (and in
+    `folders`); returns what was removed."""
+    places = {target.absolute().parent, *(Path(f) for f in folders if f is not None)}
+    removed = []
+    for place in sorted(places):
+        if not place.is_dir():
+            continue
+        for folder in sorted(place.glob(f".{target.name}.*.tmp")):
+            if folder.is_dir() and not folder.is_symlink() and is_stale_staging(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def recover(target: Path) -> None:
@@ -41,7 +90,7 @@ def write_tree(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         recover(target)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        tmp = staging_dir(target.parent, f".{target.name}.")
     except OSError as exc:
         raise write_error(exc, target, "cannot write output") from None
     try:

@@ -482,3 +482,77 @@ def test_a_changed_value_names_both_sides() -> None:
         d.render(("the history", "the live database"), sided=True)
         == "table customers, column email: type VARCHAR(500) in the history vs TEXT in the live database"
     )
+
+
+# -- 8. nothing left behind -------------------------------------------------------------
+
+
+def test_convert_removes_staging_folders_of_killed_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "alembic"
+    killed = subprocess.run(
+        [sys.executable, "-c",
+         "import os, signal, sys; from pathlib import Path; from converter.write import staging_dir; "
+         "d = staging_dir(Path(sys.argv[1]), '.alembic.'); (d / 'alembic').mkdir(); "
+         "os.kill(os.getpid(), signal.SIGKILL)", str(tmp_path)],
+    )  # fmt: skip
+    assert killed.returncode == -9
+    (left,) = [p for p in tmp_path.iterdir() if p.name.startswith(".alembic.")]
+    foreign = tmp_path / ".alembic.someone-elses.tmp"  # no marker: not ours, never touched
+    foreign.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / ".alembic.live.tmp"  # a run still going: kept
+        live.mkdir()
+        (live / "converter-staging").write_text(f"{sleeper.pid} {socket.gethostname()}\n")
+        result = run(
+            "convert", SAMPLES / "flyway" / "sqlite", "--out", out, "--dialect", "sqlite",
+            "--date-from", "20240101",
+        )  # fmt: skip
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert result.exit_code == 0, result.output
+    assert not left.exists() and foreign.exists() and live.exists()
+    assert "removed 1 staging folder(s) that a killed run left" in result.output
+    assert left.name in result.output
+
+
+def test_stale_scratch_databases_are_dropped_on_the_next_run(
+    pg_server, make_db, sqlite_history: Path, tmp_path: Path
+) -> None:
+    import time
+
+    import sqlalchemy as sa
+
+    from converter.scratch import leftover_databases, scratch_token
+
+    server = sa.make_url(make_db("postgresql")).set(database="postgres")
+    url = server.render_as_string(hide_password=False)
+    old = f"converter_verify_{scratch_token(time.time() - 3 * 86400)}_legacy"
+    young = f"converter_verify_{scratch_token(time.time() - 600)}_alembic"
+    other = "converter_keepme_" + scratch_token().replace("_", "")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in (old, young, other):
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        history = tmp_path / "pg-alembic"
+        converted = run(
+            "convert", SAMPLES / "flyway" / "postgresql", "--out", history,
+            "--dialect", "postgresql", "--date-from", "20240101",
+        )  # fmt: skip
+        assert converted.exit_code == 0, converted.output
+        result = run("verify", SAMPLES / "flyway" / "postgresql", history, "--url", url)
+        assert result.exit_code == 0, result.output
+        assert f"that a killed run left on {server.render_as_string()}" in result.output
+        assert old in result.output
+        left = leftover_databases(url)
+        assert old not in left and young in left and other in left
+    finally:
+        with admin.connect() as conn:
+            for name in (old, young, other):
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.dispose()
