@@ -40,6 +40,7 @@ class StepResult:
     diff: SchemaDiff | None = None
     seconds: float = 0.0
     detail: str | None = None  # the traceback of an error
+    rows: list[str] = field(default_factory=list)  # differing rows of a data difference
 
     @property
     def title(self) -> str:
@@ -66,6 +67,7 @@ class StepResult:
             "differences": self.diff.to_json()["differences"] if self.diff else [],
             "seconds": round(self.seconds, 4),
             "detail": self.detail,
+            "rows": list(self.rows),
         }
 
 
@@ -153,4 +155,7 @@ def failure_lines(step: StepResult) -> list[str]:
         lines.extend("  " + line for line in step.message.splitlines())
     if step.diff is not None:
         lines.extend("  " + line for line in step.diff.lines())
+    if step.rows:
+        lines.append("  differing rows:")
+        lines.extend("    " + line for line in step.rows)
     return lines

@@ -556,3 +556,156 @@ def test_stale_scratch_databases_are_dropped_on_the_next_run(
             for name in (old, young, other):
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
         admin.dispose()
+
+
+# -- 6. verify ----------------------------------------------------------------------------
+
+
+def plain_history(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
+    """A plain numbered legacy folder of `files`, converted for SQLite."""
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    for name, text in files.items():
+        (legacy / name).write_text(text)
+    out = tmp_path / "alembic"
+    converted = run(
+        "convert", legacy, "--out", out, "--dialect", "sqlite", "--date-from", "20240101",
+        "--style", "sql",
+    )  # fmt: skip
+    assert converted.exit_code == 0, converted.output
+    return legacy, out
+
+
+def test_a_data_difference_shows_the_differing_rows(tmp_path: Path) -> None:
+    legacy, out = plain_history(
+        tmp_path,
+        {
+            "001_t.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n",
+            "002_seed.sql": "INSERT INTO t VALUES (1, 'a');\nINSERT INTO t VALUES (2, 'b');\n"
+            "INSERT INTO t VALUES (3, 'c');\n",
+            "003_bag.sql": "CREATE TABLE bag (v TEXT);\nINSERT INTO bag VALUES ('x');\n",
+        },
+    )
+    (legacy / "002_seed.sql").write_text(  # the legacy side now differs from the revision
+        "INSERT INTO t VALUES (1, 'a');\nINSERT INTO t VALUES (2, 'B');\nINSERT INTO t VALUES (4, 'd');\n"
+    )
+    report = tmp_path / "v.json"
+    result = run("verify", legacy, out, "--json", report)
+    assert result.exit_code == 1, result.output
+    (step,) = [s for s in json.loads(report.read_text())["steps"] if s["status"] == "different"]
+    assert step["rows"] == [
+        "t(id, name)",
+        "row id=2: (2, 'B') in legacy vs (2, 'b') in alembic",
+        "row id=3: only in alembic: (3, 'c')",
+        "row id=4: only in legacy: (4, 'd')",
+    ]
+    assert "row id=2: (2, 'B') in legacy vs (2, 'b') in alembic" in result.output
+
+
+def test_rows_of_a_table_without_a_primary_key_are_shown_by_content(tmp_path: Path) -> None:
+    legacy, out = plain_history(
+        tmp_path, {"001_bag.sql": "CREATE TABLE bag (v TEXT);\nINSERT INTO bag VALUES ('x');\n"}
+    )
+    (legacy / "001_bag.sql").write_text(
+        "CREATE TABLE bag (v TEXT);\nINSERT INTO bag VALUES ('y');\n"
+    )
+    report = tmp_path / "v.json"
+    assert run("verify", legacy, out, "--json", report).exit_code == 1
+    (step,) = [s for s in json.loads(report.read_text())["steps"] if s["status"] == "different"]
+    assert step["rows"] == ["bag(v)", "row only in legacy: ('y')", "row only in alembic: ('x')"]
+
+
+def test_downgrade_rows_name_the_down_file_and_an_irreversible_head_fails(tmp_path: Path) -> None:
+    legacy, out = plain_history(
+        tmp_path,
+        {
+            "001_t.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+            "001_t.down.sql": "DROP TABLE t;\n",
+            "002_u.sql": "CREATE TABLE u (id INTEGER PRIMARY KEY);\n",
+            "002_u.down.sql": "DROP TABLE u;\n",
+        },
+    )
+    report = tmp_path / "v.json"
+    assert run("verify", legacy, out, "--downgrade", "--json", report).exit_code == 0
+    downs = [s for s in json.loads(report.read_text())["steps"] if s["phase"] == "downgrade"]
+    assert [s["legacy_file"] for s in downs] == ["002_u.down.sql", "001_t.down.sql"]
+
+    # the head revision cannot be downgraded and its legacy migration has no down
+    (legacy / "003_v.sql").write_text("CREATE TABLE v (id INTEGER PRIMARY KEY);\n")
+    assert run("convert", legacy, "--out", out, "--dialect", "sqlite", "--date-from",
+               "20240101", "--style", "sql").exit_code == 0  # fmt: skip
+    (head,) = (out / "versions").glob("*_v.py")
+    text = head.read_text()
+    body = text[text.index("def downgrade() -> None:") :]
+    head.write_text(
+        text.replace(body, "def downgrade() -> None:\n    raise NotImplementedError('no down')\n")
+    )
+    result = run("verify", legacy, out, "--downgrade", "--json", report)
+    assert result.exit_code == 1, result.output
+    assert "cannot be downgraded" in result.output
+    assert "0 downgrades match" not in result.output
+    doc = json.loads(report.read_text())
+    assert doc["equivalent"] is False
+    (failed,) = [s for s in doc["steps"] if s["status"] == "failed"]
+    assert failed["phase"] == "downgrade"
+
+
+def interrupted_verify(tmp_path: Path, sig: int) -> tuple[int, str, Path]:
+    """Run verify in a subprocess whose legacy Python migration waits; send `sig` once it
+    is there. Returns the exit code, stderr and the --json file."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    ready = tmp_path / "ready"
+    legacy, out = plain_history(
+        tmp_path,
+        {
+            "001_t.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+            "002_wait.py": "import time\nfrom pathlib import Path\n\n\ndef upgrade(conn):\n"
+            f"    Path({str(ready)!r}).write_text('x')\n    time.sleep(120)\n",
+        },
+    )
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    report = tmp_path / "v.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "converter", "verify", str(legacy), str(out), "--json", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    deadline = time.monotonic() + 120
+    while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready.exists(), proc.communicate()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert list(scratch.iterdir()) == []  # the scratch SQLite files are gone
+    return proc.returncode, err, report
+
+
+@pytest.mark.parametrize(("sig", "code"), [(2, 130), (15, 143)])
+def test_an_interrupted_verify_cleans_up_and_exits_130_or_143(
+    tmp_path: Path, sig: int, code: int
+) -> None:
+    returncode, err, report = interrupted_verify(tmp_path, sig)
+    assert returncode == code, err
+    assert "Traceback" not in err
+    doc = json.loads(report.read_text())
+    assert doc["equivalent"] is False and doc["error"]
+
+
+def test_verify_without_url_refuses_a_history_converted_for_postgresql(tmp_path: Path) -> None:
+    legacy = SAMPLES / "flyway" / "postgresql"
+    out = tmp_path / "alembic"
+    assert run("convert", legacy, "--out", out, "--dialect", "postgresql", "--date-from",
+               "20240101").exit_code == 0  # fmt: skip
+    report = tmp_path / "v.json"
+    result = run("verify", legacy, out, "--json", report)
+    error = one_line_error(result)
+    assert "was converted for postgresql" in error and "--url postgresql+psycopg://" in error
+    assert "NOT equivalent" not in result.output
+    assert json.loads(report.read_text())["error"]
