@@ -47,6 +47,8 @@ def handle_errors(func):
             if ctx.find_root().params.get("debug"):
                 raise
             message, code = error_message(exc)
+            for note in getattr(exc, "__notes__", ()):  # e.g. scratch databases not dropped
+                message += f"\n  note: {note}"
             secrets = [*(ctx.params.get("urls") or ()), ctx.params.get("url")]
             secrets.append(ctx.params.get("scratch_url"))
             text = mask_text(message, *(s for s in secrets if isinstance(s, str)))

@@ -37,7 +37,13 @@ from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError
 from converter.formats import tracking_tables
 from converter.history import BASE, AlembicHistory, legacy_version
-from converter.scratch import engine_for, redact, scratch_databases
+from converter.scratch import (
+    connect_error,
+    engine_for,
+    is_disconnect,
+    redact,
+    scratch_databases,
+)
 from converter.snapshot import (
     SCHEMA_VERSION,
     Excluder,
@@ -221,6 +227,8 @@ def build(
                     try:
                         history.upgrade(url, rev.revision)
                     except Exception as exc:  # noqa: BLE001 - the build ends at a failing revision
+                        if is_disconnect(exc):  # the server went away: not the revision's fault
+                            raise connect_error(exc, url) from None
                         orig = getattr(exc, "orig", None) or exc
                         result.stopped = (
                             f"revision {rev.revision} fails on {key}: "

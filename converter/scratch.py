@@ -168,6 +168,19 @@ def redact(text: str, *urls: str | sa.URL | None) -> str:
     return mask_text(text, *urls)
 
 
+def is_disconnect(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) is a database connection that was lost (the
+    server stopped or the network went away), not an error of the SQL."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, sa.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def is_timeout(exc: BaseException) -> bool:
     """True when a driver error says the server did not answer in time."""
     orig = getattr(exc, "orig", None) or exc
@@ -189,10 +202,16 @@ def connect_error(
             hint="check the host and port (something listens there but does not answer), "
             "or allow more time with --timeout SECONDS",
         )
-    else:
-        reason = redact(first, url)
+    elif is_disconnect(exc):
+        reason = f"lost the connection: {redact(first, url)}"
         error = ConnectFailed(
-            f"cannot {doing} {mask(url)}: {reason}",
+            f"lost the connection to {mask(url)}: {redact(first, url)}",
+            hint="check that the server is running, then run again",
+        )
+    else:
+        reason = f"cannot {doing.split()[0]}: {redact(first, url)}"
+        error = ConnectFailed(
+            f"cannot {doing} {mask(url)}: {redact(first, url)}",
             hint="check the host, port, user and password, and that the server is running",
         )
     error.reason = reason

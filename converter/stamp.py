@@ -275,7 +275,7 @@ class _Stamper(Locator):
             result.action = TIMED_OUT if isinstance(exc, ConnectTimeout) else UNREACHABLE
             reason = exc.reason or exc.message
             result.reason = hide_password(
-                f"cannot connect: {reason}" + (f" (hint: {exc.hint})" if exc.hint else ""), url
+                reason + (f" (hint: {exc.hint})" if exc.hint else ""), url
             )
         except Refusal as exc:
             result.action = REFUSED

@@ -53,7 +53,7 @@ from converter.errors import ConverterError, DatabaseError, UsageError
 from converter.history import AlembicHistory, legacy_version, require_converted_for
 from converter.junit import junit_xml
 from converter.legacy import read_legacy_history, versions_elsewhere
-from converter.model import LegacyMigration
+from converter.model import Kind, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
@@ -338,8 +338,12 @@ class _Run:
         self, step: StepResult, status: str, message: str, exc: BaseException | None = None
     ) -> None:
         if exc is not None and isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+            orig = getattr(exc, "orig", None) or exc
+            first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
             raise DatabaseError(
-                f"lost the connection to a scratch database: {_error_text(exc, self.legacy_url, self.alembic_url)}"
+                f"lost the connection to {mask(self.legacy_url).rsplit('/', 1)[0]} at step "
+                f"{step.number} ({step.title}): {redact(first, self.legacy_url, self.alembic_url)}",
+                hint="check that the server is running, then run verify again",
             ) from None
         step.status, step.message = status, message
         if exc is not None:
@@ -541,7 +545,7 @@ class _Run:
                     f"but {legacy_text(m)} has a down ({m.down[0].name})",
                     exc,
                 )
-            elif self.first_down(step):
+            elif self.first_down(step) and (m is None or m.kind is Kind.VERSIONED):
                 # --downgrade was asked for and not one step down can be walked: a failure
                 why = f"{legacy_text(m)} has no down" if m else "it has no legacy migration"
                 self.fail(

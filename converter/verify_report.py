@@ -107,7 +107,13 @@ class VerifyReport:
             if self.downgrade:
                 text += f"; {len(walked)} downgrades match"
                 irreversible = next((s for s in self.steps if s.status == IRREVERSIBLE), None)
-                if irreversible is not None:
+                if irreversible is not None and not walked:
+                    # not a success of --downgrade: say that nothing was compared
+                    text += (
+                        f": nothing could be compared, the head revision {irreversible.revision} "
+                        "cannot be downgraded"
+                    )
+                elif irreversible is not None:
                     text += f" (walk stopped at the irreversible revision {irreversible.revision})"
             return text
         f = self.failure

@@ -83,6 +83,20 @@ def sqlite_history(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.fixture
+def server_histories(tmp_path: Path) -> dict[str, Path]:
+    """The flyway sample converted for each server database."""
+    out = {}
+    for dialect in ("postgresql", "mysql"):
+        out[dialect] = tmp_path / f"alembic-{dialect}"
+        result = run(
+            "convert", SAMPLES / "flyway" / dialect, "--out", out[dialect], "--dialect", dialect,
+            "--date-from", "20240101",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    return out
+
+
 def empty_sqlite(path: Path) -> str:
     import sqlite3
 
@@ -128,10 +142,11 @@ def test_fleet_with_a_silent_server_finishes_with_its_table(
 
 @pytest.mark.parametrize("scheme", ["postgresql", "mysql"])
 def test_drift_and_verify_against_a_silent_server_time_out(
-    silent_port: int, sqlite_history: Path, tmp_path: Path, scheme: str
+    silent_port: int, server_histories: dict[str, Path], tmp_path: Path, scheme: str
 ) -> None:
+    history = server_histories[scheme]
     url = f"{scheme}://u:secretpw@127.0.0.1:{silent_port}/app"
-    drift = run("drift", "--url", url, "--alembic-dir", sqlite_history, "--timeout", "2")
+    drift = run("drift", "--url", url, "--alembic-dir", history, "--timeout", "2")
     assert drift.exit_code == 2
     assert "timed out (no answer within 2s)" in drift.stderr
     assert "Traceback" not in drift.output and "secretpw" not in drift.output
@@ -139,7 +154,7 @@ def test_drift_and_verify_against_a_silent_server_time_out(
     verify = run(
         "verify",
         SAMPLES / "flyway" / scheme,
-        sqlite_history,
+        history,
         "--url",
         url,
         "--timeout",
@@ -213,11 +228,13 @@ def one_line_error(result, code: int = 2) -> str:
     ],
 )
 def test_bad_urls_are_one_line_and_exit_2(
-    url: str, expected: str, sqlite_history: Path, tmp_path: Path
+    url: str, expected: str, server_histories: dict[str, Path]
 ) -> None:
+    dialect = "postgresql" if url.startswith("postgresql") else "mysql"
+    history = server_histories[dialect]
     for args in (
-        ("drift", "--url", url, "--alembic-dir", sqlite_history),
-        ("verify", SAMPLES / "flyway" / "sqlite", sqlite_history, "--url", url),
+        ("drift", "--url", url, "--alembic-dir", history),
+        ("verify", SAMPLES / "flyway" / dialect, history, "--url", url),
     ):
         assert expected in one_line_error(run(*args))
 
@@ -709,3 +726,11 @@ def test_verify_without_url_refuses_a_history_converted_for_postgresql(tmp_path:
     assert "was converted for postgresql" in error and "--url postgresql+psycopg://" in error
     assert "NOT equivalent" not in result.output
     assert json.loads(report.read_text())["error"]
+
+
+def test_a_repeatable_head_says_that_no_downgrade_was_compared(sqlite_history: Path) -> None:
+    result = run("verify", SAMPLES / "flyway" / "sqlite", sqlite_history, "--downgrade")
+    assert result.exit_code == 0, result.output  # Flyway's repeatable migrations have no undo
+    assert "nothing could be compared, the head revision active_subscriptions_view cannot be" in (
+        " ".join(result.output.split())
+    )
