@@ -545,7 +545,7 @@ class _Run:
                     f"but {legacy_text(m)} has a down ({m.down[0].name})",
                     exc,
                 )
-            elif self.first_down(step) and (m is None or m.kind is Kind.VERSIONED):
+            elif self.first_down(step) and self.walk_expected(m):
                 # --downgrade was asked for and not one step down can be walked: a failure
                 why = f"{legacy_text(m)} has no down" if m else "it has no legacy migration"
                 self.fail(
@@ -593,6 +593,13 @@ class _Run:
             step.message = f"after downgrading {step.revision}, the database differs from {what}"
             self.stopped = True
         self.done(step, started)
+
+    def walk_expected(self, head: LegacyMigration | None) -> bool:
+        """Whether a walk down from the head was to be expected: the head is a versioned
+        migration (a Flyway repeatable has no undo) and the legacy history has downs."""
+        if head is not None and head.kind is not Kind.VERSIONED:
+            return False
+        return any(p.migration is not None and p.migration.has_down for p in self.plan.pairs)
 
     def first_down(self, step: StepResult) -> bool:
         """True when `step` is the first step of the walk down (from the head)."""

@@ -108,7 +108,8 @@ class VerifyReport:
                 text += f"; {len(walked)} downgrades match"
                 irreversible = next((s for s in self.steps if s.status == IRREVERSIBLE), None)
                 if irreversible is not None and not walked:
-                    # not a success of --downgrade: say that nothing was compared
+                    # not a success of --downgrade: say that nothing was compared (a failure
+                    # when a walk down was to be expected: verify.walk_expected)
                     text += (
                         f": nothing could be compared, the head revision {irreversible.revision} "
                         "cannot be downgraded"
