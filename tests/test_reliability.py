@@ -318,15 +318,21 @@ def test_full_disk_while_writing_a_seed_data_file(tmp_path: Path, monkeypatch) -
 
 
 @pytest.mark.parametrize(
-    ("format_name", "link"), [("flyway", "V9__x.sql"), ("golang-migrate", "000009_x.up.sql")]
+    ("format_name", "first", "link"),
+    [
+        ("flyway", "V1__init.sql", "V9__x.sql"),
+        ("golang-migrate", "000001_init.up.sql", "000009_x.up.sql"),
+        ("yoyo", "0001_init.sql", "0009_x.sql"),
+        ("diesel", "2024-01-01-000000_init/up.sql", "2024-01-02-000000_x/up.sql"),
+    ],
 )
 def test_dangling_symlink_is_an_error_naming_it(
-    tmp_path: Path, format_name: str, link: str
+    tmp_path: Path, format_name: str, first: str, link: str
 ) -> None:
     legacy = tmp_path / "legacy"
-    legacy.mkdir()
-    first = "V1__init.sql" if format_name == "flyway" else "000001_init.up.sql"
+    (legacy / first).parent.mkdir(parents=True, exist_ok=True)
     (legacy / first).write_text("CREATE TABLE t (id INTEGER);\n")
+    (legacy / link).parent.mkdir(parents=True, exist_ok=True)
     (legacy / link).symlink_to(tmp_path / "gone.sql")
     scan = run("scan", legacy, "--format", format_name)
     convert = run(

@@ -110,6 +110,13 @@ def iter_files(root: Path, recursive: bool = False) -> Iterator[Path]:
     return iter(listing)
 
 
+def check_not_dangling(path: Path) -> None:
+    """A dangling symbolic link is an error naming it (every reader, so that a migration
+    that is listed but cannot be read never vanishes from the history)."""
+    if path.is_symlink() and not path.exists():
+        raise _dangling(path)
+
+
 def _dangling(path: Path) -> InputError:
     return InputError(
         f"dangling symbolic link: it points to {os.readlink(path)}, which does not exist",
