@@ -21,7 +21,7 @@ from mako.template import Template
 
 from converter.bulk import data_spool
 from converter.dialects import DIALECTS
-from converter.errors import InputError, OutputError, UsageError
+from converter.errors import InputError, OutputError, UsageError, write_error
 from converter.existing import (
     ADOPTED,
     EDITED,
@@ -44,7 +44,7 @@ from converter.naming import (
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision
 from converter.render import render_revision
-from converter.write import write_file, write_tree
+from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
 STATIC_FILES = ("env.py", "script.py.mako", "README")
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
@@ -287,11 +287,12 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
-    spool = Path(
-        tempfile.mkdtemp(
-            prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)
+    try:
+        spool = staging_dir(
+            _existing_parent(out_dir) or Path(tempfile.gettempdir()), f".{out_dir.name}.data."
         )
-    )
+    except OSError as exc:
+        raise write_error(exc, out_dir, "cannot write output") from None
     previous: dict[str | None, str] = {}  # module -> its last revision so far
     remaining = existing.ids() - {existing.revisions[n].revision for n in stale}
 
@@ -389,6 +390,12 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             result.alembic_ini = ini
         if options.dry_run or options.check:
             return result
+        left = clean_stale_staging(out_dir, _existing_parent(out_dir))
+        if left:
+            result.notes.append(
+                f"removed {len(left)} staging folder(s) that a killed run left beside the "
+                "output: " + ", ".join(p.name for p in left)
+            )
         if changed or moves:
             write_tree(out_dir, changed, moves=moves)
         if result.alembic_ini is not None:
