@@ -28,6 +28,7 @@ from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
 from converter.errors import ConverterError, InputError, UsageError
+from converter.formats import code_source
 
 BASE = "base"  # Alembic's name for "no revision"
 
@@ -192,6 +193,8 @@ class LegacyRecord:
     sha256: str | None = None
     tool_checksum: str | dict[str, str | None] | None = None
     missing_variants: tuple[str, ...] = ()
+    code: str | None = None  # "go" / "java": converted from a code migration
+    placeholder: bool = False  # written as a placeholder (see awaiting_port: still one?)
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -250,6 +253,8 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             sha256=record.get("sha256"),
             tool_checksum=record.get("tool_checksum"),
             missing_variants=tuple(record.get("missing_variants") or ()),
+            code=record.get("code"),
+            placeholder=record.get("placeholder") is True,
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])
@@ -294,3 +299,11 @@ def legacy_record(rev: Script) -> LegacyRecord | None:
 @functools.lru_cache(maxsize=8192)
 def _record_of(path: str, mtime_ns: int, size: int) -> LegacyRecord | None:
     return read_revision_file(Path(path)).legacy
+
+
+def awaiting_port(rev: Script) -> bool:
+    """True when a revision is a placeholder for a code migration, not yet ported by hand."""
+    record = legacy_record(rev)
+    if record is None or not record.placeholder:
+        return False
+    return code_source.awaiting_port(Path(rev.path).read_text(encoding="utf-8"))

@@ -23,6 +23,7 @@ from mako.template import Template
 from converter import __version__, bulk, revision_helpers
 from converter.dialects import database
 from converter.errors import OutputError
+from converter.formats.code_source import CODE_LANGUAGES
 from converter.legacy_python import portable_source
 from converter.model import Script
 from converter.plan import Block, Body, RevisionPlan
@@ -337,6 +338,8 @@ def render_revision(plan: RevisionPlan) -> str:
         upgrade_body = render_body(plan.upgrade, plan, "upgrade", op_imports)
         downgrade_body = render_body(plan.downgrade, plan, "downgrade", op_imports)
     imports = ["from alembic import op", *sorted(op_imports)]
+    if m.placeholder and not plan.variants:  # both bodies only raise: nothing uses op
+        imports.remove("from alembic import op")
     if any(b.kind == "data" for b in blocks):
         imports.extend(bulk.HELPER_IMPORTS)
     if "engine" in callings:
@@ -381,6 +384,15 @@ def render_revision(plan: RevisionPlan) -> str:
                     else "upgrading such a database raises."
                 )
             )
+    if m.placeholder:
+        notes.append(
+            f"PLACEHOLDER: the legacy migration is {CODE_LANGUAGES.get(m.script, m.script)} code that is not straight-line SQL;"
+        )
+        notes.append("upgrade and downgrade raise until it is ported by hand.")
+    elif m.code:
+        notes.append(
+            f"Read from {CODE_LANGUAGES.get(m.code, m.code)} code: the SQL literals it executes, in order."
+        )
     if any(p.downgrade.source == "none" for p in variants):
         notes.append(
             "No downgrade: the legacy migration has no down and cannot be inverted exactly."
@@ -418,7 +430,7 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
     files = [s.name for p in variants for s in p.migration.up + p.migration.down]
     checksums = {p.dialect: p.migration.tool_checksum for p in variants}
     missing = sorted(d for d, p in (plan.variants or {}).items() if p is None)
-    return {
+    record: dict[str, object] = {
         "format": m.format,
         "version": m.version,
         "kind": m.kind.value,
@@ -427,6 +439,11 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
         "tool_checksum": checksums if len(checksums) > 1 else m.tool_checksum,
         "missing_variants": missing,
     }
+    if m.code:  # a code migration: read as SQL, or a placeholder to port
+        record["code"] = m.code
+    if m.placeholder:
+        record["placeholder"] = True
+    return record
 
 
 def render_record(record: dict[str, object]) -> str:

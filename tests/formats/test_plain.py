@@ -349,6 +349,8 @@ def test_migration_to_json_keys_and_values(tmp_path):
         "dialect",
         "checksum",
         "tool_checksum",
+        "code",
+        "placeholder",
     ]
     assert {k: v for k, v in data.items() if k != "checksum"} == {
         "version": "001",
