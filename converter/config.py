@@ -112,6 +112,9 @@ class OptionSpec:
 
 Schema = Mapping[str, Mapping[str, OptionSpec]]  # command -> key -> spec
 
+# What a Python migration of the custom format can be given (converter.legacy_python.CALLINGS)
+PYTHON_ARGUMENTS = ("connection", "cursor", "dbapi", "dialect", "engine")
+
 # Keys that are not command-line options.
 READER_KEYS: dict[str, OptionSpec] = {
     "placeholder-prefix": OptionSpec("placeholder-prefix", "placeholder_prefix"),
@@ -131,6 +134,9 @@ CUSTOM_KEYS: dict[str, OptionSpec] = {
         OptionSpec("match", "match", "choice", ("path", "name")),
         OptionSpec("date-format", "date_format"),
         OptionSpec("transactional", "transactional", "bool"),
+        OptionSpec("python-upgrade", "python_upgrade"),
+        OptionSpec("python-downgrade", "python_downgrade"),
+        OptionSpec("python-args", "python_args", "choice", PYTHON_ARGUMENTS, multiple=True),
     )
 }
 SECTIONS = ("placeholders", "custom")

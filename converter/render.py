@@ -43,6 +43,8 @@ CALL_ARGUMENT = {
     "connection": "op.get_bind()",
     "engine": "LegacyEngine(op.get_bind())",
     "dbapi": "op.get_bind().connection.driver_connection",
+    "cursor": "op.get_bind().connection.driver_connection.cursor()",
+    "dialect": "op.get_bind().dialect.name",
 }
 
 
@@ -159,7 +161,7 @@ def _sql_lines(block: Block, indent: str) -> list[str]:
 
 def _python_call_lines(script: Script, direction: str) -> list[str]:
     function = legacy_function_name(script.entry or direction)
-    argument = CALL_ARGUMENT[script.calling]
+    argument = ", ".join(CALL_ARGUMENT[kind] for kind in (script.calling, *script.args))
     message = f"-- {script.name}: legacy Python code ({script.entry}) runs only online, not in --sql output"
     return [
         f"{INDENT}if op.get_context().as_sql:",
@@ -321,7 +323,7 @@ def render_revision(plan: RevisionPlan) -> str:
         if b.kind == "python" and b.script is not None:
             entry = python_scripts.setdefault(b.script.name, (b.script, set()))
             entry[1].add(b.script.entry or "upgrade")
-    callings = {s.calling for s, _ in python_scripts.values()}
+    callings = {c for s, _ in python_scripts.values() for c in (s.calling, *s.args)}
     if "engine" in callings:
         helpers.append(LEGACY_ENGINE)
     op_imports: set[str] = set()

@@ -65,6 +65,11 @@ class Cursor:
         tok = self.peek(offset)
         return tok is not None and tok.kind != "string" and tok.value in values
 
+    def text(self, offset: int = 0) -> str:
+        """The next token as written (an empty string at the end)."""
+        tok = self.peek(offset)
+        return "" if tok is None else tok.value
+
     def line(self) -> int | None:
         tok = self.peek() or (self.tokens[self.end - 1] if self.end else None)
         return tok.line if tok else None

@@ -215,12 +215,7 @@ class _File:
             tok = cur.take()
             if tok.kind == "ident" and tok.value == "const":
                 self._const(cur)
-            elif (
-                tok.kind == "ident"
-                and tok.value == "func"
-                and cur.peek()
-                and cur.peek().kind == "ident"
-            ):  # type: ignore[union-attr]
+            elif tok.kind == "ident" and tok.value == "func" and cur.at(*self._names(cur)):
                 name = cur.take()
                 if cur.at("("):
                     close = cur.matching(cur.i)
@@ -233,6 +228,12 @@ class _File:
                         self.functions[name.value] = Function(params, (cur.i + 1, end), name.line)
                         cur.i = end + 1
         self._find_registrations(0, len(self.tokens))
+
+    @staticmethod
+    def _names(cur: Cursor) -> tuple[str, ...]:
+        """The next token when it is a name (an empty tuple otherwise)."""
+        tok = cur.peek()
+        return (tok.value,) if tok is not None and tok.kind == "ident" else ()
 
     def _const(self, cur: Cursor) -> None:
         if cur.at("("):
@@ -306,7 +307,7 @@ class _File:
         if tok.kind == "ident":
             if cur.at("(") or cur.at("."):
                 raise NotStraightLine(
-                    f"`{tok.value}{cur.peek().value}...` computes the SQL at run time",  # type: ignore[union-attr]
+                    f"`{tok.value}{cur.text()}...` computes the SQL at run time",
                     tok.line,
                 )
             return self.const_value(tok.value, tok.line, seen)
@@ -459,7 +460,7 @@ class _BodyReader:
                 cur.take()
             elif not cur.at(";") and cur.peek() is not None:
                 raise NotStraightLine(
-                    f"`return {cur.peek().value}...` returns something else than nil or err",  # type: ignore[union-attr]
+                    f"`return {cur.text()}...` returns something else than nil or err",
                     cur.line(),
                 )
             self.returned = True
@@ -471,7 +472,7 @@ class _BodyReader:
             self.err_check()
         elif cur.at("_") and cur.at(",", offset=1):
             self.assign_exec()
-        elif cur.peek() is not None and cur.peek().value in self.receivers:  # type: ignore[union-attr]
+        elif cur.text() in self.receivers:
             self.exec_call()  # a bare call: its error is ignored, as the code does
         else:
             tok = cur.peek()

@@ -334,8 +334,8 @@ class _BodyReader:
                 cur.i = body_end + 1
                 if cur.at("catch", "finally"):
                     raise NotStraightLine(
-                        f"`{cur.peek().value}` handles errors: not straight-line", cur.line()
-                    )  # type: ignore[union-attr]
+                        f"`{cur.text()}` handles errors: not straight-line", cur.line()
+                    )
             elif cur.at("return"):
                 cur.take()
                 cur.expect(";")
@@ -370,7 +370,7 @@ class _BodyReader:
         if cur.at("new"):
             cur.take()
             if not cur.at("JdbcTemplate"):
-                raise NotStraightLine(f"`new {cur.peek().value}`: not straight-line", line)  # type: ignore[union-attr]
+                raise NotStraightLine(f"`new {cur.text()}`: not straight-line", line)
             cur.take()
             open_paren = cur.i
             cur.expect("(")
