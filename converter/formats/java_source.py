@@ -233,7 +233,7 @@ def read_java_migration(text: str, class_name: str) -> JavaMigration:
     transactional = True
     if "canExecuteInTransaction" in methods:
         body = [
-            t.value for t in tokens[slice(*methods["canExecuteInTransaction"])] if t.kind != ";"
+            t.value for t in tokens[slice(*methods["canExecuteInTransaction"][:2])] if t.kind != ";"
         ]
         if body not in (["return", "false"], ["return", "true"]):
             raise NotStraightLine("canExecuteInTransaction() does more than return a constant")
