@@ -36,7 +36,7 @@ from converter.existing import (
     read_existing,
 )
 from converter.formats.base import ReadOptions, require_dir
-from converter.formats.code_source import awaiting_port, source_file_name
+from converter.formats.code_source import CODE_LANGUAGES, awaiting_port, source_file_name
 from converter.history import RevisionFile, read_revision_file
 from converter.legacy import legacy_root, require_clean, scan
 from converter.model import LegacyMigration
@@ -387,6 +387,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             _repoint_base(existing, ids[-1], files, result)
 
         moves = _moves(matched, kept, names, stale, result)
+        _companion_moves(moves, out_dir)
         _check_result(existing, files, moves, options, out_dir)
         changed = {}
         for rel, text in files.items():
@@ -491,6 +492,17 @@ def _keep_code_source(
     files[f"versions/{source_file_name(name, m.script)}"] = m.up[0].text
     if kept is None or awaiting_port(kept.text):
         result.placeholders.append(f"versions/{name} ({m.name})")
+
+
+def _companion_moves(moves: dict[str, str | None], out_dir: Path) -> None:
+    """The kept source of a placeholder (`<stem>.go.txt`) goes where its revision goes."""
+    for rel, target in list(moves.items()):
+        for language in CODE_LANGUAGES:
+            companion = f"{rel.removesuffix('.py')}.{language}.txt"
+            if companion not in moves and (out_dir / companion).is_file():
+                moves[companion] = (
+                    None if target is None else f"{target.removesuffix('.py')}.{language}.txt"
+                )
 
 
 def _refuse_insertions(migrations: list[LegacyMigration], matched: dict[int, OnDisk]) -> None:

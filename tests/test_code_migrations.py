@@ -541,3 +541,17 @@ def test_a_java_dir_that_is_not_a_folder_is_an_error(tmp_path):
 
     found = scan(root / "sql", "flyway", ReadOptions(java_dirs=(root / "nope",)))
     assert [p.code for p in found.errors] == ["no-java-dir"]
+
+
+def test_the_kept_source_follows_its_revision_when_renamed_or_stale(tmp_path):
+    legacy = copy_sample(tmp_path, "goose/sqlite")
+    out = tmp_path / "alembic"
+    convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
+    convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240202"))
+    sources = sorted(p.name for p in (out / "versions").glob("*.txt"))
+    assert sources == ["20240202_normalise_emails.go.txt"]
+    (legacy / "00005_add_customer_phone.sql").unlink()
+    (legacy / "00004_normalise_emails.go").unlink()
+    convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240202"))
+    assert not list((out / "versions").glob("*.txt"))
+    assert (out / "stale" / "20240202_normalise_emails.go.txt").is_file()
