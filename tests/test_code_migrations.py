@@ -451,7 +451,7 @@ def test_custom_python_without_the_configured_function_is_an_error(tmp_path):
     script.write_text(script.read_text().replace("def run_upgrade", "def upgrade"))
     found = scan(legacy)
     (problem,) = found.errors
-    assert problem.code == "python-no-upgrade" and "run_upgrade()" in problem.message
+    assert problem.code == "python-no-upgrade" and "run_upgrade(cur, dialect)" in problem.message
     assert problem.path == script
 
 

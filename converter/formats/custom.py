@@ -69,7 +69,7 @@ from converter.formats.base import (
     relname,
 )
 from converter.formats.plain import FILE_DIALECT_ALIASES, choose_variant
-from converter.formats.python_script import python_functions
+from converter.formats.python_script import PythonCalling
 from converter.formats.tracking import (
     Applied,
     Location,
@@ -103,9 +103,7 @@ class CustomLayout:
     match: str = "path"
     date_format: str | None = None
     transactional: bool = True
-    python_upgrade: str = "upgrade"
-    python_downgrade: str = "downgrade"
-    python_args: tuple[str, ...] = ("connection",)
+    python: PythonCalling = PythonCalling()
 
     @classmethod
     def from_config(cls, config: Config) -> CustomLayout | None:
@@ -161,13 +159,7 @@ class CustomLayout:
             match=s["match"].value if "match" in s else "path",
             date_format=date_format,
             transactional=s["transactional"].value if "transactional" in s else True,
-            python_upgrade=s["python-upgrade"].value if "python-upgrade" in s else "upgrade",
-            python_downgrade=s["python-downgrade"].value
-            if "python-downgrade" in s
-            else "downgrade",
-            python_args=_arguments(s["python-args"].value)
-            if "python-args" in s
-            else ("connection",),
+            python=PythonCalling.from_settings(s),
         )
 
     @property
@@ -184,11 +176,6 @@ class CustomLayout:
 
     def fullmatch(self, root: Path, path: Path) -> re.Match[str] | None:
         return self.pattern.fullmatch(path.name if self.match == "name" else relname(root, path))
-
-
-def _arguments(value: str | list[str]) -> tuple[str, ...]:
-    values = tuple([value] if isinstance(value, str) else value)
-    return values or ("connection",)
 
 
 def _error(setting: Setting, message: str, hint: str | None = None) -> InputError:
@@ -441,25 +428,7 @@ class CustomFormat(LegacyFormat):
         self, text: str, path: Path, name: str, layout: CustomLayout, result: Scan
     ) -> tuple[tuple[Script, ...], tuple[Script, ...]] | None:
         """A Python migration called the in-house runner's way (python-upgrade, python-args)."""
-        functions = python_functions(text, path, result)
-        if functions is None:
-            return None
-        if layout.python_upgrade not in functions:
-            result.error(
-                "python-no-upgrade",
-                f"Python migration defines no {layout.python_upgrade}() function; add one, or "
-                "name the function the runner calls with python-upgrade in the custom settings",
-                path,
-            )
-            return None
-        first, rest = layout.python_args[0], layout.python_args[1:]
-
-        def script(entry: str) -> Script:
-            return Script("python", text, path, name, entry=entry, calling=first, args=rest)
-
-        up = (script(layout.python_upgrade),)
-        down = (script(layout.python_downgrade),) if layout.python_downgrade in functions else ()
-        return up, down
+        return layout.python.scripts(text, path, name, result)
 
     def _migration(
         self,
