@@ -320,6 +320,8 @@ def test_cli_exit_codes_and_the_list_of_placeholders(tmp_path):
     assert done.exit_code == 3, done.output
     assert "1 placeholder revision(s) to port by hand" in done.output
     assert "20240101_normalise_emails.py (00004_normalise_emails.go)" in done.output
+    checked = runner.invoke(cli, [*args, "--out", str(tmp_path / "a" / "alembic"), "--check"])
+    assert checked.exit_code == 0, checked.output  # up to date: --check answers only that
     refused = runner.invoke(
         cli, [*args, "--out", str(tmp_path / "b" / "alembic"), "--code-migrations", "error"]
     )
