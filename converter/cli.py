@@ -28,6 +28,7 @@ from converter.formats.base import ReadOptions
 from converter.legacy import scan as scan_directory
 from converter.scratch import mask_text
 
+EXIT_PLACEHOLDERS = 3  # convert: written, but placeholder revisions remain to be ported
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -120,6 +121,17 @@ def format_option(func):
         "format_name",
         metavar="NAME",
         help="Force the legacy format instead of detecting it: " + ", ".join(FORMAT_MODULES) + ".",
+    )(func)
+
+
+def java_dir_option(func):
+    return click.option(
+        "--java-dir",
+        "java_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="DIR",
+        help="Flyway: a source folder holding Java migrations (repeatable; searched recursively).",
     )(func)
 
 
@@ -266,6 +278,7 @@ def cli(debug: bool) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @format_option
 @encoding_option
+@java_dir_option
 @click.option(
     "--dialect", type=click.Choice(DIALECTS), help="Pick per-database sources for this database."
 )
@@ -275,6 +288,7 @@ def scan(
     directory: Path,
     format_name: str | None,
     encoding: str | None,
+    java_dirs: tuple[Path, ...],
     dialect: str | None,
     as_json: bool,
 ) -> None:
@@ -283,9 +297,8 @@ def scan(
 
     Example: converter scan samples/flyway/postgresql
     """
-    result = scan_directory(
-        directory, format_name, ReadOptions(encoding=encoding, dialect=dialect), statements=True
-    )
+    read = ReadOptions(encoding=encoding, dialect=dialect, java_dirs=java_dirs)
+    result = scan_directory(directory, format_name, read, statements=True)
     if as_json:
         click.echo(
             json.dumps(
@@ -309,7 +322,7 @@ def scan(
                 m.kind.value,
                 "up/down" if m.has_down else "up",
                 "yes" if m.transactional else "no",
-                m.script,
+                f"sql ({m.code})" if m.code and not m.placeholder else m.script,
             )
         console.print(table)
         for p in result.problems:
@@ -348,6 +361,7 @@ def scan(
 )
 @format_option
 @encoding_option
+@java_dir_option
 @click.option(
     "--style",
     type=click.Choice(["ops", "sql"]),
@@ -386,6 +400,14 @@ def scan(
     help="With --modules: the module's first revision depends on REVISION (repeatable).",
 )
 @click.option(
+    "--code-migrations",
+    type=click.Choice(["placeholder", "error"]),
+    default="placeholder",
+    show_default=True,
+    help="A Go/Java migration that is not straight-line SQL: a placeholder revision to port "
+    "by hand (exit 3), or an error.",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Regenerate revisions that were edited by hand (by default they are kept as they are).",
@@ -408,12 +430,14 @@ def convert(
     missing_variant: str,
     format_name: str | None,
     encoding: str | None,
+    java_dirs: tuple[Path, ...],
     style: str,
     rev_id: str,
     date_from: str,
     before_base: bool,
     modules: bool,
     depends: tuple[str, ...],
+    code_migrations: str,
     force: bool,
     dry_run: bool,
     check: bool,
@@ -422,7 +446,8 @@ def convert(
     """Convert the legacy migrations in LEGACY_DIR into Alembic revisions in --out.
 
     A re-run on the same --out keeps what is there: revision ids, hand-edited revisions and
-    native Alembic revisions; new legacy migrations go after the current head.
+    native Alembic revisions; new legacy migrations go after the current head. Exits 3 when
+    placeholder revisions for code migrations remain to be ported by hand.
 
     Example: converter convert samples/flyway/sqlite --out /tmp/alembic --dialect sqlite
     """
@@ -440,6 +465,8 @@ def convert(
         modules=modules,
         depends=depends,
         missing_variant=missing_variant,
+        code_migrations=code_migrations,
+        java_dirs=java_dirs,
     )
     result = convert_directory(legacy_dir, out_dir, options)
     if report == "json":
@@ -455,6 +482,8 @@ def convert(
                 "(see above); run it without --check"
             )
             sys.exit(1)
+    if result.placeholders and not check:  # --check answers only "would a re-run change anything"
+        sys.exit(EXIT_PLACEHOLDERS)
 
 
 def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
@@ -472,9 +501,12 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
         table.add_column(col)
     for p in result.plans:
         s = p.stats
+        legacy = p.migration.version or p.migration.description
+        if p.migration.code:
+            legacy += f" ({p.migration.code}{', placeholder' if p.migration.placeholder else ''})"
         table.add_row(
             escape(p.revision),
-            escape(p.migration.version or p.migration.description),
+            escape(legacy),
             str(s.ops),
             str(s.verbatim),
             str(s.unparsed),
@@ -501,6 +533,15 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
         console.print(f"{'would write' if dry_run else 'wrote'} {escape(str(result.alembic_ini))}")
     for w in result.warnings:
         console.print(f"[yellow]warning[/]: {escape(w)}", soft_wrap=True)
+    if result.placeholders:
+        console.print(
+            f"[yellow]{len(result.placeholders)} placeholder revision(s) to port by hand[/] "
+            "(code migrations that are not straight-line SQL; each raises until ported, its "
+            "original source beside it):",
+            soft_wrap=True,
+        )
+        for line in result.placeholders:
+            console.print(f"  {escape(line)}", soft_wrap=True)
 
 
 @cli.command()
@@ -513,6 +554,7 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
 )
 @format_option
 @encoding_option
+@java_dir_option
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),
@@ -553,6 +595,7 @@ def verify(
     url: str | None,
     format_name: str | None,
     encoding: str | None,
+    java_dirs: tuple[Path, ...],
     dialect: str | None,
     stepwise: bool,
     downgrade: bool,
@@ -563,7 +606,8 @@ def verify(
 ) -> None:
     """Prove that ALEMBIC_DIR builds the same database as the legacy migrations in
     LEGACY_DIR, step by step, schema and data. Exits 0 when equivalent, 1 when not, 2 on
-    usage or connection errors.
+    usage or connection errors. A placeholder revision not yet ported is "needs porting"
+    (exit 1); a ported one is applied to both databases and reported "ported".
 
     Example: converter verify migrations/ alembic/ --url postgresql+psycopg://postgres@localhost/postgres
     """
@@ -581,6 +625,7 @@ def verify(
         junit=junit,
         json=json_file,
         encoding=encoding,
+        java_dirs=java_dirs,
         progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"),
     )
     report = verify_histories(legacy_dir, alembic_dir, options)

@@ -112,10 +112,22 @@ class OptionSpec:
 
 Schema = Mapping[str, Mapping[str, OptionSpec]]  # command -> key -> spec
 
+# What a Python migration of the custom format can be given (converter.legacy_python.CALLINGS)
+PYTHON_ARGUMENTS = ("connection", "cursor", "dbapi", "dialect", "engine")
+
 # Keys that are not command-line options.
+PYTHON_KEYS: dict[str, OptionSpec] = {
+    spec.key: spec
+    for spec in (
+        OptionSpec("python-upgrade", "python_upgrade"),
+        OptionSpec("python-downgrade", "python_downgrade"),
+        OptionSpec("python-args", "python_args", "choice", PYTHON_ARGUMENTS, multiple=True),
+    )
+}
 READER_KEYS: dict[str, OptionSpec] = {
     "placeholder-prefix": OptionSpec("placeholder-prefix", "placeholder_prefix"),
     "placeholder-suffix": OptionSpec("placeholder-suffix", "placeholder_suffix"),
+    **PYTHON_KEYS,  # the plain format's Python calling convention (custom: in its own table)
 }
 CUSTOM_KEYS: dict[str, OptionSpec] = {
     spec.key: spec
@@ -131,6 +143,7 @@ CUSTOM_KEYS: dict[str, OptionSpec] = {
         OptionSpec("match", "match", "choice", ("path", "name")),
         OptionSpec("date-format", "date_format"),
         OptionSpec("transactional", "transactional", "bool"),
+        *PYTHON_KEYS.values(),
     )
 }
 SECTIONS = ("placeholders", "custom")

@@ -4,6 +4,10 @@
 to it. The pipeline: scan (readers) -> names (ids, dates, files) -> plans (split, parse,
 translate) -> render (templates) -> write (atomically). Nothing is written when any step
 fails, and nothing at all with `dry_run`.
+
+Why one module over 600 lines: the rules of a re-run (where the chain starts, what moves,
+what is kept, the graph check) and of placeholder revisions share the verb's state
+(matched, kept, names) and read best beside the verb.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from converter.existing import (
     read_existing,
 )
 from converter.formats.base import ReadOptions, require_dir
+from converter.formats.code_source import CODE_LANGUAGES, awaiting_port, source_file_name
 from converter.history import RevisionFile, read_revision_file
 from converter.legacy import legacy_root, require_clean, scan
 from converter.model import LegacyMigration
@@ -47,6 +52,7 @@ from converter.render import render_revision
 from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
 STATIC_FILES = ("env.py", "script.py.mako", "README")
+CODE_MIGRATIONS = ("placeholder", "error")
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 
@@ -68,6 +74,10 @@ class ConvertOptions:
     missing_variant: str = (
         "error"  # several dialects: a migration with no variant for one -> error | skip
     )
+    # a code migration (Go, Java) that is not straight-line SQL: a placeholder revision to
+    # port by hand, or an error
+    code_migrations: str = "placeholder"
+    java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
 
     @property
     def dialects(self) -> list[str]:
@@ -90,6 +100,8 @@ class ConvertResult:
     kept_edits: list[str] = field(default_factory=list)  # hand-edited revisions left as they are
     overwritten_edits: list[str] = field(default_factory=list)  # --force
     notes: list[str] = field(default_factory=list)
+    # revisions that are still placeholders for code migrations: "versions/<file> (<legacy>)"
+    placeholders: list[str] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
@@ -118,6 +130,7 @@ class ConvertResult:
             "overwritten_edits": self.overwritten_edits,
             "notes": self.notes,
             "warnings": self.warnings,
+            "placeholders": self.placeholders,
             "up_to_date": self.up_to_date,
         }
 
@@ -141,6 +154,11 @@ def check_options(o: ConvertOptions) -> None:
     if o.missing_variant not in ("error", "skip"):
         raise UsageError(
             f"unknown missing-variant rule {o.missing_variant!r}", hint="use error or skip"
+        )
+    if o.code_migrations not in CODE_MIGRATIONS:
+        raise UsageError(
+            f"unknown code-migrations rule {o.code_migrations!r}",
+            hint="use " + " or ".join(CODE_MIGRATIONS),
         )
     if o.style not in STYLES:
         raise UsageError(f"unknown style {o.style!r}", hint="use one of " + ", ".join(STYLES))
@@ -172,7 +190,7 @@ def read_legacy(
 ) -> tuple[str, list[LegacyMigration]]:
     """The legacy history for one dialect: one directory, or with `modules` one history per
     subfolder."""
-    read = ReadOptions(encoding=options.encoding, dialect=dialect)
+    read = ReadOptions(encoding=options.encoding, dialect=dialect, java_dirs=options.java_dirs)
     legacy_dir = legacy_root(legacy_dir, dialect)
     if not options.modules:
         found = _checked_scan(legacy_dir, options.format, read, options)
@@ -257,6 +275,8 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
     format_name = formats.pop()
     rows = align(histories)
     migrations = [next(m for m in variants.values() if m is not None) for variants in rows]
+    if options.code_migrations == "error":
+        _refuse_code(migrations)
 
     existing = read_existing(out_dir)
     matched = match(existing, migrations)
@@ -350,9 +370,10 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             for i, p in enumerate(result.plans)
             if i not in kept
         }
-        for p in result.plans:
+        for i, p in enumerate(result.plans):
             if p.data_file is not None:
                 files[f"versions/{p.data_file.name}"] = p.data_file
+            _keep_code_source(p, names[i], files, kept.get(i), result)
         for name in STATIC_FILES:
             if not (out_dir / name).exists():
                 files[name] = (
@@ -367,6 +388,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             _repoint_base(existing, ids[-1], files, result)
 
         moves = _moves(matched, kept, names, stale, result)
+        _companion_moves(moves, out_dir)
         _check_result(existing, files, moves, options, out_dir)
         changed = {}
         for rel, text in files.items():
@@ -447,6 +469,47 @@ def _module_dependencies(
         if needs:
             plan.depends_on = tuple(needs)
             seen.update(needs)
+
+
+def _refuse_code(migrations: list[LegacyMigration]) -> None:
+    """`--code-migrations error`: a code migration that cannot be read stops the run."""
+    unread = [m for m in migrations if m.placeholder]
+    if unread:
+        more = f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""
+        raise InputError(
+            f"{unread[0].placeholder}{more}",
+            path=unread[0].path,
+            hint="rewrite it as an SQL migration, or convert without --code-migrations error "
+            "to get a placeholder revision to port by hand",
+        )
+
+
+def _keep_code_source(
+    plan: RevisionPlan,
+    name: str,
+    files: dict,
+    kept: OnDisk | None,
+    result: ConvertResult,
+) -> None:
+    """A placeholder's original code goes beside its revision; it is listed while it is
+    still a placeholder (a revision kept as edited by hand may hold the port)."""
+    m = plan.migration
+    if not m.placeholder:
+        return
+    files[f"versions/{source_file_name(name, m.script)}"] = m.up[0].text
+    if kept is None or awaiting_port(kept.text):
+        result.placeholders.append(f"versions/{name} ({m.name})")
+
+
+def _companion_moves(moves: dict[str, str | None], out_dir: Path) -> None:
+    """The kept source of a placeholder (`<stem>.go.txt`) goes where its revision goes."""
+    for rel, target in list(moves.items()):
+        for language in CODE_LANGUAGES:
+            companion = f"{rel.removesuffix('.py')}.{language}.txt"
+            if companion not in moves and (out_dir / companion).is_file():
+                moves[companion] = (
+                    None if target is None else f"{target.removesuffix('.py')}.{language}.txt"
+                )
 
 
 def _refuse_insertions(migrations: list[LegacyMigration], matched: dict[int, OnDisk]) -> None:

@@ -29,6 +29,7 @@ from alembic.util import CommandError
 
 from converter.dialects import DIALECTS, database
 from converter.errors import ConverterError, InputError, UsageError
+from converter.formats import code_source
 
 BASE = "base"  # Alembic's name for "no revision"
 
@@ -194,6 +195,8 @@ class LegacyRecord:
     tool_checksum: str | dict[str, str | None] | None = None
     missing_variants: tuple[str, ...] = ()
     dialects: tuple[str, ...] = ()  # converted for these databases (empty: not recorded)
+    code: str | None = None  # "go" / "java": converted from a code migration
+    placeholder: bool = False  # written as a placeholder (see awaiting_port: still one?)
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -253,6 +256,8 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             tool_checksum=record.get("tool_checksum"),
             missing_variants=tuple(record.get("missing_variants") or ()),
             dialects=tuple(record.get("dialects") or ()),
+            code=record.get("code"),
+            placeholder=record.get("placeholder") is True,
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])
@@ -325,3 +330,11 @@ def require_converted_for(history: AlembicHistory, dialect: str, url: str | None
         f"{history.dir} was converted for {names}, not for {dialect} ({url})",
         hint=f"pass --url with a {names} server" + (f", e.g. --url {server}" if server else ""),
     )
+
+
+def awaiting_port(rev: Script) -> bool:
+    """True when a revision is a placeholder for a code migration, not yet ported by hand."""
+    record = legacy_record(rev)
+    if record is None or not record.placeholder:
+        return False
+    return code_source.awaiting_port(Path(rev.path).read_text(encoding="utf-8"))

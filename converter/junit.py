@@ -15,6 +15,7 @@ from converter.verify_report import (
     ERROR,
     FAILED,
     IRREVERSIBLE,
+    NEEDS_PORTING,
     NOT_RUN,
     StepResult,
     VerifyReport,
@@ -74,7 +75,7 @@ def _testcase(report: VerifyReport, step: StepResult) -> ET.Element:
     if step.legacy_file:
         case.set("file", step.legacy_file)
     text = "\n".join(failure_lines(step))
-    if step.status in (DIFFERENT, FAILED):
+    if step.status in (DIFFERENT, FAILED, NEEDS_PORTING):
         message = step.message or f"{step.status}: {step.title}"
         failure = ET.SubElement(
             case, "failure", {"message": message.splitlines()[0], "type": step.status}

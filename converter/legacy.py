@@ -171,9 +171,16 @@ def legacy_root(legacy_dir: Path, dialect: str) -> Path:
     return legacy_dir / dialect
 
 
-def read_legacy_history(legacy_dir: Path, dialect: str, format: str | None, encoding: str | None):
+def read_legacy_history(
+    legacy_dir: Path,
+    dialect: str,
+    format: str | None,
+    encoding: str | None,
+    java_dirs: tuple[Path, ...] = (),
+):
     root = legacy_root(legacy_dir, dialect)
-    return require_clean(scan(root, format, ReadOptions(encoding=encoding, dialect=dialect)))
+    read = ReadOptions(encoding=encoding, dialect=dialect, java_dirs=java_dirs)
+    return require_clean(scan(root, format, read))
 
 
 def versions_elsewhere(

@@ -75,11 +75,17 @@ def load_function(script: Script) -> Callable:
     return function
 
 
+# What each calling convention hands the function, from the migration's connection. The
+# revision renders the same values (converter.render.CALL_ARGUMENT); a test keeps them equal.
+CALLINGS: dict[str, Callable[[sa.Connection], object]] = {
+    "connection": lambda conn: conn,
+    "engine": LegacyEngine,
+    "dbapi": lambda conn: conn.connection.driver_connection,
+    "cursor": lambda conn: conn.connection.driver_connection.cursor(),  # type: ignore[union-attr]
+    "dialect": lambda conn: conn.dialect.name,
+}
+
+
 def call_legacy(script: Script, connection: sa.Connection) -> None:
     function = load_function(script)
-    if script.calling == "engine":
-        function(LegacyEngine(connection))
-    elif script.calling == "dbapi":
-        function(connection.connection.driver_connection)
-    else:
-        function(connection)
+    function(*(CALLINGS[kind](connection) for kind in (script.calling, *script.args)))

@@ -40,7 +40,7 @@ class Script:
     `text` has its BOM removed and CRLF turned into LF; nothing else is changed.
     """
 
-    language: str  # "sql" | "python"
+    language: str  # "sql" | "python" | "go" | "java" (code kept whole for porting)
     text: str
     path: Path
     name: str
@@ -54,7 +54,10 @@ class Script:
         default=None, compare=False, repr=False
     )  # a large file, read lazily
     calling: str = "connection"  # python: what the function takes: "connection" (SQLAlchemy
-    # Connection), "engine" (sqlalchemy-migrate's migrate_engine), "dbapi" (a DB-API connection)
+    # Connection), "engine" (sqlalchemy-migrate's migrate_engine), "dbapi" (a DB-API connection),
+    # "cursor" (a DB-API cursor), "dialect" (the dialect name); see legacy_python.CALLINGS
+    args: tuple[str, ...] = ()  # python: more arguments after the first, same vocabulary
+    origin: str | None = None  # sql read out of a code migration: "go" | "java"
 
     def pieces(self) -> Iterator[str]:
         """The script's text: in the pieces a very large file is read in, else in one."""
@@ -63,7 +66,7 @@ class Script:
     @property
     def is_blank(self) -> bool:
         """True when the script holds nothing but whitespace and SQL comments."""
-        if self.language == "python":
+        if self.language != "sql":
             return not self.text.strip()
         return not any(has_sql(piece) for piece in self.pieces())
 
@@ -87,6 +90,17 @@ class LegacyMigration:
     batch: bool = False  # True: the legacy tool sends each script as one batch, unsplit
     tool_checksum: str | None = None  # the checksum the legacy tool itself records, if any
     notes: tuple[str, ...] = ()
+    # a code migration (Go, Java) that could not be read: why. Its revision is a placeholder
+    # that raises until a person ports it (see converter.formats.code_source)
+    placeholder: str | None = None
+
+    @property
+    def code(self) -> str | None:
+        """ "go" / "java" when the migration was written in that language, else None."""
+        for s in self.up + self.down:
+            if s.origin or s.language in ("go", "java"):
+                return s.origin or s.language
+        return None
 
     @property
     def has_down(self) -> bool:
@@ -94,8 +108,10 @@ class LegacyMigration:
 
     @property
     def script(self) -> str:
-        """ "python" when any part of the migration is Python code, else "sql"."""
-        return "python" if any(s.language == "python" for s in self.up + self.down) else "sql"
+        """ "python" when any part of the migration is Python code, "go"/"java" for a code
+        migration kept whole (a placeholder), else "sql"."""
+        languages = {s.language for s in self.up + self.down}
+        return next((lang for lang in ("python", "go", "java") if lang in languages), "sql")
 
     @property
     def path(self) -> Path | None:
@@ -139,6 +155,8 @@ class LegacyMigration:
             "dialect": self.dialect,
             "checksum": self.checksum,
             "tool_checksum": self.tool_checksum,
+            "code": self.code,
+            "placeholder": self.placeholder,
         }
 
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlglot import exp
 
 from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool
+from converter.formats.code_source import CODE_LANGUAGES, placeholder_error, source_file_name
 from converter.model import LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
 from converter.split import Statement, StatementKind, iter_statements
@@ -118,6 +119,8 @@ class RevisionPlan:
             "description": m.description,
             "transactional": m.transactional,
             "downgrade": self.downgrade.source,
+            **({"code": m.code} if m.code else {}),
+            **({"placeholder": m.placeholder} if m.placeholder else {}),
             **self.stats.to_json(),
             **extra,
         }
@@ -243,6 +246,8 @@ def plan_revision(
 ) -> RevisionPlan:
     """With `spool`, the data statements of a very large legacy script go to it (the
     revision's data file, `plan.data_file`, see converter.bulk) instead of the revision."""
+    if m.placeholder is not None:
+        return _placeholder_plan(m, revision, down_revision, filename, date, dialect)
     stats = Stats()
     tables = Tables()
     upgrade = plan_body(m.up, m, dialect, style, stats, tables, spool)
@@ -263,4 +268,28 @@ def plan_revision(
         creates=tables.creates,
         references=tables.references - tables.creates,
         data_file=spool.close() if spool is not None else None,
+    )
+
+
+def _placeholder_plan(
+    m: LegacyMigration,
+    revision: str,
+    down_revision: str | tuple[str, ...] | None,
+    filename: str,
+    date: datetime,
+    dialect: str,
+) -> RevisionPlan:
+    """A code migration that could not be read: both directions raise until it is ported."""
+    source = source_file_name(filename, m.script)
+    error = placeholder_error(m.name or m.version, m.placeholder or "", source)
+    note = f"PLACEHOLDER: port {m.name} ({CODE_LANGUAGES.get(m.script, m.script)}) by hand"
+    return RevisionPlan(
+        migration=m,
+        revision=revision,
+        down_revision=down_revision,
+        filename=filename,
+        date=date,
+        upgrade=Body(source="placeholder", error=error, note=note),
+        downgrade=Body(source="placeholder", error=error, note=note),
+        dialect=dialect,
     )

@@ -23,6 +23,7 @@ from mako.template import Template
 from converter import __version__, bulk, revision_helpers
 from converter.dialects import database
 from converter.errors import OutputError
+from converter.formats.code_source import CODE_LANGUAGES
 from converter.legacy_python import portable_source
 from converter.model import Script
 from converter.plan import Block, Body, RevisionPlan
@@ -42,6 +43,8 @@ CALL_ARGUMENT = {
     "connection": "op.get_bind()",
     "engine": "LegacyEngine(op.get_bind())",
     "dbapi": "op.get_bind().connection.driver_connection",
+    "cursor": "op.get_bind().connection.driver_connection.cursor()",
+    "dialect": "op.get_bind().dialect.name",
 }
 
 
@@ -158,7 +161,7 @@ def _sql_lines(block: Block, indent: str) -> list[str]:
 
 def _python_call_lines(script: Script, direction: str) -> list[str]:
     function = legacy_function_name(script.entry or direction)
-    argument = CALL_ARGUMENT[script.calling]
+    argument = ", ".join(CALL_ARGUMENT[kind] for kind in (script.calling, *script.args))
     message = f"-- {script.name}: legacy Python code ({script.entry}) runs only online, not in --sql output"
     return [
         f"{INDENT}if op.get_context().as_sql:",
@@ -320,7 +323,7 @@ def render_revision(plan: RevisionPlan) -> str:
         if b.kind == "python" and b.script is not None:
             entry = python_scripts.setdefault(b.script.name, (b.script, set()))
             entry[1].add(b.script.entry or "upgrade")
-    callings = {s.calling for s, _ in python_scripts.values()}
+    callings = {c for s, _ in python_scripts.values() for c in (s.calling, *s.args)}
     if "engine" in callings:
         helpers.append(LEGACY_ENGINE)
     op_imports: set[str] = set()
@@ -337,6 +340,8 @@ def render_revision(plan: RevisionPlan) -> str:
         upgrade_body = render_body(plan.upgrade, plan, "upgrade", op_imports)
         downgrade_body = render_body(plan.downgrade, plan, "downgrade", op_imports)
     imports = ["from alembic import op", *sorted(op_imports)]
+    if m.placeholder and not plan.variants:  # both bodies only raise: nothing uses op
+        imports.remove("from alembic import op")
     if any(b.kind == "data" for b in blocks):
         imports.extend(bulk.HELPER_IMPORTS)
     if "engine" in callings:
@@ -381,6 +386,15 @@ def render_revision(plan: RevisionPlan) -> str:
                     else "upgrading such a database raises."
                 )
             )
+    if m.placeholder:
+        notes.append(
+            f"PLACEHOLDER: the legacy migration is {CODE_LANGUAGES.get(m.script, m.script)} code that is not straight-line SQL;"
+        )
+        notes.append("upgrade and downgrade raise until it is ported by hand.")
+    elif m.code:
+        notes.append(
+            f"Read from {CODE_LANGUAGES.get(m.code, m.code)} code: the SQL literals it executes, in order."
+        )
     if any(p.downgrade.source == "none" for p in variants):
         notes.append(
             "No downgrade: the legacy migration has no down and cannot be inverted exactly."
@@ -418,7 +432,7 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
     files = [s.name for p in variants for s in p.migration.up + p.migration.down]
     checksums = {p.dialect: p.migration.tool_checksum for p in variants}
     missing = sorted(d for d, p in (plan.variants or {}).items() if p is None)
-    return {
+    record: dict[str, object] = {
         "format": m.format,
         "version": m.version,
         "kind": m.kind.value,
@@ -429,6 +443,11 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
         # the databases this history was converted for: verify refuses to build it on another
         "dialects": sorted({plan.dialect, *(plan.variants or {})}),
     }
+    if m.code:  # a code migration: read as SQL, or a placeholder to port
+        record["code"] = m.code
+    if m.placeholder:
+        record["placeholder"] = True
+    return record
 
 
 def render_record(record: dict[str, object]) -> str:

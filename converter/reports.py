@@ -23,7 +23,9 @@ from converter.verify_report import (
     ERROR,
     FAILED,
     IRREVERSIBLE,
+    NEEDS_PORTING,
     NOT_RUN,
+    PORTED,
     VerifyReport,
     failure_lines,
 )
@@ -35,6 +37,8 @@ STATUS_STYLE = {
     FAILED: "bold red",
     ERROR: "bold red",
     IRREVERSIBLE: "yellow",
+    NEEDS_PORTING: "bold red",
+    PORTED: "yellow",
     NOT_RUN: "dim",
 }
 
@@ -58,8 +62,8 @@ def verify_renderables(report: VerifyReport) -> Group:
         )
     parts: list[Any] = [table]
     for s in report.steps:
-        if s.status == IRREVERSIBLE and s.message:
-            parts.append(Text("irreversible: " + s.message, style="yellow"))
+        if s.status in (IRREVERSIBLE, PORTED) and s.message:
+            parts.append(Text(f"{s.status}: " + s.message, style="yellow"))
     f = report.failure
     if f is not None:
         lines = failure_lines(f)

@@ -50,7 +50,7 @@ from converter.apply import apply_migration
 from converter.dialects import DIALECTS
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
-from converter.history import AlembicHistory, legacy_version, require_converted_for
+from converter.history import AlembicHistory, awaiting_port, legacy_version, require_converted_for
 from converter.junit import junit_xml
 from converter.legacy import read_legacy_history, versions_elsewhere
 from converter.model import Kind, LegacyMigration
@@ -70,6 +70,8 @@ from converter.verify_report import (
     ERROR,
     FAILED,
     IRREVERSIBLE,
+    NEEDS_PORTING,
+    PORTED,
     UPGRADE,
     StepResult,
     VerifyReport,
@@ -91,6 +93,7 @@ class VerifyOptions:
     junit: Path | None = None  # write a JUnit XML report here
     json: Path | None = None  # write a JSON report here
     encoding: str | None = None  # of the legacy files
+    java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
     progress: Callable[[str], None] | None = None  # called with a line per step as it ends
 
 
@@ -170,7 +173,9 @@ def _verify(
 ) -> VerifyReport:
     dialect = resolve_dialect(options.url, options.dialect)
     report.dialect = dialect
-    found = read_legacy_history(legacy_dir, dialect, options.format, options.encoding)
+    found = read_legacy_history(
+        legacy_dir, dialect, options.format, options.encoding, options.java_dirs
+    )
     history = AlembicHistory(alembic_dir)
     require_converted_for(history, dialect, mask(options.url) if options.url else None)
     cache: list[set[str]] = []
@@ -436,6 +441,10 @@ class _Run:
             return
         assert pair.revision is not None
         m = pair.migration
+        if m is not None and m.placeholder is not None:
+            self.run_code_step(pair, step)
+            self.done(step, started)
+            return
         if m is None:
             step.message = (
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
@@ -481,6 +490,40 @@ class _Run:
         else:
             step.status = APPLIED
         self.done(step, started)
+
+    def run_code_step(self, pair: Pair, step: StepResult) -> None:
+        """A code migration the converter could not read: the legacy side cannot run it.
+        Still a placeholder: "needs porting", and the run stops (nothing after it can be
+        built). Ported by hand: the port is applied to both databases (the legacy one
+        stamped first), and the step is "ported", never "equal": nothing proves the port
+        does what the code did; the steps after it are compared again."""
+        m, rev = pair.migration, pair.revision
+        assert m is not None and rev is not None
+        if awaiting_port(rev):
+            self.fail(
+                step,
+                NEEDS_PORTING,
+                f"revision {rev.revision} is a placeholder for {legacy_text(m)}: {m.placeholder}; "
+                "port it by hand, then verify again",
+            )
+            return
+        down = rev.down_revision
+        try:
+            self.history.stamp(self.legacy_url, str(down) if down else "base")
+            self.history.upgrade(self.legacy_url, rev.revision)
+            self.history.upgrade(self.alembic_url, rev.revision)
+        except Exception as exc:  # noqa: BLE001 - the port failing is reported
+            self.fail(
+                step, ERROR, f"the port in {rev_text(rev)} failed: {self.error_text(exc)}", exc
+            )
+            return
+        step.status = PORTED
+        step.message = (
+            f"{legacy_text(m)} is code the converter could not read; its port by hand in "
+            f"{rev.revision} was applied to both databases (not compared)"
+        )
+        if self.options.downgrade:
+            self.legacy_states.append(self.snapshot(self.legacy))
 
     def run_after(self, step: StepResult) -> None:
         started = time.perf_counter()

@@ -22,7 +22,9 @@ FAILED = "failed"  # not comparable: pairing problem, or irreversible where the 
 ERROR = "error"  # a migration or revision raised
 IRREVERSIBLE = "irreversible"  # the revision's downgrade raises NotImplementedError; not a failure
 NOT_RUN = "not run"  # an earlier step stopped the run
-FAILING = (DIFFERENT, FAILED, ERROR)
+NEEDS_PORTING = "needs porting"  # a placeholder revision for a code migration: never equal
+PORTED = "ported"  # a code migration ported by hand: applied to both, not comparable
+FAILING = (DIFFERENT, FAILED, ERROR, NEEDS_PORTING)
 
 
 @dataclass
@@ -103,6 +105,8 @@ class VerifyReport:
         where = f"{self.dialect}" + (f" on {self.url}" if self.url else " (temporary SQLite files)")
         if self.equivalent:
             text = f"equivalent: {len(upgrades)} steps compared {mode} on {where}"
+            if self.count(PORTED):
+                text += f" ({self.count(PORTED)} ported by hand: applied, not comparable)"
             walked = [s for s in self.steps if s.phase == DOWNGRADE and s.status == EQUAL]
             if self.downgrade:
                 text += f"; {len(walked)} downgrades match"

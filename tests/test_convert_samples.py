@@ -23,7 +23,11 @@ from converter.apply import apply_migration
 from converter.convert import ConvertOptions, convert
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-FORMATS = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name != "multi-dialect")
+FORMATS = sorted(
+    p.name
+    for p in SAMPLES.iterdir()
+    if p.is_dir() and p.name not in ("multi-dialect", "code-migrations")
+)
 DIALECTS = ["sqlite", "postgresql", "mysql"]
 
 

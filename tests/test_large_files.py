@@ -20,7 +20,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DIRS = sorted(
     p
     for fmt in SAMPLES.iterdir()
-    if fmt.is_dir() and fmt.name != "multi-dialect"
+    if fmt.is_dir() and fmt.name not in ("multi-dialect", "code-migrations")
     for p in fmt.iterdir()
     if p.is_dir()
 )

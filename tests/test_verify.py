@@ -39,7 +39,11 @@ from converter.verify_report import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-FORMATS = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name != "multi-dialect")
+FORMATS = sorted(
+    p.name
+    for p in SAMPLES.iterdir()
+    if p.is_dir() and p.name not in ("multi-dialect", "code-migrations")
+)
 DIALECTS = ["sqlite", "postgresql", "mysql"]
 
 

@@ -32,6 +32,7 @@ class ReadOptions:
     encoding: str | None = None
     dialect: str | None = None  # "postgresql" | "mysql" | "sqlite": picks per-database sources
     config: Config | None = None  # a configuration named with --config; else found per folder
+    java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
 
 
 class LegacyFormat:

@@ -10,6 +10,16 @@
     match = "path"                   # what the pattern matches: "path" or "name"
     date-format = "%Y-%m-%d"         # order = "date": how the version is written
     transactional = true             # does the in-house runner wrap each file in a transaction
+    python-upgrade = "run_upgrade"   # `.py` files the pattern matches: the function to call
+    python-downgrade = "run_downgrade"   # optional: the function that undoes it
+    python-args = ["cursor", "dialect"]  # what it is given, in order (default ["connection"])
+
+Python migrations: `python-args` names each argument the function gets: `connection` (the
+SQLAlchemy Connection of the migration), `cursor` (a DB-API cursor on it), `dbapi` (the
+DB-API connection), `dialect` (the database's name: postgresql, mysql, sqlite) and `engine`
+(an engine-like object whose `begin()`/`connect()` hand out the migration's connection, with
+`dialect` and `name`: sqlalchemy-migrate's `migrate_engine`). The revision calls the function with the same arguments, and verify runs the
+legacy side the same way.
 
 `pattern` is a regular expression that must match a file's whole path relative to the
 legacy directory (forward slashes; only the name when `recursive` is false), or with
@@ -59,6 +69,7 @@ from converter.formats.base import (
     relname,
 )
 from converter.formats.plain import FILE_DIALECT_ALIASES, choose_variant
+from converter.formats.python_script import PythonCalling
 from converter.formats.tracking import (
     Applied,
     Location,
@@ -92,6 +103,7 @@ class CustomLayout:
     match: str = "path"
     date_format: str | None = None
     transactional: bool = True
+    python: PythonCalling = PythonCalling()
 
     @classmethod
     def from_config(cls, config: Config) -> CustomLayout | None:
@@ -147,6 +159,7 @@ class CustomLayout:
             match=s["match"].value if "match" in s else "path",
             date_format=date_format,
             transactional=s["transactional"].value if "transactional" in s else True,
+            python=PythonCalling.from_settings(s),
         )
 
     @property
@@ -323,13 +336,6 @@ class CustomFormat(LegacyFormat):
                     path,
                 )
                 return None
-        if path.suffix.lower() == ".py":
-            result.error(
-                "not-convertible",
-                "the custom format reads SQL files; convert this Python script by hand",
-                path,
-            )
-            return None
         try:
             sort_key, date = self._order(version, layout)
         except ValueError as exc:
@@ -418,6 +424,12 @@ class CustomFormat(LegacyFormat):
 
     # -- migrations ------------------------------------------------------------------------
 
+    def _python(
+        self, text: str, path: Path, name: str, layout: CustomLayout, result: Scan
+    ) -> tuple[tuple[Script, ...], tuple[Script, ...]] | None:
+        """A Python migration called the in-house runner's way (python-upgrade, python-args)."""
+        return layout.python.scripts(text, path, name, result)
+
     def _migration(
         self,
         root: Path,
@@ -438,7 +450,12 @@ class CustomFormat(LegacyFormat):
         text = read_source(path, options)
         up: tuple[Script, ...]
         down: tuple[Script, ...] = ()
-        if layout.has_markers:
+        if path.suffix.lower() == ".py":
+            python = self._python(text, path, name, layout, result)
+            if python is None:
+                return
+            up, down = python
+        elif layout.has_markers:
             (up_text, up_line), down_part = split_sections(text, path, layout)
             up = (Script("sql", up_text, path, name, line=up_line),)
             if down_part is not None and not Script("sql", down_part[0], path, name).is_blank:

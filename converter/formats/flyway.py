@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,17 @@ from converter.formats.base import (
     ReadOptions,
     date_from_version,
     iter_files,
+    read_source,
+    relname,
     sql_script,
 )
+from converter.formats.code_source import (
+    NotStraightLine,
+    placeholder_script,
+    refusal,
+    sql_scripts,
+)
+from converter.formats.java_source import read_java_migration
 from converter.formats.tracking import (
     BASELINE,
     REPEATABLE,
@@ -257,8 +266,9 @@ class Found:
     path: Path
     name: FlywayName
     script: Script
-    checksum: int
+    checksum: int | None
     conf: ScriptConf
+    code: LegacyMigration | None = None  # a Java migration: what it reads as (java_source.py)
 
 
 # -- the tracking table ----------------------------------------------------------------------------
@@ -383,8 +393,48 @@ class FlywayFormat(LegacyFormat):
                     conf_path,
                 )
 
+        found.extend(self._read_java(root, options, result))
         result.migrations.extend(self._assemble(found, result))
         return result
+
+    def _read_java(self, root: Path, options: ReadOptions, result: Scan) -> list[Found]:
+        """Java migrations: in the SQL locations, and in the source folders of --java-dir."""
+        seen: set[Path] = set()
+        found: list[Found] = []
+        for base in (root, *options.java_dirs):
+            if base != root and not base.is_dir():
+                result.error("no-java-dir", "--java-dir names no folder", base)
+                continue
+            for path in iter_files(base, recursive=True):
+                parsed = parse_name(path.stem) if path.suffix == ".java" else None
+                if not isinstance(parsed, FlywayName) or path.resolve() in seen:
+                    continue
+                seen.add(path.resolve())
+                name = relname(base, path)
+                found.append(self._java(path, name, parsed, options, result))
+        return found
+
+    def _java(
+        self, path: Path, name: str, parsed: FlywayName, options: ReadOptions, result: Scan
+    ) -> Found:
+        text = read_source(path, options)
+        base = LegacyMigration(self.name, parsed.version, parsed.description, Kind.VERSIONED, ())
+        try:
+            read = read_java_migration(text, path.stem)
+        except NotStraightLine as exc:
+            why = refusal("java", name, exc)
+            result.warn(
+                "code-migration", f"{why}: it becomes a placeholder revision to port by hand", path,
+                exc.line,
+            )  # fmt: skip
+            script = placeholder_script("java", text, path, name)
+            code = replace(base, up=(script,), placeholder=why)
+        else:
+            scripts = sql_scripts(read.up, "java", path, name, 1)
+            script = scripts[0]
+            code = replace(base, up=scripts, transactional=read.transactional)
+        # Flyway records no checksum for a Java migration (unless the class computes one)
+        return Found(path, parsed, script, None, ScriptConf(), code)
 
     # -- sorting files ---------------------------------------------------------------------
 
@@ -422,7 +472,7 @@ class FlywayFormat(LegacyFormat):
                 path,
             )
             return
-        if name.endswith(NON_SQL_SUFFIXES):
+        if name.endswith(NON_SQL_SUFFIXES) and not name.endswith(".java"):
             stem = name.rsplit(".", 1)[0]
             if isinstance(parse_name(stem), FlywayName) or isinstance(
                 parse_name(stem.split("$", 1)[0]), FlywayName
@@ -528,18 +578,21 @@ class FlywayFormat(LegacyFormat):
             elif key in undos:
                 down = (undos[key].script,)
         transactional = item.conf.execute_in_transaction is not False
+        if item.code is not None:  # Java: its scripts, transaction and placeholder as read
+            up, transactional = item.code.up, item.code.transactional
         return LegacyMigration(
             format=self.name,
             version=n.version,
             description=n.description,
             kind=kind,
-            up=(item.script,),
+            up=up if item.code is not None else (item.script,),
             down=down,
             transactional=transactional,
             date=date_from_version(n.version.replace(".", "")) if n.version else None,
             sort_key=sort_key,
-            tool_checksum=str(item.checksum),
+            tool_checksum=None if item.checksum is None else str(item.checksum),
             notes=notes,
+            placeholder=item.code.placeholder if item.code is not None else None,
         )
 
 

@@ -14,13 +14,13 @@ goose splits statements itself: outside StatementBegin/StatementEnd a statement 
 line whose last word (before any `--` comment) ends with `;`. Each StatementBegin/End block
 becomes one Script with split=False (its exact text); each run of ordinary statements
 between annotations becomes one Script with split=True, so `up`/`down` keep file order.
-Go migrations are compiled into the user's own binary and cannot be converted.
+Go migrations are read when straight-line (`go_source.py`), else kept as placeholders.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,13 @@ from converter.formats.base import (
     read_source,
     relname,
 )
+from converter.formats.code_source import (
+    NotStraightLine,
+    placeholder_script,
+    refusal,
+    sql_scripts,
+)
+from converter.formats.go_source import read_go_migration
 from converter.formats.tracking import (
     Applied,
     Location,
@@ -345,22 +352,19 @@ class GooseFormat(LegacyFormat):
             version = _version(path, result)
             if version is None:
                 continue
-            if path.suffix == ".go":
-                result.error(
-                    "not-convertible",
-                    f"Go migration {path.name} cannot be converted (goose runs it from your own "
-                    "compiled binary); rewrite it as an SQL migration with `-- +goose Up`/"
-                    "`-- +goose Down` sections, or port it to an Alembic revision by hand",
-                    path,
-                )
-                continue
             found.append((version, path, FILE_NAME.match(path.name)["desc"]))  # type: ignore[index]
 
         for version, path, desc in sorted(found, key=lambda f: (f[0], f[1].name)):
-            migration = self._read_sql(root, path, version, desc, options, result)
+            read = self._read_go if path.suffix == ".go" else self._read_sql
+            migration = read(root, path, version, desc, options, result)
             if migration is not None:
                 result.migrations.append(migration)
         return result
+
+    def _read_go(
+        self, root: Path, path: Path, version: int, desc: str, options: ReadOptions, result: Scan
+    ) -> LegacyMigration | None:
+        return _go_migration(root, path, version, desc, options, result)
 
     def _read_sql(
         self, root: Path, path: Path, version: int, desc: str, options: ReadOptions, result: Scan
@@ -405,6 +409,41 @@ class GooseFormat(LegacyFormat):
             batch=False,
             notes=("envsub",) if parsed.envsub_lines else (),
         )
+
+
+def _go_migration(
+    root: Path, path: Path, version: int, desc: str, options: ReadOptions, result: Scan
+) -> LegacyMigration:
+    """A Go migration: its SQL when it is straight-line, else a placeholder keeping its place."""
+    text = read_source(path, options)
+    name = relname(root, path)
+    common = LegacyMigration(
+        format="goose",
+        version=str(version),
+        description=describe(desc),
+        kind=Kind.VERSIONED,
+        up=(),
+        date=date_from_version(str(version)),
+        sort_key=(version,),
+    )
+    try:
+        read = read_go_migration(text)
+    except NotStraightLine as exc:
+        why = refusal("go", name, exc)
+        result.warn(
+            "code-migration",
+            f"{why}: it becomes a placeholder revision to port by hand",
+            path,
+            exc.line,
+        )
+        return replace(common, up=(placeholder_script("go", text, path, name),), placeholder=why)
+    down = None if read.down is None else sql_scripts(read.down, "go", path, name, 1)
+    return replace(
+        common,
+        up=sql_scripts(read.up, "go", path, name, 1),
+        down=down or (),
+        transactional=read.transactional,
+    )
 
 
 def _version(path: Path, result: Scan) -> int | None:

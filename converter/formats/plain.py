@@ -2,7 +2,9 @@
 and Python scripts `NNN_desc.py` defining `upgrade(conn)` and optionally `downgrade(conn)`
 (or paired with a `NNN_desc.down.sql` instead).
 
-Versions are the leading integers, ordered numerically; `conn` is an SQLAlchemy Connection.
+Versions are the leading integers, ordered numerically; `conn` is an SQLAlchemy Connection,
+unless `[tool.converter]` says otherwise (`python-upgrade`, `python-downgrade`, `python-args`:
+see converter/formats/custom.py).
 Per-database variants of one migration: `NNN_desc.postgresql.sql` (`.mysql.sql`,
 `.sqlite.sql`, with `.down` before `.sql` for downs) or `NNN_desc.sql.postgres`. With a
 dialect to read for, its variant wins over the generic file; a migration that has variants
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from converter.config import reader_config
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
@@ -24,7 +27,7 @@ from converter.formats.base import (
     relname,
     sql_script,
 )
-from converter.formats.python_script import python_functions
+from converter.formats.python_script import PythonCalling
 from converter.model import Kind, LegacyMigration, Scan, Script
 
 _DB = r"postgresql|postgres|pg|mysql|mariadb|sqlite3|sqlite"
@@ -121,19 +124,11 @@ class PlainFormat(LegacyFormat):
             name = relname(root, path)
             if m["ext"] == "py":
                 text = read_source(path, options)
-                functions = python_functions(text, path, result)
-                if functions is None:
+                calling = PythonCalling.from_settings(reader_config(root, options).reader)
+                python = calling.scripts(text, path, name, result)
+                if python is None:
                     continue
-                if "upgrade" not in functions:
-                    result.error(
-                        "python-no-upgrade",
-                        "Python migration defines no upgrade(conn) function; add one",
-                        path,
-                    )
-                    continue
-                up = (Script("python", text, path, name, entry="upgrade"),)
-                if "downgrade" in functions:
-                    down = (Script("python", text, path, name, entry="downgrade"),)
+                up, down = python
             else:
                 up = (sql_script(root, path, options),)
             down_variants = downs.get(key, {})

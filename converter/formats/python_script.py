@@ -7,9 +7,12 @@ syntax error is a clear problem naming the file and line.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from converter.model import Scan
+from converter.model import Scan, Script
 
 
 def parse_python(text: str, path: Path) -> ast.Module:
@@ -47,3 +50,56 @@ def python_functions(
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
+
+
+@dataclass(frozen=True)
+class PythonCalling:
+    """How an in-house runner calls a Python migration: which functions, given what
+    (`converter.config.PYTHON_ARGUMENTS`; the first is `Script.calling`, the rest `args`)."""
+
+    upgrade: str = "upgrade"
+    downgrade: str = "downgrade"
+    args: tuple[str, ...] = ("connection",)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> PythonCalling:
+        """From `python-upgrade`/`python-downgrade`/`python-args` settings (config.Setting)."""
+
+        def value(key: str, default: Any) -> Any:
+            setting = settings.get(key)
+            return default if setting is None else setting.value
+
+        args = value("python-args", ["connection"])
+        args = tuple([args] if isinstance(args, str) else args) or ("connection",)
+        return cls(value("python-upgrade", "upgrade"), value("python-downgrade", "downgrade"), args)
+
+    @property
+    def signature(self) -> str:
+        short = {"connection": "conn", "cursor": "cur"}
+        return ", ".join(short.get(a, a) for a in self.args)
+
+    def scripts(
+        self, text: str, path: Path, name: str, scan: Scan
+    ) -> tuple[tuple[Script, ...], tuple[Script, ...]] | None:
+        """The up and down scripts of a Python migration; None (and an error) when the
+        script does not parse or lacks the upgrade function."""
+        functions = python_functions(text, path, scan)
+        if functions is None:
+            return None
+        if self.upgrade not in functions:
+            scan.error(
+                "python-no-upgrade",
+                f"Python migration defines no {self.upgrade}({self.signature}) function; add "
+                "one, or name the function the runner calls with python-upgrade in the "
+                "configuration",
+                path,
+            )
+            return None
+
+        def script(entry: str) -> Script:
+            return Script(
+                "python", text, path, name, entry=entry, calling=self.args[0], args=self.args[1:]
+            )
+
+        down = (script(self.downgrade),) if self.downgrade in functions else ()
+        return (script(self.upgrade),), down

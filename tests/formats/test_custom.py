@@ -28,7 +28,7 @@ from formats.contract import (
 from converter.apply import apply_migration
 from converter.config import Config, load_config, using
 from converter.convert import ConvertOptions, convert
-from converter.errors import InputError
+from converter.errors import InputError, UsageError
 from converter.formats import detect_format
 from converter.formats.base import ReadOptions
 from converter.formats.custom import FORMAT, parse_date
@@ -458,10 +458,42 @@ def test_match_name_reads_every_folder_by_file_name(root):
     assert [m.name for m in read(root).migrations] == ["2023/01_a.sql", "2024/02_b.sql"]
 
 
-def test_python_files_are_not_read(root):
+def test_python_files_are_called_with_the_connection_by_default(root):
     configure(root, "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.(?:sql|py)'")
     write(root / "1_a.py", "def upgrade(conn):\n    pass\n")
-    assert located_codes(read(root)) == [("error", "not-convertible", "1_a.py")]
+    (m,) = read(root).migrations
+    (up,) = m.up
+    assert (up.language, up.entry, up.calling, up.args, m.down) == (
+        "python",
+        "upgrade",
+        "connection",
+        (),
+        (),
+    )
+
+
+def test_python_calling_convention_is_configured(root):
+    configure(
+        root,
+        "pattern = '(?P<version>\\d+)_(?P<description>\\w+)\\.py'\n"
+        'python-upgrade = "run_upgrade"\npython-downgrade = "run_downgrade"\n'
+        'python-args = ["cursor", "dialect", "engine"]',
+    )
+    write(
+        root / "1_a.py",
+        "def run_upgrade(cur, engine, *args):\n    pass\n\ndef run_downgrade(cur, e, *a):\n    pass\n",
+    )
+    (m,) = read(root).migrations
+    assert [(s.entry, s.calling, s.args) for s in m.up + m.down] == [
+        ("run_upgrade", "cursor", ("dialect", "engine")),
+        ("run_downgrade", "cursor", ("dialect", "engine")),
+    ]
+
+
+def test_unknown_python_argument_is_a_usage_error_with_a_guess(root):
+    configure(root, "pattern = '(?P<version>\\d+)\\.py'\npython-args = [\"cursr\"]")
+    with pytest.raises(UsageError, match="did you mean 'cursor'"):
+        read(root)
 
 
 def test_non_transactional_runner(root):

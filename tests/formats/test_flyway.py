@@ -334,18 +334,21 @@ def test_unmatched_sql_files_are_warned(tmp_path):
     assert "two underscores" in message
 
 
-def test_java_and_script_migrations_are_not_convertible(tmp_path):
+def test_compiled_and_script_migrations_are_not_convertible_java_is_a_placeholder(tmp_path):
     write(tmp_path / "V1__a.sql")
+    write(tmp_path / "V2__b.sql")
     write(tmp_path / "db/migration/V3__Backfill.java", "public class V3__Backfill {}\n")
     write(tmp_path / "V4__Compiled.class", b"\xca\xfe\xba\xbe")
     write(tmp_path / "V5__cleanup.ps1", "Write-Host hi\n")
     write(tmp_path / "Helper.java", "class Helper {}\n")  # not a migration name: ignored
     result = scan(tmp_path, "flyway")
     assert sorted(located_codes(result)) == [
-        ("error", "not-convertible", "V3__Backfill.java"),
         ("error", "not-convertible", "V4__Compiled.class"),
         ("error", "not-convertible", "V5__cleanup.ps1"),
+        ("warning", "code-migration", "V3__Backfill.java"),
     ]
+    java = next(m for m in result.migrations if m.version == "3")
+    assert java.script == "java" and "does not extend BaseJavaMigration" in java.placeholder
 
 
 # -- per-script configuration ----------------------------------------------------------------

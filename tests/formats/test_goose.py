@@ -209,20 +209,20 @@ def test_sql_file_without_a_usable_version_is_an_error(tmp_path, name):
     assert [m.version for m in result.migrations] == ["1"]
 
 
-def test_go_migration_is_an_error_naming_the_file(tmp_path):
+def test_go_migration_that_cannot_be_read_keeps_its_place_as_a_placeholder(tmp_path):
     write(tmp_path / "1_init.sql", "-- +goose Up\nSELECT 1;\n")
     write(tmp_path / "2_backfill.go", "package migrations\n")
     write(tmp_path / "main.go", "package main\n")  # no version: goose skips it
     write(tmp_path / "3_backfill_test.go", "package migrations\n")  # tests are skipped
     write(tmp_path / "README.md", "docs\n")
     result = scan(tmp_path, "goose")
-    assert codes(result) == ["not-convertible"]
+    assert codes(result) == ["code-migration"] and not result.errors
     problem = result.problems[0]
     assert problem.path == tmp_path / "2_backfill.go"
-    assert (
-        "2_backfill.go" in problem.message and "rewrite it as an SQL migration" in problem.message
-    )
-    assert [m.version for m in result.migrations] == ["1"]
+    assert "2_backfill.go" in problem.message and "registers no migration" in problem.message
+    assert [m.version for m in result.migrations] == ["1", "2"]
+    go = result.migrations[1]
+    assert go.script == "go" and go.code == "go" and "registers no migration" in go.placeholder
 
 
 def test_subdirectories_and_other_extensions_are_ignored(tmp_path):

@@ -349,6 +349,8 @@ def test_migration_to_json_keys_and_values(tmp_path):
         "dialect",
         "checksum",
         "tool_checksum",
+        "code",
+        "placeholder",
     ]
     assert {k: v for k, v in data.items() if k != "checksum"} == {
         "version": "001",
@@ -365,6 +367,8 @@ def test_migration_to_json_keys_and_values(tmp_path):
         "depends": [],
         "dialect": None,
         "tool_checksum": None,
+        "code": None,
+        "placeholder": None,
     }
     assert len(data["checksum"]) == 64
     json.dumps(data)  # serialisable as is
@@ -436,3 +440,15 @@ def test_cli_scan_missing_directory_exits_1(tmp_path):
     assert f"{missing}: no such directory" in result.stderr
     assert "give the legacy migrations directory" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_python_calling_convention_from_the_configuration(tmp_path):
+    (tmp_path / ".git").mkdir()  # the configuration search stops here
+    write(
+        tmp_path / "converter.toml",
+        'python-upgrade = "run_upgrade"\npython-args = ["cursor", "dialect"]\n',
+    )
+    write(tmp_path / "001_data.py", "def run_upgrade(cur, database_engine, *args):\n    pass\n")
+    (m,) = read(tmp_path).migrations
+    (up,) = m.up
+    assert (up.entry, up.calling, up.args, m.down) == ("run_upgrade", "cursor", ("dialect",), ())

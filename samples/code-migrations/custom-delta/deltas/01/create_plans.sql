@@ -1,0 +1,5 @@
+CREATE TABLE plans (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(100) NOT NULL UNIQUE,
+    monthly_cents INTEGER NOT NULL
+);
