@@ -192,6 +192,8 @@ class LegacyRecord:
     sha256: str | None = None
     tool_checksum: str | dict[str, str | None] | None = None
     missing_variants: tuple[str, ...] = ()
+    # values the legacy files themselves write into alembic_version (never run by Alembic)
+    alembic_version_values: tuple[str, ...] = ()
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -250,6 +252,7 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             sha256=record.get("sha256"),
             tool_checksum=record.get("tool_checksum"),
             missing_variants=tuple(record.get("missing_variants") or ()),
+            alembic_version_values=tuple(record.get("alembic_version_values") or ()),
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])

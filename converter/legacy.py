@@ -13,15 +13,18 @@ pattern, downs without ups).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import defaultdict
 from pathlib import Path
 
+from converter.bookkeeping import classify
 from converter.dialects import DIALECTS
 from converter.errors import ConverterError, InputError
-from converter.formats import detect_format, get_format
+from converter.formats import detect_format, get_format, tracking_tables
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import Kind, Scan
 from converter.placeholders import apply_placeholders, placeholders_for
+from converter.split import split_script
 from converter.textio import check_encoding
 
 
@@ -62,6 +65,7 @@ def require_clean(result: Scan, also: list | None = None) -> Scan:
 def check_history(result: Scan) -> None:
     _check_duplicates(result)
     _check_numbering(result)
+    _check_bookkeeping(result)
     for m in result.migrations:
         if m.is_empty:
             result.warn(
@@ -103,6 +107,28 @@ def _check_numbering(result: Scan) -> None:
             elif cur > prev + 1:
                 missing = f"{prev + 1}" if cur == prev + 2 else f"{prev + 1}..{cur - 1}"
                 result.warn("gap", f"numbering skips {missing} before version {m.version}", m.path)
+
+
+def _check_bookkeeping(result: Scan) -> None:
+    """Name every statement on a migration tracking table (converter.bookkeeping): the
+    converted history runs it only where the table exists, or never (alembic_version)."""
+    names = tracking_tables()
+    words = {n.removesuffix(".*") if n.endswith(".*") else n.rpartition(".")[2] for n in names}
+    needle = re.compile("|".join(re.escape(w) for w in sorted(words)), re.I)
+    for m in result.migrations:
+        for script in m.up + m.down:
+            if script.language != "sql" or script.file is not None:
+                continue
+            if not needle.search(script.text):  # most scripts: no split needed
+                continue
+            try:
+                statements = split_script(script, result.dialect or "postgresql")
+            except ConverterError:
+                continue  # the splitter's own error is reported where the script is converted
+            for st in statements:
+                keeping = classify(st)
+                if keeping is not None:
+                    result.warn("bookkeeping", keeping.describe(), st.path, st.line)
 
 
 def legacy_root(legacy_dir: Path, dialect: str) -> Path:

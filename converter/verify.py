@@ -51,7 +51,7 @@ from converter.model import LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
-from converter.snapshot import SchemaSnapshot, Snapshotter
+from converter.snapshot import SchemaSnapshot, Snapshotter, left_out
 from converter.split import StatementKind, split_script
 from converter.verify_report import (
     AFTER,
@@ -342,10 +342,27 @@ class _Run:
             self.run_pair(pair, step, compare=self.options.stepwise or last)
         if after is not None and not self.stopped:
             self.run_after(after)
+        self.note_left_out()
         for step, down_pair, target, state in down:
             if self.stopped:
                 break
             self.run_down(step, down_pair, target, state)
+
+    def note_left_out(self) -> None:
+        """Say which bookkeeping tables the comparison left out (each tool's own)."""
+        names: dict[str, list[str]] = {}
+        for label, engine in zip(LABELS, (self.legacy, self.alembic), strict=True):
+            with engine.connect() as conn:
+                for name in left_out(conn):
+                    names.setdefault(name, []).append(label)
+        if names:
+            self.report.notes.append(
+                "not compared (migration bookkeeping): "
+                + ", ".join(
+                    f"{n} (only in the {where[0]} database)" if len(where) == 1 else n
+                    for n, where in names.items()
+                )
+            )
 
     def run_before(self, step: StepResult) -> None:
         started = time.perf_counter()
