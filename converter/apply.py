@@ -98,11 +98,12 @@ def run_scripts(
 def _autocommit(conn: sa.Connection, sql: str) -> None:
     """Commit, run `sql` in autocommit, begin again: what Alembic's autocommit_block does."""
     conn.commit()
-    level = conn.get_isolation_level()
+    level = conn.default_isolation_level
     conn.execution_options(isolation_level="AUTOCOMMIT")
     try:
         conn.exec_driver_sql(sql, execution_options=NO_PARAMETERS)
     finally:
+        conn.commit()  # ends SQLAlchemy's autobegun (autocommit) transaction
         conn.execution_options(isolation_level=level)
         conn.begin()
 
