@@ -116,6 +116,10 @@ Schema = Mapping[str, Mapping[str, OptionSpec]]  # command -> key -> spec
 READER_KEYS: dict[str, OptionSpec] = {
     "placeholder-prefix": OptionSpec("placeholder-prefix", "placeholder_prefix"),
     "placeholder-suffix": OptionSpec("placeholder-suffix", "placeholder_suffix"),
+    # which goose a goose folder was written for (converter.formats.goose)
+    "goose-tool": OptionSpec(
+        "goose-tool", "goose_tool", "choice", ("auto", "pressly", "liamstask")
+    ),
 }
 CUSTOM_KEYS: dict[str, OptionSpec] = {
     spec.key: spec

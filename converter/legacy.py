@@ -24,8 +24,8 @@ from converter.formats import detect_format, get_format, tracking_tables
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import Kind, Scan
 from converter.placeholders import apply_placeholders, placeholders_for
-from converter.split import split_script
-from converter.textio import check_encoding
+from converter.split import iter_statements
+from converter.textio import check_encoding, script_source
 
 
 def scan(root: Path, format: str | None = None, options: ReadOptions | None = None) -> Scan:
@@ -117,18 +117,19 @@ def _check_bookkeeping(result: Scan) -> None:
     needle = re.compile("|".join(re.escape(w) for w in sorted(words)), re.I)
     for m in result.migrations:
         for script in m.up + m.down:
-            if script.language != "sql" or script.file is not None:
+            if script.language != "sql":
                 continue
-            if not needle.search(script.text):  # most scripts: no split needed
-                continue
+            if not any(needle.search(piece) for piece in script.pieces()):
+                continue  # most scripts: no split needed
             try:
-                statements = split_script(script, result.dialect or "postgresql")
+                for st in iter_statements(
+                    script, result.dialect or "postgresql", script_source(script)
+                ):
+                    keeping = classify(st)
+                    if keeping is not None:
+                        result.warn("bookkeeping", keeping.describe(), st.path, st.line)
             except ConverterError:
                 continue  # the splitter's own error is reported where the script is converted
-            for st in statements:
-                keeping = classify(st)
-                if keeping is not None:
-                    result.warn("bookkeeping", keeping.describe(), st.path, st.line)
 
 
 def legacy_root(legacy_dir: Path, dialect: str) -> Path:

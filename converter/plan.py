@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from converter.bookkeeping import CREATE, SKIP, Bookkeeping, classify
 from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool
-from converter.model import LegacyMigration, Script
+from converter.model import DOWN_SKIPPED, WARNING, LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
 from converter.split import Statement, StatementKind, iter_statements
 from converter.textio import TextFile, script_source
@@ -271,11 +271,23 @@ def plan_downgrade(
             note="the legacy migration only writes alembic_version, which the converted history "
             "never runs: nothing to undo",
         )
+    skipped = next(
+        (n.removeprefix(DOWN_SKIPPED) for n in m.notes if n.startswith(DOWN_SKIPPED)), None
+    )
     if all(b.kind == "ops" for b in run):
         forward = [op for b in run for op in b.ops]
         inverse = reverse(forward, dialect)
         if inverse is not None:
-            return Body(blocks=[Block("ops", ops=list(inverse))], source="inverse")
+            note = None
+            if skipped is not None:  # the legacy down ran nothing: say where this one comes from
+                note = f"{m.name}: {skipped}; this downgrade is the exact inverse of the upgrade"
+            return Body(blocks=[Block("ops", ops=list(inverse))], source="inverse", note=note)
+    if skipped is not None:
+        return Body(
+            source="none",
+            error=f"legacy migration {m.name}: {skipped}, and its upgrade cannot be inverted "
+            "exactly; write this downgrade by hand if you need it",
+        )
     return Body(
         source="none",
         error=f"legacy migration {m.name} has no down migration and its statements cannot be "
@@ -319,10 +331,14 @@ def plan_revision(
     )
 
 
-def bookkeeping_warnings(plans: list[RevisionPlan]) -> list[str]:
-    """`file:line: what happens` for every legacy statement on a migration tracking table."""
+def plan_warnings(plans: list[RevisionPlan]) -> list[str]:
+    """`file:line: what happens` for every legacy statement on a migration tracking table,
+    and every leniency of the legacy tool the readers followed (a `warning:` note)."""
     lines: dict[str, None] = {}  # variants of several databases often share the statement
     for plan in plans:
+        for n in plan.migration.notes:
+            if n.startswith(WARNING):
+                lines[n.removeprefix(WARNING)] = None
         for block in plan.bookkeeping():
             st, keeping = block.statement, block.bookkeeping
             assert st is not None and keeping is not None
