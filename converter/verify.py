@@ -35,6 +35,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ from alembic.script import Script
 
 from converter.apply import apply_migration
 from converter.dialects import DIALECTS
-from converter.diff import SchemaDiff, diff_snapshots
+from converter.diff import RunClock, SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
 from converter.history import AlembicHistory, legacy_version
 from converter.junit import junit_xml
@@ -221,6 +222,7 @@ class _Run:
             report,
         )
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
+        self.started = datetime.now(UTC)  # constants folded from this run's clock (diff.RunClock)
         # pooled: a step's snapshots reuse one connection instead of connecting anew
         self.legacy = engine_for(self.legacy_url, pooled=True)
         self.alembic = engine_for(self.alembic_url, pooled=True)
@@ -270,7 +272,8 @@ class _Run:
             legacy, alembic = self.both()
         legacy = legacy if legacy is not None else self.snapshot(self.legacy)
         alembic = alembic if alembic is not None else self.snapshot(self.alembic)
-        diff = diff_snapshots(legacy, alembic, labels=LABELS)
+        clock = RunClock(self.started, datetime.now(UTC))
+        diff = diff_snapshots(legacy, alembic, labels=LABELS, clock=clock)
         for note in diff.notes:
             if note not in self.report.notes:
                 self.report.notes.append(note)
