@@ -58,6 +58,7 @@ TABLE_FACT_ORDER = (
     "columns",
     "column_order",
     "primary_key",
+    "index_order",
     "foreign_keys",
     "indexes",
     "unique_constraints",
