@@ -288,6 +288,8 @@ def _diff_table(name: str, a: Any, b: Any) -> list[Difference]:
                     ABSENT if vb is None else vb,
                 )
             )
+        elif fact == "index_order" and sorted(va or []) != sorted(vb or []):
+            continue  # an index missing on one side is reported as such, not as an order
         elif fact == "options":
             out.extend(_diff_facts("table", name, "", va or {}, vb or {}))
         elif va != vb:

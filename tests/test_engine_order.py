@@ -86,22 +86,28 @@ def test_foreign_keys_out_of_order_and_a_unique_primary_key(dialect, server, mak
     assert show_create(legacy_url) == show_create(alembic_url)
 
 
-def test_verify_sees_the_index_order_mariadb_shows(mysql_url, tmp_path):
-    """The snapshot holds MySQL's index order: an Alembic side with the foreign keys swapped
-    is reported, not passed."""
+def test_verify_sees_the_index_order_mariadb_shows(mysql_server, make_db):
+    """The snapshot holds MySQL's index order: the same foreign keys declared in another
+    order are a difference, not a pass."""
+    from converter.diff import diff_snapshots
     from converter.snapshot import take_snapshot
 
-    engine = engine_for(mysql_url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("CREATE TABLE a (id INT PRIMARY KEY)")
-            conn.exec_driver_sql(
-                "CREATE TABLE l (id INT PRIMARY KEY, x INT, y INT, "
-                "CONSTRAINT fk_y FOREIGN KEY (y) REFERENCES a (id), "
-                "CONSTRAINT fk_x FOREIGN KEY (x) REFERENCES a (id))"
-            )
-        with engine.connect() as conn:
-            snap = take_snapshot(conn, data=False)
-    finally:
-        engine.dispose()
-    assert snap.tables["l"]["index_order"] == ["PRIMARY", "fk_y", "fk_x"]
+    snaps = []
+    for first, second in (("y", "x"), ("x", "y")):
+        engine = engine_for(make_db("mysql"))
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE a (id INT PRIMARY KEY)")
+                conn.exec_driver_sql(
+                    f"CREATE TABLE l (id INT PRIMARY KEY, x INT, y INT, "
+                    f"CONSTRAINT fk_{first} FOREIGN KEY ({first}) REFERENCES a (id), "
+                    f"CONSTRAINT fk_{second} FOREIGN KEY ({second}) REFERENCES a (id))"
+                )
+            with engine.connect() as conn:
+                snaps.append(take_snapshot(conn, data=False))
+        finally:
+            engine.dispose()
+    assert snaps[0].tables["l"]["index_order"] == ["PRIMARY", "fk_y", "fk_x"]
+    assert diff_snapshots(*snaps).lines() == [
+        'table l: index order ["PRIMARY", "fk_y", "fk_x"] vs ["PRIMARY", "fk_x", "fk_y"]'
+    ]
