@@ -18,6 +18,8 @@ Flyway's CRC32 checksum of each script, which `flyway_checksum` computes the sam
 from __future__ import annotations
 
 import codecs
+import dataclasses
+import difflib
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from converter.formats.base import (
     ReadOptions,
     date_from_version,
     iter_files,
+    relname,
     sql_script,
 )
 from converter.formats.tracking import (
@@ -45,7 +48,7 @@ from converter.formats.tracking import (
     select_rows,
     truthy,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.model import WARNING, Kind, LegacyMigration, Scan, Script
 from converter.textio import read_text
 
 # Flyway's callback events (org.flywaydb.core.api.callback.Event, all editions and versions).
@@ -101,6 +104,12 @@ CALLBACK_EVENTS = (
 # `<event>` or `<event>__<description>`: Flyway matches the event name case-sensitively.
 CALLBACK = re.compile(
     r"^(?:" + "|".join(sorted(CALLBACK_EVENTS, key=len, reverse=True)) + r")(?:__.*)?$"
+)
+# what looks like a callback but names no event (`aftermigrate`, `afterMigrates__x`)
+CALLBACK_LIKE = re.compile(r"^((?:before|after)[A-Za-z]*)(?:__.*)?$", re.I)
+# the events of `flyway migrate`: what they do would change a database `alembic upgrade` builds
+MIGRATE_CALLBACKS = frozenset(
+    e for e in CALLBACK_EVENTS if "Migrate" in e or e in ("beforeRepeatables", "afterVersioned")
 )
 # After the prefix letter: `<version>` then optionally `__<description>` (first `__` splits).
 PREFIXED = re.compile(r"^(?P<prefix>[VUBR])(?P<rest>.*)$")
@@ -384,6 +393,13 @@ class FlywayFormat(LegacyFormat):
                 )
 
         result.migrations.extend(self._assemble(found, result))
+        dropped = [p for p in result.warnings if p.code == "callback-not-carried"]
+        if dropped and result.migrations:  # convert's report names them too
+            first = result.migrations[0]
+            notes = tuple(
+                f"{WARNING}{relname(root, p.path)}: {p.message}" for p in dropped if p.path
+            )
+            result.migrations[0] = dataclasses.replace(first, notes=first.notes + notes)
         return result
 
     # -- sorting files ---------------------------------------------------------------------
@@ -404,6 +420,29 @@ class FlywayFormat(LegacyFormat):
             stem = name[: -len(SQL_SUFFIX)]
             if CALLBACK.match(stem):
                 callbacks.add(path)
+                event = stem.split("__", 1)[0]
+                if event in MIGRATE_CALLBACKS:
+                    result.warn(
+                        "callback-not-carried",
+                        f"Flyway callback: runs at {event} on every migrate; the converted "
+                        "history does not run it, so a database built by Alembic misses what it "
+                        "does: move its SQL into a migration (an R__ repeatable re-runs on "
+                        "change), or run it yourself after `alembic upgrade`",
+                        path,
+                    )
+                return
+            like = CALLBACK_LIKE.match(stem)
+            close = like and difflib.get_close_matches(like.group(1), CALLBACK_EVENTS, 1, 0.8)
+            lowered = {e.lower(): e for e in CALLBACK_EVENTS}
+            if like and (close or like.group(1).lower() in lowered):
+                guess = lowered.get(like.group(1).lower()) or close[0]  # type: ignore[index]
+                result.error(
+                    "unknown-callback",
+                    f"{like.group(1)!r} is not a Flyway callback event (did you mean {guess!r}? "
+                    "Flyway matches them exactly, case included), so Flyway never runs this "
+                    "file; known events: " + ", ".join(CALLBACK_EVENTS),
+                    path,
+                )
                 return
             parsed = parse_name(stem)
             if isinstance(parsed, str):
