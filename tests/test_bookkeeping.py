@@ -76,7 +76,9 @@ def test_scan_and_convert_name_every_statement_with_file_and_line(tmp_path):
         ("000004_add_region_timezone.up.sql", 3),
         ("000004_add_region_timezone.down.sql", 1),
     }
-    result = convert(legacy, tmp_path / "alembic", ConvertOptions(dialect="postgresql", date_from="20240101"))
+    result = convert(
+        legacy, tmp_path / "alembic", ConvertOptions(dialect="postgresql", date_from="20240101")
+    )
     assert (
         "000002_track_data_version.up.sql:3: statement on the migration tracking table "
         "schema_migrations: runs only where that table exists" in result.warnings
@@ -89,7 +91,11 @@ def test_scan_and_convert_name_every_statement_with_file_and_line(tmp_path):
 
 def test_offline_sql_emits_the_statement_with_a_comment(tmp_path):
     out = tmp_path / "alembic"
-    convert(SAMPLES / GOLANG / "postgresql", out, ConvertOptions(dialect="postgresql", date_from="20240101"))
+    convert(
+        SAMPLES / GOLANG / "postgresql",
+        out,
+        ConvertOptions(dialect="postgresql", date_from="20240101"),
+    )
     buffer = io.StringIO()
     cfg = alembic_config(out, "postgresql://", buffer)
     command.upgrade(cfg, "head", sql=True)
