@@ -4,7 +4,11 @@ Per migration: a transaction when the format runs it in one (autocommit otherwis
 statements split with the same splitter the converter uses and sent one by one, exactly as
 written (no bind parameters, no `%` formatting); a batch-mode format (golang-migrate, dbmate)
 sends each script whole where the driver accepts several statements (psycopg), since
-PyMySQL and sqlite3 cannot run several statements in one call safely. Transaction control written in the legacy text
+PyMySQL and sqlite3 cannot run several statements in one call safely. A statement that cannot run in a transaction
+(`CREATE INDEX CONCURRENTLY`) runs between two, as the converted revision runs it (the rule is
+`plan.runs_outside_transaction`, shared with convert). A statement on a migration tool's
+tracking table runs only where that table exists (`converter.bookkeeping`); Alembic's
+`alembic_version` is the legacy files' own here and runs as written. Transaction control written in the legacy text
 is left to this runner, as the converter leaves it to Alembic. Python scripts are called with
 the connection the legacy way.
 """
@@ -15,9 +19,11 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
+from converter.bookkeeping import IF_EXISTS, classify
 from converter.errors import DatabaseError
 from converter.legacy_python import call_legacy
 from converter.model import LegacyMigration, Script
+from converter.plan import runs_outside_transaction
 from converter.split import Statement, StatementKind, iter_statements, split_script
 from converter.textio import TextFile, script_source
 
@@ -37,7 +43,16 @@ def sqlite_transactional_ddl(engine: sa.Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, batch: bool) -> None:
+def run_scripts(
+    conn: sa.Connection,
+    scripts: Iterable[Script],
+    dialect: str,
+    batch: bool,
+    migration: LegacyMigration | None = None,
+) -> None:
+    """Run the scripts on `conn`. With `migration` given and transactional (`conn` inside a
+    transaction), a statement that cannot run in a transaction runs between two, in
+    autocommit, as the converted revision runs it (`plan.runs_outside_transaction`)."""
     for script in scripts:
         if script.language == "python":
             call_legacy(script, conn)
@@ -51,13 +66,27 @@ def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, ba
         else:
             split = split_script(script, dialect)
             sql = [s for s in split if s.kind is StatementKind.SQL]
-            if batch and dialect == "postgresql" and sql and len(sql) == len(split):
+            plain = not any(s.no_transaction or classify(s) is not None for s in sql)
+            if batch and dialect == "postgresql" and sql and len(sql) == len(split) and plain:
                 conn.exec_driver_sql(script.text, execution_options=NO_PARAMETERS)
                 continue
             statements = sql
         for st in statements:
+            keeping = classify(st)
+            if keeping is not None and keeping.action == IF_EXISTS:
+                schema, name = keeping.schema_and_name
+                if not sa.inspect(conn).has_table(name, schema=schema):
+                    continue  # the legacy tool's own table: this database has none
+            outside = (
+                migration is not None
+                and migration.transactional
+                and runs_outside_transaction(st, migration)
+            )
             try:
-                conn.exec_driver_sql(st.text, execution_options=NO_PARAMETERS)
+                if outside:
+                    _autocommit(conn, st.text)
+                else:
+                    conn.exec_driver_sql(st.text, execution_options=NO_PARAMETERS)
             except sa.exc.DBAPIError as exc:
                 raise DatabaseError(
                     f"legacy statement failed: {exc.orig}",
@@ -66,16 +95,31 @@ def run_scripts(conn: sa.Connection, scripts: Iterable[Script], dialect: str, ba
                 ) from exc
 
 
+def _autocommit(conn: sa.Connection, sql: str) -> None:
+    """Commit, run `sql` in autocommit, begin again: what Alembic's autocommit_block does."""
+    conn.commit()
+    level = conn.default_isolation_level
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        conn.exec_driver_sql(sql, execution_options=NO_PARAMETERS)
+    finally:
+        conn.commit()  # ends SQLAlchemy's autobegun (autocommit) transaction
+        conn.execution_options(isolation_level=level)
+        conn.begin()
+
+
 def apply_migration(
     engine: sa.Engine, m: LegacyMigration, dialect: str, direction: str = "up"
 ) -> None:
     scripts = m.up if direction == "up" else m.down
     if m.transactional:
-        with engine.begin() as conn:
-            run_scripts(conn, scripts, dialect, m.batch)
+        with engine.connect() as conn:
+            conn.begin()
+            run_scripts(conn, scripts, dialect, m.batch, m)
+            conn.commit()
     else:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            run_scripts(conn, scripts, dialect, m.batch)
+            run_scripts(conn, scripts, dialect, m.batch, m)
 
 
 def apply_history(

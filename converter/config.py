@@ -128,6 +128,10 @@ READER_KEYS: dict[str, OptionSpec] = {
     "placeholder-prefix": OptionSpec("placeholder-prefix", "placeholder_prefix"),
     "placeholder-suffix": OptionSpec("placeholder-suffix", "placeholder_suffix"),
     **PYTHON_KEYS,  # the plain format's Python calling convention (custom: in its own table)
+    # which goose a goose folder was written for (converter.formats.goose)
+    "goose-tool": OptionSpec(
+        "goose-tool", "goose_tool", "choice", ("auto", "pressly", "liamstask")
+    ),
 }
 CUSTOM_KEYS: dict[str, OptionSpec] = {
     spec.key: spec

@@ -47,7 +47,7 @@ from converter.naming import (
     migration_date,
     revision_ids,
 )
-from converter.plan import STYLES, RevisionPlan, plan_revision
+from converter.plan import STYLES, RevisionPlan, plan_revision, plan_warnings
 from converter.render import render_revision
 from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
@@ -364,6 +364,7 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
             result.plans.append(plan)
         if options.modules:
             _module_dependencies(result.plans, declared, set(ids) | existing.ids())
+        result.warnings.extend(plan_warnings(result.plans))
 
         files: dict = {
             f"versions/{p.filename}": render_revision(p)

@@ -13,12 +13,22 @@
 Long or multi-line values (view and function definitions, SQLite table SQL) are shown from
 the first place they differ, not whole. Columns compared by row count only (volatile
 defaults such as now()) are listed as notes: they are not differences.
+
+The run's own clock (`RunClock`, given by verify): PostgreSQL folds `'now'::timestamp` (and
+`'today'`, ...) into a constant when a view, default or check is created, so two databases
+built moments apart store definitions that differ only by the time of the run. Definitions
+that differ only by timestamp or date literals inside the run's time window compare as equal,
+with a note; any other literal is compared exactly. A literal without a time zone is in the
+session's zone, which converter does not know: for those the window is widened by 14 hours
+each way (the widest UTC offsets); a literal with an offset is placed exactly.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from converter.snapshot import SchemaSnapshot
@@ -48,6 +58,7 @@ TABLE_FACT_ORDER = (
     "columns",
     "column_order",
     "primary_key",
+    "index_order",
     "foreign_keys",
     "indexes",
     "unique_constraints",
@@ -151,10 +162,66 @@ class SchemaDiff:
         }
 
 
+# a timestamp or date literal, as PostgreSQL writes folded constants into definitions
+CLOCK_LITERAL = re.compile(
+    r"'(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2}(?::?\d{2})?)?)?'"
+)
+ZONE_SLACK = timedelta(hours=14)  # the widest UTC offsets: where a zone-less literal may lie
+
+
+@dataclass(frozen=True)
+class RunClock:
+    """The time window of a run (aware datetimes): constants folded from its own clock."""
+
+    start: datetime
+    end: datetime
+
+    def covers(self, m: re.Match) -> bool:
+        day, time, zone = m.group(1), m.group(2), m.group(3)
+        try:
+            if time is None:
+                when = datetime.fromisoformat(day).replace(tzinfo=UTC)
+                return (
+                    (self.start - ZONE_SLACK).date()
+                    <= when.date()
+                    <= (self.end + ZONE_SLACK).date()
+                )
+            when = datetime.fromisoformat(f"{day} {time}{_offset(zone)}")
+        except ValueError:
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+            return self.start - ZONE_SLACK <= when <= self.end + ZONE_SLACK
+        return self.start - timedelta(seconds=1) <= when <= self.end + timedelta(seconds=1)
+
+    def fold(self, text: str) -> str:
+        """`text` with every literal inside the window replaced by one placeholder."""
+        return CLOCK_LITERAL.sub(lambda m: "'<run clock>'" if self.covers(m) else m.group(0), text)
+
+
+def _offset(zone: str | None) -> str:
+    if not zone:
+        return ""
+    return zone + ":00" if len(zone) == 3 else zone if ":" in zone else f"{zone[:3]}:{zone[3:]}"
+
+
+def _only_the_clock(d: Difference, clock: RunClock) -> bool:
+    return (
+        isinstance(d.a, str)
+        and isinstance(d.b, str)
+        and CLOCK_LITERAL.search(d.a) is not None
+        and clock.fold(d.a) == clock.fold(d.b)
+    )
+
+
 def diff_snapshots(
-    a: SchemaSnapshot, b: SchemaSnapshot, labels: tuple[str, str] = ("legacy", "alembic")
+    a: SchemaSnapshot,
+    b: SchemaSnapshot,
+    labels: tuple[str, str] = ("legacy", "alembic"),
+    clock: RunClock | None = None,
 ) -> SchemaDiff:
-    """Every difference between `a` and `b`, schema first, then data."""
+    """Every difference between `a` and `b`, schema first, then data. With `clock`,
+    definitions differing only by constants of the run's own clock are equal (with a note)."""
     out: list[Difference] = []
     if a.dialect != b.dialect:
         out.append(Difference("database", "", "", "dialect", a.dialect, b.dialect))
@@ -172,7 +239,19 @@ def diff_snapshots(
             out.extend(
                 _diff_facts(label, name, "", objs_a.get(name, ABSENT), objs_b.get(name, ABSENT))
             )
-    diff = SchemaDiff(labels=labels, differences=out)
+    notes = []
+    if clock is not None:
+        folded = [d for d in out if _only_the_clock(d, clock)]
+        out = [d for d in out if d not in folded]
+        notes = [
+            f"{d.kind} {d.name}".strip()
+            + (f", {d.member}" if d.member else "")
+            + f": {d.attribute or 'definition'} differs only by the time of the run (a constant "
+            "the database folded from its clock when it was created, such as 'now'::timestamp): "
+            "compared as equal"
+            for d in folded
+        ]
+    diff = SchemaDiff(labels=labels, differences=out, notes=notes)
     _diff_data(a, b, diff)
     return diff
 
@@ -213,6 +292,8 @@ def _diff_table(name: str, a: Any, b: Any) -> list[Difference]:
                     ABSENT if vb is None else vb,
                 )
             )
+        elif fact == "index_order" and sorted(va or []) != sorted(vb or []):
+            continue  # an index missing on one side is reported as such, not as an order
         elif fact == "options":
             out.extend(_diff_facts("table", name, "", va or {}, vb or {}))
         elif va != vb:

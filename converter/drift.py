@@ -38,7 +38,7 @@ from converter.scratch import (
     redact,
     scratch_databases,
 )
-from converter.snapshot import SchemaSnapshot, take_snapshot
+from converter.snapshot import SchemaSnapshot, left_out, take_snapshot
 from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_drift"
@@ -61,7 +61,8 @@ class DriftReport:
     revisions: tuple[str, ...]  # what the live database is stamped at
     diff: SchemaDiff
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    left_out: tuple[str, ...] = ()  # the live database's bookkeeping tables, not compared
+    cleanup: list[str] = field(default_factory=list)  # our stale scratch databases dropped
 
     @property
     def drifted(self) -> bool:
@@ -74,8 +75,13 @@ class DriftReport:
         n = len(self.diff.differences)
         return f"DRIFT: {self.url} differs from the Alembic history at {at} ({n} difference{'s' if n > 1 else ''})"
 
+    def notes(self) -> list[str]:
+        left = ["not compared (migration bookkeeping): " + ", ".join(self.left_out)]
+        return (left if self.left_out else []) + list(self.cleanup)
+
     def text(self) -> str:
-        return "\n".join([self.summary(), *("  " + line for line in self.diff.lines())])
+        lines = [self.summary(), *("  " + line for line in self.diff.lines())]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes()])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,7 +92,8 @@ class DriftReport:
             "dialect": self.dialect,
             "revisions": list(self.revisions),
             "differences": self.diff.to_json()["differences"],
-            "notes": list(self.notes),
+            "notes": self.notes(),
+            "not_compared": list(self.left_out),
             "seconds": round(self.seconds, 3),
         }
 
@@ -102,7 +109,7 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
             hint="pass a --scratch-url of the same kind of server",
         )
     history = AlembicHistory(Path(alembic_dir))
-    revisions, live = read_live(live_url)
+    revisions, live, not_compared = read_live(live_url)
     for rev in revisions:
         try:
             history.script.get_revision(rev)
@@ -138,7 +145,8 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
         revisions=revisions,
         diff=dataclasses.replace(diff_snapshots(expected, live, labels=LABELS), sided=True),
         seconds=time.perf_counter() - started,
-        notes=notes,
+        left_out=tuple(not_compared),
+        cleanup=notes,
     )
     if options.json is not None:
         write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
@@ -170,8 +178,9 @@ def read_only_engine(url: sa.URL) -> sa.Engine:
     return engine
 
 
-def read_live(url: sa.URL) -> tuple[tuple[str, ...], SchemaSnapshot]:
-    """The revisions the live database is stamped at, and its schema; read only."""
+def read_live(url: sa.URL) -> tuple[tuple[str, ...], SchemaSnapshot, list[str]]:
+    """The revisions the live database is stamped at, its schema and the bookkeeping tables
+    the snapshot left out; read only."""
     engine = read_only_engine(url)
     try:
         with engine.connect() as conn:
@@ -182,9 +191,10 @@ def read_live(url: sa.URL) -> tuple[tuple[str, ...], SchemaSnapshot]:
                 )
             rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
             snapshot = take_snapshot(conn, data=False)
+            not_compared = left_out(conn)
             conn.rollback()
     except sa.exc.DBAPIError as exc:
         raise connect_error(exc, url, "read") from None
     finally:
         engine.dispose()
-    return tuple(sorted(rows)), snapshot
+    return tuple(sorted(rows)), snapshot, not_compared

@@ -197,6 +197,8 @@ class LegacyRecord:
     dialects: tuple[str, ...] = ()  # converted for these databases (empty: not recorded)
     code: str | None = None  # "go" / "java": converted from a code migration
     placeholder: bool = False  # written as a placeholder (see awaiting_port: still one?)
+    # values the legacy files themselves write into alembic_version (never run by Alembic)
+    alembic_version_values: tuple[str, ...] = ()
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -258,6 +260,7 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             dialects=tuple(record.get("dialects") or ()),
             code=record.get("code"),
             placeholder=record.get("placeholder") is True,
+            alembic_version_values=tuple(record.get("alembic_version_values") or ()),
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])

@@ -13,12 +13,14 @@ pattern, downs without ups).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import defaultdict
 from pathlib import Path
 
+from converter.bookkeeping import classify
 from converter.dialects import DIALECTS
 from converter.errors import ConverterError, InputError
-from converter.formats import detect_format, get_format
+from converter.formats import detect_format, get_format, tracking_tables
 from converter.formats.base import ReadOptions, require_dir
 from converter.model import Kind, Scan, Script
 from converter.placeholders import apply_placeholders, placeholders_for
@@ -113,6 +115,7 @@ def require_clean(result: Scan, also: list | None = None) -> Scan:
 def check_history(result: Scan) -> None:
     _check_duplicates(result)
     _check_numbering(result)
+    _check_bookkeeping(result)
     for m in result.migrations:
         if m.is_empty:
             result.warn(
@@ -154,6 +157,29 @@ def _check_numbering(result: Scan) -> None:
             elif cur > prev + 1:
                 missing = f"{prev + 1}" if cur == prev + 2 else f"{prev + 1}..{cur - 1}"
                 result.warn("gap", f"numbering skips {missing} before version {m.version}", m.path)
+
+
+def _check_bookkeeping(result: Scan) -> None:
+    """Name every statement on a migration tracking table (converter.bookkeeping): the
+    converted history runs it only where the table exists, or never (alembic_version)."""
+    names = tracking_tables()
+    words = {n.removesuffix(".*") if n.endswith(".*") else n.rpartition(".")[2] for n in names}
+    needle = re.compile("|".join(re.escape(w) for w in sorted(words)), re.I)
+    for m in result.migrations:
+        for script in m.up + m.down:
+            if script.language != "sql":
+                continue
+            if not any(needle.search(piece) for piece in script.pieces()):
+                continue  # most scripts: no split needed
+            try:
+                for st in iter_statements(
+                    script, result.dialect or "postgresql", script_source(script)
+                ):
+                    keeping = classify(st)
+                    if keeping is not None:
+                        result.warn("bookkeeping", keeping.describe(), st.path, st.line)
+            except ConverterError:
+                continue  # the splitter's own error is reported where the script is converted
 
 
 def legacy_root(legacy_dir: Path, dialect: str) -> Path:

@@ -71,6 +71,12 @@ class Script:
         return not any(has_sql(piece) for piece in self.pieces())
 
 
+# LegacyMigration.notes starting with these: a leniency of the legacy tool followed ("warning:
+# file:line: what"), shown by convert; the down's statements were all skipped by the tool
+WARNING = "warning: "
+DOWN_SKIPPED = "down-skipped: "
+
+
 @dataclass(frozen=True)
 class LegacyMigration:
     """One step of a legacy history, as the legacy tool orders and runs it."""

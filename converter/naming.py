@@ -43,11 +43,15 @@ def base_id(m: LegacyMigration, style: str) -> str:
     return (prefix + core)[:MAX_ID].rstrip("_")
 
 
+# names Alembic gives a meaning of its own in revision arguments: never a revision id
+RESERVED_IDS = frozenset({"base", "head", "heads", "current"})
+
+
 def revision_ids(
     migrations: list[LegacyMigration], style: str, taken: AbstractSet[str] = frozenset()
 ) -> list[str]:
     """One unique id per migration, in order; `taken` holds ids already used elsewhere."""
-    used = set(taken)
+    used = set(taken) | RESERVED_IDS
     ids = []
     for m in migrations:
         base = base_id(m, style)

@@ -20,9 +20,10 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from converter.bookkeeping import CREATE, SKIP, Bookkeeping, classify
 from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool
 from converter.formats.code_source import CODE_LANGUAGES, placeholder_error, source_file_name
-from converter.model import LegacyMigration, Script
+from converter.model import DOWN_SKIPPED, WARNING, LegacyMigration, Script
 from converter.parse import is_dml, parse_statement
 from converter.split import Statement, StatementKind, iter_statements
 from converter.textio import TextFile, script_source
@@ -42,6 +43,12 @@ class Block:
     script: Script | None = None  # python: the legacy script and its entry function
     data: DataRange | None = None  # data: statements kept in the revision's data file (bulk.py)
     rendered: Rendered | None = None  # ops: the Python the translation was proven with
+    bookkeeping: Bookkeeping | None = None  # sql: a statement on a tracking table (bookkeeping.py)
+
+    @property
+    def skipped(self) -> bool:
+        """A statement the converted history never runs (on alembic_version)."""
+        return self.bookkeeping is not None and self.bookkeeping.action == SKIP
 
 
 @dataclass
@@ -65,6 +72,7 @@ class Stats:
     unparsed: int = 0  # of which sqlglot could not structure (or refused, see parse.py)
     autocommit: int = 0  # statements run outside a transaction
     removed: int = 0  # transaction-control statements removed (Alembic owns the transaction)
+    bookkeeping: int = 0  # statements on migration tracking tables (converter.bookkeeping)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -89,6 +97,22 @@ class RevisionPlan:
     variants: dict[str, RevisionPlan | None] | None = None
     missing_variant: str = "error"  # what a database without a variant gets: error | skip
     data_file: DataFile | None = None  # data statements of a very large script (bulk.py)
+
+    def bookkeeping(self) -> list[Block]:
+        """The statements on tracking tables, over every variant, upgrade then downgrade."""
+        plans = [p for p in (self.variants or {}).values() if p is not None] or [self]
+        return [
+            b
+            for p in plans
+            for body in (p.upgrade, p.downgrade)
+            for b in body.blocks
+            if b.bookkeeping is not None
+        ]
+
+    def alembic_version_values(self) -> list[str]:
+        """The values the legacy files write into alembic_version (never run by Alembic)."""
+        values = [v for b in self.bookkeeping() if b.skipped for v in b.bookkeeping.values]  # type: ignore[union-attr]
+        return list(dict.fromkeys(values))
 
     def merge_variant_stats(self) -> None:
         """With variants: the statistics, tables and downgrade source over all variants."""
@@ -157,6 +181,13 @@ class Tables:
                 self.references.add(table.name.lower())
 
 
+def runs_outside_transaction(st: Statement, m: LegacyMigration) -> bool:
+    """Whether a statement runs outside a transaction: one the database refuses inside a
+    transaction block, or any statement of a migration the legacy tool ran without one. The
+    legacy replay (`apply.py`) runs the legacy files by the same rule."""
+    return st.no_transaction or not m.transactional
+
+
 def plan_body(
     scripts: tuple[Script, ...], m: LegacyMigration, dialect: str, style: str, stats: Stats,
     tables: Tables | None = None, spool: DataSpool | None = None,
@@ -175,7 +206,22 @@ def plan_body(
             if st.kind is StatementKind.TRANSACTION:
                 stats.removed += 1
                 continue
-            autocommit = st.no_transaction or not m.transactional
+            autocommit = runs_outside_transaction(st, m)
+            keeping = classify(st)
+            if keeping is not None:  # a tracking table: verbatim, run as bookkeeping.py says
+                stats.bookkeeping += 1
+                stats.verbatim += 1
+                body.blocks.append(
+                    Block(
+                        "sql",
+                        statement=st,
+                        autocommit=autocommit and keeping.action != SKIP,  # never run
+                        bookkeeping=keeping,
+                    )
+                )
+                if keeping.action == CREATE:
+                    tables.note(st, None)
+                continue
             # big data statements need no tree: classified from their leading tokens
             dml = is_dml(st)
             if dml and large and spool is not None and not autocommit:
@@ -221,11 +267,30 @@ def plan_downgrade(
         return Body(
             source="empty", note="the legacy migration holds no statements: nothing to undo"
         )
-    if all(b.kind == "ops" for b in upgrade.blocks):
-        forward = [op for b in upgrade.blocks for op in b.ops]
+    run = [b for b in upgrade.blocks if not b.skipped]
+    if not run:
+        return Body(
+            source="empty",
+            note="the legacy migration only writes alembic_version, which the converted history "
+            "never runs: nothing to undo",
+        )
+    skipped = next(
+        (n.removeprefix(DOWN_SKIPPED) for n in m.notes if n.startswith(DOWN_SKIPPED)), None
+    )
+    if all(b.kind == "ops" for b in run):
+        forward = [op for b in run for op in b.ops]
         inverse = reverse(forward, dialect)
         if inverse is not None:
-            return Body(blocks=[Block("ops", ops=list(inverse))], source="inverse")
+            note = None
+            if skipped is not None:  # the legacy down ran nothing: say where this one comes from
+                note = f"{m.name}: {skipped}; this downgrade is the exact inverse of the upgrade"
+            return Body(blocks=[Block("ops", ops=list(inverse))], source="inverse", note=note)
+    if skipped is not None:
+        return Body(
+            source="none",
+            error=f"legacy migration {m.name}: {skipped}, and its upgrade cannot be inverted "
+            "exactly; write this downgrade by hand if you need it",
+        )
     return Body(
         source="none",
         error=f"legacy migration {m.name} has no down migration and its statements cannot be "
@@ -293,3 +358,18 @@ def _placeholder_plan(
         downgrade=Body(source="placeholder", error=error, note=note),
         dialect=dialect,
     )
+
+
+def plan_warnings(plans: list[RevisionPlan]) -> list[str]:
+    """`file:line: what happens` for every legacy statement on a migration tracking table,
+    and every leniency of the legacy tool the readers followed (a `warning:` note)."""
+    lines: dict[str, None] = {}  # variants of several databases often share the statement
+    for plan in plans:
+        for n in plan.migration.notes:
+            if n.startswith(WARNING):
+                lines[n.removeprefix(WARNING)] = None
+        for block in plan.bookkeeping():
+            st, keeping = block.statement, block.bookkeeping
+            assert st is not None and keeping is not None
+            lines[f"{st.name}:{st.line}: {keeping.describe()}"] = None
+    return list(lines)

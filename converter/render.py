@@ -21,6 +21,7 @@ from importlib import resources
 from mako.template import Template
 
 from converter import __version__, bulk, revision_helpers
+from converter.bookkeeping import IF_EXISTS, SKIP
 from converter.dialects import database
 from converter.errors import OutputError
 from converter.formats.code_source import CODE_LANGUAGES
@@ -38,6 +39,7 @@ TRAILER_LINE_RE = re.compile(
 # helpers a revision carries, copied from real code (converter.revision_helpers)
 EXECUTE_VERBATIM = inspect.getsource(revision_helpers.execute_verbatim).rstrip()
 LEGACY_ENGINE = inspect.getsource(revision_helpers.LegacyEngine).rstrip()
+EXECUTE_IF_TABLE_EXISTS = inspect.getsource(revision_helpers.execute_if_table_exists).rstrip()
 
 CALL_ARGUMENT = {
     "connection": "op.get_bind()",
@@ -155,7 +157,20 @@ def _sql_lines(block: Block, indent: str) -> list[str]:
     st = block.statement
     assert st is not None
     lines = _comment(st.comment, indent) if st.comment else []
-    lines.append(f"{indent}execute_verbatim({py_string(st.text)})")
+    keeping = block.bookkeeping
+    if keeping is not None and keeping.action == SKIP:
+        lines.append(
+            f"{indent}# not run: this legacy statement ({st.name}:{st.line}) writes {keeping.table},"
+        )
+        lines.append(f"{indent}# Alembic's own bookkeeping, which it would corrupt:")
+        lines.extend(f"{indent}#   {line}".rstrip() for line in st.text.splitlines())
+    elif keeping is not None and keeping.action == IF_EXISTS:
+        lines.append(f"{indent}# legacy bookkeeping: runs only where {keeping.table} exists")
+        lines.append(
+            f"{indent}execute_if_table_exists({py_string(keeping.table)}, {py_string(st.text)})"
+        )
+    else:
+        lines.append(f"{indent}execute_verbatim({py_string(st.text)})")
     return lines
 
 
@@ -316,6 +331,8 @@ def render_revision(plan: RevisionPlan) -> str:
     helpers = []
     if any(b.kind in ("sql", "data") for b in blocks):
         helpers.append(EXECUTE_VERBATIM)
+    if any(b.bookkeeping is not None and b.bookkeeping.action == IF_EXISTS for b in blocks):
+        helpers.append(EXECUTE_IF_TABLE_EXISTS)
     if any(b.kind == "data" for b in blocks):
         helpers.append(bulk.helper_source())
     python_scripts: dict[str, tuple[Script, set[str]]] = {}
@@ -442,6 +459,7 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
         "missing_variants": missing,
         # the databases this history was converted for: verify refuses to build it on another
         "dialects": sorted({plan.dialect, *(plan.variants or {})}),
+        **({"alembic_version_values": values} if (values := plan.alembic_version_values()) else {}),
     }
     if m.code:  # a code migration: read as SQL, or a placeholder to port
         record["code"] = m.code

@@ -113,6 +113,6 @@ def drift_renderables(report: DriftReport) -> Group:
     """The report as rich renderables: the differences, then the verdict."""
 
     parts: list[Any] = [Text("  " + line) for line in report.diff.lines()]
-    parts.extend(Text("note: " + n, style="dim") for n in report.notes)
+    parts.extend(Text("note: " + n, style="dim") for n in report.notes())
     parts.append(Text(report.summary(), style="bold red" if report.drifted else "bold green"))
     return Group(*parts)

@@ -30,6 +30,21 @@ def execute_verbatim(sql: str) -> None:
         op.get_bind().exec_driver_sql(sql, execution_options={"no_parameters": True})
 
 
+def execute_if_table_exists(table: str, sql: str) -> None:
+    """Run a legacy statement on a migration tool's tracking table only where that table
+    exists (a database the legacy tool migrated); offline, emit it with a comment."""
+    from sqlalchemy import inspect
+
+    context = op.get_context()
+    if context.as_sql:
+        context.impl.static_output(f"-- only where the table {table} exists (legacy bookkeeping):")
+        context.impl.static_output(sql + context.impl.command_terminator)
+        return
+    schema, _, name = table.rpartition(".")
+    if inspect(op.get_bind()).has_table(name, schema=schema or None):
+        execute_verbatim(sql)
+
+
 class LegacyEngine:
     """What sqlalchemy-migrate passed as `migrate_engine`, backed by Alembic's connection.
 

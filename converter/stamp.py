@@ -19,7 +19,9 @@ database. For each database:
    `BEGIN IMMEDIATE`), then read `alembic_version` back. Nothing else changes; the legacy
    table stays unless `drop_legacy_table`. Already at that revision: a no-op that says so.
    At another revision: refused unless `force` (a database upgraded with Alembic past its
-   legacy state is fine as it is).
+   legacy state is fine as it is). A value the legacy files themselves wrote into
+   `alembic_version` (a project that used Alembic before its legacy tool: recorded in the
+   revisions' `legacy` records) is no revision: it is replaced, and the result says so.
 
 Module branches (convert --modules: several heads, each line labelled) are stamped one
 revision per module, each from that module's tracking table (`table="{module}_version"`),
@@ -263,6 +265,7 @@ class _Stamper(Locator):
     def __init__(self, history: AlembicHistory, options: StampOptions) -> None:
         super().__init__(history, options)
         self.options = options
+        self._legacy_values: set[str] | None = None  # what legacy files wrote to alembic_version
 
     # -- one database
 
@@ -359,6 +362,7 @@ class _Stamper(Locator):
             result.source = decision.source
             result.details = list(decision.notes)
             target = tuple(sorted(decision.revisions))
+            foreign = self._written_by_legacy(current)
             if current is not None and current == target:
                 result.action = ALREADY
                 result.reason = f"alembic_version already at {decision.revision}: nothing to do ({decision.reason})"
@@ -371,7 +375,7 @@ class _Stamper(Locator):
                     "schema: nothing to do"
                 )
                 return
-            if current:
+            if current and not foreign:
                 if decision.source != FINGERPRINT and self._after(plan, current, target):
                     result.action = ALREADY
                     result.revision = ", ".join(current)
@@ -393,6 +397,11 @@ class _Stamper(Locator):
                     "or read the legacy tracking table (--from-table)",
                 )
             replaced = f" (replacing {', '.join(current)})" if current else ""
+            if foreign:
+                replaced = (
+                    f" (replacing {', '.join(foreign)}, which the legacy migrations wrote into "
+                    "alembic_version themselves: no revision of this history)"
+                )
             if self.options.sql:
                 result.sql = self.offline_sql(conn, u, dialect, current, decision)
             if not writes:
@@ -416,6 +425,23 @@ class _Stamper(Locator):
             result.action = STAMPED
             result.reason = f"{decision.reason}: stamped {decision.revision}{replaced}"
             result.target = target
+
+    def _written_by_legacy(self, current: tuple[str, ...] | None) -> tuple[str, ...]:
+        """`current` when every value of it is one the legacy files themselves wrote into
+        alembic_version (a project that used Alembic before its legacy tool) and none is a
+        revision of this history; else ()."""
+        if not current:
+            return ()
+        if self._legacy_values is None:
+            self._legacy_values = set()
+            for rev in self.history.script.walk_revisions():
+                record = legacy_record(rev)
+                if record is not None:
+                    self._legacy_values.update(record.alembic_version_values)
+        known = {rev.revision for rev in self.history.script.walk_revisions()}
+        if set(current) <= self._legacy_values and not set(current) & known:
+            return current
+        return ()
 
     def _read_back(self, engine: sa.Engine, result: StampResult) -> None:
         """After the commit, in a new connection: alembic_version holds what was stamped."""

@@ -41,6 +41,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -48,7 +49,7 @@ from alembic.script import Script
 
 from converter.apply import apply_migration
 from converter.dialects import DIALECTS
-from converter.diff import SchemaDiff, diff_snapshots
+from converter.diff import RunClock, SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
 from converter.history import AlembicHistory, awaiting_port, legacy_version, require_converted_for
 from converter.junit import junit_xml
@@ -57,7 +58,7 @@ from converter.model import Kind, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
-from converter.snapshot import SchemaSnapshot, Snapshotter
+from converter.snapshot import SchemaSnapshot, Snapshotter, left_out
 from converter.snapshot.rows import differing_rows
 from converter.split import StatementKind, split_script
 from converter.verify_report import (
@@ -265,6 +266,7 @@ class _Run:
             report,
         )
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
+        self.started = datetime.now(UTC)  # constants folded from this run's clock (diff.RunClock)
         # pooled: a step's snapshots reuse one connection instead of connecting anew
         self.legacy = engine_for(self.legacy_url, pooled=True)
         self.alembic = engine_for(self.alembic_url, pooled=True)
@@ -317,7 +319,8 @@ class _Run:
             legacy, alembic = self.both()
         legacy = legacy if legacy is not None else self.snapshot(self.legacy)
         alembic = alembic if alembic is not None else self.snapshot(self.alembic)
-        diff = diff_snapshots(legacy, alembic, labels=LABELS)
+        clock = RunClock(self.started, datetime.now(UTC))
+        diff = diff_snapshots(legacy, alembic, labels=LABELS, clock=clock)
         for note in diff.notes:
             if note not in self.report.notes:
                 self.report.notes.append(note)
@@ -410,10 +413,27 @@ class _Run:
             self.run_pair(pair, step, compare=self.options.stepwise or last)
         if after is not None and not self.stopped:
             self.run_after(after)
+        self.note_left_out()
         for step, down_pair, target, state in down:
             if self.stopped:
                 break
             self.run_down(step, down_pair, target, state)
+
+    def note_left_out(self) -> None:
+        """Say which bookkeeping tables the comparison left out (each tool's own)."""
+        names: dict[str, list[str]] = {}
+        for label, engine in zip(LABELS, (self.legacy, self.alembic), strict=True):
+            with engine.connect() as conn:
+                for name in left_out(conn):
+                    names.setdefault(name, []).append(label)
+        if names:
+            self.report.notes.append(
+                "not compared (migration bookkeeping): "
+                + ", ".join(
+                    f"{n} (only in the {where[0]} database)" if len(where) == 1 else n
+                    for n, where in names.items()
+                )
+            )
 
     def run_before(self, step: StepResult) -> None:
         started = time.perf_counter()

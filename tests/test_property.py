@@ -153,7 +153,7 @@ def test_generated_steps_are_well_formed(dialect, data):
     ["create_table", "insert", "add_column", "rename_column", "rename_table", "drop_column", "drop_table",
      "update", "delete", "create_index", "drop_index", "add_check", "set_default",
      "''", ":name", "%s", "%", "$$", "\\", "line1\nline2", "\U0001f600", "WHERE", "UNIQUE", "FOREIGN KEY",
-     "CHECK", "DEFAULT", "RENAME COLUMN"],
+     "CHECK", "DEFAULT", "RENAME COLUMN", "PRIMARY KEY UNIQUE NOT NULL"],
 )  # fmt: skip
 def test_the_generator_reaches_every_kind_of_step(needle):
     """Each action, and each awkward piece of text the issue names, can be drawn (else the

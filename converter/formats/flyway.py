@@ -13,11 +13,17 @@ Versions turn `_` into `.` and compare numerically part by part, missing parts b
 are not migrations. `<script>.sql.conf` next to a script holds per-script settings:
 `executeInTransaction=false` and `encoding=...` are honoured here. The tracking table records
 Flyway's CRC32 checksum of each script, which `flyway_checksum` computes the same way.
+
+Over 600 lines: the file reader, the Java-migration reader, the callbacks and the tracking
+reader of one tool, kept together so Flyway reads in one place; the callbacks are the part
+to move out first if the module grows.
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
+import difflib
 import re
 import zlib
 from dataclasses import dataclass, field, replace
@@ -54,7 +60,7 @@ from converter.formats.tracking import (
     select_rows,
     truthy,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.model import WARNING, Kind, LegacyMigration, Scan, Script
 from converter.textio import read_text
 
 # Flyway's callback events (org.flywaydb.core.api.callback.Event, all editions and versions).
@@ -110,6 +116,12 @@ CALLBACK_EVENTS = (
 # `<event>` or `<event>__<description>`: Flyway matches the event name case-sensitively.
 CALLBACK = re.compile(
     r"^(?:" + "|".join(sorted(CALLBACK_EVENTS, key=len, reverse=True)) + r")(?:__.*)?$"
+)
+# what looks like a callback but names no event (`aftermigrate`, `afterMigrates__x`)
+CALLBACK_LIKE = re.compile(r"^((?:before|after)[A-Za-z]*)(?:__.*)?$", re.I)
+# the events of `flyway migrate`: what they do would change a database `alembic upgrade` builds
+MIGRATE_CALLBACKS = frozenset(
+    e for e in CALLBACK_EVENTS if "Migrate" in e or e in ("beforeRepeatables", "afterVersioned")
 )
 # After the prefix letter: `<version>` then optionally `__<description>` (first `__` splits).
 PREFIXED = re.compile(r"^(?P<prefix>[VUBR])(?P<rest>.*)$")
@@ -395,6 +407,13 @@ class FlywayFormat(LegacyFormat):
 
         found.extend(self._read_java(root, options, result))
         result.migrations.extend(self._assemble(found, result))
+        dropped = [p for p in result.warnings if p.code == "callback-not-carried"]
+        if dropped and result.migrations:  # convert's report names them too
+            first = result.migrations[0]
+            notes = tuple(
+                f"{WARNING}{relname(root, p.path)}: {p.message}" for p in dropped if p.path
+            )
+            result.migrations[0] = dataclasses.replace(first, notes=first.notes + notes)
         return result
 
     def _read_java(self, root: Path, options: ReadOptions, result: Scan) -> list[Found]:
@@ -454,6 +473,29 @@ class FlywayFormat(LegacyFormat):
             stem = name[: -len(SQL_SUFFIX)]
             if CALLBACK.match(stem):
                 callbacks.add(path)
+                event = stem.split("__", 1)[0]
+                if event in MIGRATE_CALLBACKS:
+                    result.warn(
+                        "callback-not-carried",
+                        f"Flyway callback: runs at {event} on every migrate; the converted "
+                        "history does not run it, so a database built by Alembic misses what it "
+                        "does: move its SQL into a migration (an R__ repeatable re-runs on "
+                        "change), or run it yourself after `alembic upgrade`",
+                        path,
+                    )
+                return
+            like = CALLBACK_LIKE.match(stem)
+            close = like and difflib.get_close_matches(like.group(1), CALLBACK_EVENTS, 1, 0.8)
+            lowered = {e.lower(): e for e in CALLBACK_EVENTS}
+            if like and (close or like.group(1).lower() in lowered):
+                guess = lowered.get(like.group(1).lower()) or close[0]  # type: ignore[index]
+                result.error(
+                    "unknown-callback",
+                    f"{like.group(1)!r} is not a Flyway callback event (did you mean {guess!r}? "
+                    "Flyway matches them exactly, case included), so Flyway never runs this "
+                    "file; known events: " + ", ".join(CALLBACK_EVENTS),
+                    path,
+                )
                 return
             parsed = parse_name(stem)
             if isinstance(parsed, str):

@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from converter.config import reader_config
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
@@ -53,7 +54,7 @@ from converter.formats.tracking import (
     select_rows,
     truthy,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.model import DOWN_SKIPPED, WARNING, Kind, LegacyMigration, Scan, Script
 
 # goose's NumericComponent: the text before the first "_" is the version, extension .sql/.go
 FILE_NAME = re.compile(r"^(?P<version>[^_]*)_(?P<desc>.*)\.(?P<ext>sql|go)$")
@@ -67,6 +68,11 @@ BEGIN, END = "StatementBegin", "StatementEnd"
 NO_TRANSACTION, ENVSUB_ON, ENVSUB_OFF = "NO TRANSACTION", "ENVSUB ON", "ENVSUB OFF"
 ANNOTATIONS = (UP, DOWN, BEGIN, END, NO_TRANSACTION, ENVSUB_ON, ENVSUB_OFF)
 
+# the down's statements all lacked `;` and the original goose skipped them
+DOWN_SKIPPED_NOTE = (
+    DOWN_SKIPPED + "its Down section's statements have no terminating `;` and the original "
+    "goose (dbconf.yml) skipped them"
+)
 GOOSE_DOCS = "see https://github.com/pressly/goose#sql-migrations"
 
 
@@ -91,6 +97,9 @@ class Piece:
 @dataclass
 class ParsedFile:
     up: list[Piece] = field(default_factory=list)
+    # the original goose's leniencies followed: (1-based line, what it did), for warnings
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    down_skipped: bool = False  # the down's statements were all skipped (no `;`)
     down: list[Piece] = field(default_factory=list)
     up_marker: int | None = None  # 0-based line of `-- +goose Up`
     transactional: bool = True
@@ -138,8 +147,9 @@ def ends_statement(line: str) -> bool:
 class _Parser:
     """goose's state machine over one file, recording where each piece of SQL lies."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], liamstask: bool = False) -> None:
         self.lines = lines
+        self.liamstask = liamstask  # the original goose: skips what pressly/goose refuses
         self.state = "start"  # start | up | up_block | down | down_block
         self.result = ParsedFile()
         self.piece: Piece | None = None
@@ -272,6 +282,27 @@ class _Parser:
 
     def _check_unfinished(self, where: str) -> None:
         pending = self._pending()
+        if self.state in ("up", "down") and pending is not None and self.liamstask:
+            # bitbucket.org/liamstask/goose: "WARNING: Unexpected unfinished SQL query: ...
+            # Missing a semicolon?", and the statement is not run
+            section = "Up" if self.state == "up" else "Down"
+            self.result.skipped.append(
+                (
+                    pending,
+                    f"statement has no terminating `;` before {where}: the original goose "
+                    f'(dbconf.yml) warns "Missing a semicolon?" and skips it, so the {section} '
+                    "section runs without it; end it with `;` if it should run",
+                )
+            )
+            self._close(self.buffer[0])
+            self.buffer = []
+            if self.state == "down" and not any(
+                self.lines[j].strip() and not self.lines[j].strip().startswith("--")
+                for p in self.result.down
+                for j in range(p.start, p.end)
+            ):
+                self.result.down_skipped = True
+            return
         if self.state in ("up", "down") and pending is not None:
             raise GooseSyntaxError(
                 f"statement has no terminating `;` before {where}; goose refuses it "
@@ -293,9 +324,12 @@ class _Parser:
         self.piece = None
 
 
-def parse_goose_sql(text: str) -> ParsedFile:
-    """Where the up and down SQL of a goose file lie; GooseSyntaxError when goose refuses it."""
-    return _Parser(text.split("\n")).parse()
+def parse_goose_sql(text: str, liamstask: bool = False) -> ParsedFile:
+    """Where the up and down SQL of a goose file lie; GooseSyntaxError when goose refuses it.
+    `liamstask`: follow the original goose (bitbucket.org/liamstask/goose), which skips a
+    statement left without `;` at the end of a section (with a warning) where pressly/goose
+    refuses the file."""
+    return _Parser(text.split("\n"), liamstask).parse()
 
 
 # -- the tracking table ----------------------------------------------------------------------------
@@ -354,9 +388,12 @@ class GooseFormat(LegacyFormat):
                 continue
             found.append((version, path, FILE_NAME.match(path.name)["desc"]))  # type: ignore[index]
 
+        liamstask = self._liamstask(root, options)
         for version, path, desc in sorted(found, key=lambda f: (f[0], f[1].name)):
-            read = self._read_go if path.suffix == ".go" else self._read_sql
-            migration = read(root, path, version, desc, options, result)
+            if path.suffix == ".go":
+                migration = self._read_go(root, path, version, desc, options, result)
+            else:
+                migration = self._read_sql(root, path, version, desc, options, result, liamstask)
             if migration is not None:
                 result.migrations.append(migration)
         return result
@@ -367,14 +404,25 @@ class GooseFormat(LegacyFormat):
         return _go_migration(root, path, version, desc, options, result)
 
     def _read_sql(
-        self, root: Path, path: Path, version: int, desc: str, options: ReadOptions, result: Scan
+        self,
+        root: Path,
+        path: Path,
+        version: int,
+        desc: str,
+        options: ReadOptions,
+        result: Scan,
+        liamstask: bool = False,
     ) -> LegacyMigration | None:
         text = read_source(path, options)
         try:
-            parsed = parse_goose_sql(text)
+            parsed = parse_goose_sql(text, liamstask)
         except GooseSyntaxError as exc:
             result.error("goose-syntax", exc.message, path, exc.line)
             return None
+        warnings = []
+        for line, message in parsed.skipped:
+            result.warn("goose-unfinished", message, path, line)
+            warnings.append(f"{WARNING}{relname(root, path)}:{line}: {message}")
         for line in parsed.envsub_lines:
             result.warn(
                 "envsub",
@@ -407,8 +455,21 @@ class GooseFormat(LegacyFormat):
             date=date_from_version(str(version)),
             sort_key=(version,),
             batch=False,
-            notes=("envsub",) if parsed.envsub_lines else (),
+            notes=(("envsub",) if parsed.envsub_lines else ())
+            + ((DOWN_SKIPPED_NOTE,) if parsed.down_skipped else ())
+            + tuple(warnings),
         )
+
+    def _liamstask(self, root: Path, options: ReadOptions) -> bool:
+        """Whether the folder was written for the original goose (bitbucket.org/liamstask/goose):
+        `goose-tool` in the configuration says so, else a `dbconf.yml` beside the migrations
+        or one level up (its `db/dbconf.yml` + `db/migrations/` layout) does."""
+        setting = reader_config(root, options).reader.get("goose-tool")
+        tool = setting.value if setting is not None else "auto"
+        if tool == "auto":
+            found = any((d / "dbconf.yml").is_file() for d in (root, root.parent))
+            tool = "liamstask" if found else "pressly"
+        return tool == "liamstask"
 
 
 def _go_migration(

@@ -54,7 +54,13 @@ from converter.snapshot.digest import (
     volatile_columns,
 )
 from converter.snapshot.facts import normalise_sql, plain
-from converter.snapshot.impl import CatalogReader, SnapshotImpl, impl_for, take_snapshot
+from converter.snapshot.impl import (
+    CatalogReader,
+    SnapshotImpl,
+    impl_for,
+    left_out,
+    take_snapshot,
+)
 from converter.snapshot.model import (
     DEFAULT_TRACKING_TABLES,
     SCHEMA_VERSION,
@@ -76,6 +82,7 @@ __all__ = [
     "content_digest",
     "impl_for",
     "is_volatile_default",
+    "left_out",
     "normalise_sql",
     "plain",
     "render_decimal",

@@ -82,6 +82,29 @@ def collect_objects(reader: CatalogReader) -> dict[str, dict[str, Any]]:
     )
 
 
+def left_out(
+    conn: sa.Connection, exclude_tables: Iterable[str] = DEFAULT_TRACKING_TABLES
+) -> list[str]:
+    """The migration bookkeeping tables (and registry schemas, `sqitch.*`) this database holds,
+    which snapshots leave out: what a comparison names as not compared."""
+    excluder = Excluder(exclude_tables)
+    inspector = sa.inspect(conn)
+    found = [t for t in inspector.get_table_names() if excluder.table(None, t)]
+    if conn.dialect.name == "postgresql":
+        found += [f"{s}.*" for s in inspector.get_schema_names() if excluder.schema(s)]
+        for schema in inspector.get_schema_names():
+            if schema in ("information_schema", inspector.default_schema_name) or schema.startswith(
+                "pg_"
+            ):
+                continue
+            found += [
+                f"{schema}.{t}"
+                for t in inspector.get_table_names(schema=schema)
+                if excluder.table(schema, t) and not excluder.schema(schema)
+            ]
+    return sorted(set(found))
+
+
 class CatalogReader:
     """Everything one snapshot collects while it is being taken, and the connection,
     inspector and implementation it reads with."""

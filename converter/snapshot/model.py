@@ -22,7 +22,7 @@ DEFAULT_TRACKING_TABLES: frozenset[str] = tracking_tables()
 """Tables no snapshot looks at. An entry is a bare table name (any schema), `schema.table`,
 or `schema.*` (a whole schema, such as Sqitch's registry)."""
 
-SCHEMA_VERSION = 1  # bump when the snapshot layout changes: old JSON is then refused
+SCHEMA_VERSION = 2  # 2: MySQL tables carry index_order. Bump when the snapshot layout changes: old JSON is then refused
 
 
 @dataclass

@@ -3,7 +3,8 @@
 The database is the schema: only the connection's current database is looked at. One
 information_schema query per kind reads, about the reflected tables, the engine, row format,
 charset, collation and create options, each column's charset, collation and EXTRA (ON UPDATE
-...), the types SQLAlchemy does not know, and every CHECK (SQLAlchemy misses MariaDB's
+...), the types SQLAlchemy does not know, the order of the indexes (`index_order`: the engine's,
+as SHOW CREATE TABLE lists them), and every CHECK (SQLAlchemy misses MariaDB's
 column-level ones, so its check reflection is not asked for); and views, triggers, functions,
 procedures and events. MySQL writes the database's own name into stored definitions: it is
 taken out, since two builds live in two databases. There are no signatures here: every
@@ -54,6 +55,13 @@ JOIN information_schema.TABLE_CONSTRAINTS t
 WHERE c.CONSTRAINT_SCHEMA = DATABASE()
 """
 
+# in the engine's own order (primary key, unique keys, then the others as created: each
+# foreign key's implicit index in declaration order), which SHOW CREATE TABLE shows
+MY_INDEX_ORDER = """
+SELECT TABLE_NAME AS `table_name`, INDEX_NAME AS `name`
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND SEQ_IN_INDEX = 1
+"""
+
 MY_VIEWS = "SELECT * FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()"
 
 MY_TRIGGERS = """
@@ -96,6 +104,7 @@ def _my_extras(r: CatalogReader) -> None:
     name_unknown_types(r, columns)
     is_mariadb = bool(getattr(r.conn.dialect, "is_mariadb", False))
     _my_checks(r, r.rows(MARIADB_CHECKS if is_mariadb else MYSQL_CHECKS))
+    _my_index_order(r, r.rows(MY_INDEX_ORDER))
     for row in r.rows(MY_VIEWS):
         r.objects["views"][row["TABLE_NAME"]] = drop_empty(
             {
@@ -153,6 +162,17 @@ def _my_tables(r: CatalogReader, rows: list[sa.RowMapping]) -> None:
                 "create_options": options,
             }
         )
+
+
+def _my_index_order(r: CatalogReader, rows: list[sa.RowMapping]) -> None:
+    """`index_order`: the table's index names in the order the engine keeps (and shows) them."""
+    order: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        order[row["table_name"]].append(row["name"])
+    for name, names in order.items():
+        table = r.table_for(None, name)
+        if table is not None and len(names) > 1:
+            table["index_order"] = names
 
 
 def _my_columns(r: CatalogReader, rows: list[sa.RowMapping]) -> None:

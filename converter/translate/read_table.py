@@ -42,9 +42,13 @@ SINGLE_COLUMN_CONSTRAINTS = frozenset({
 })  # fmt: skip
 
 
-def _canonical_order(constraints: list) -> list:
+def _canonical_order(constraints: list, dialect: str) -> list:
     """Named constraints by name (their order changes nothing), then the unnamed ones as
-    written (servers number or name those in order: MySQL `t_ibfk_1`, MariaDB `CONSTRAINT_1`)."""
+    written (servers number or name those in order: MySQL `t_ibfk_1`, MariaDB `CONSTRAINT_1`).
+    MySQL/MariaDB keep every one in declaration order: each UNIQUE and each foreign key's
+    implicit index is created in that order and `SHOW CREATE TABLE` lists them so."""
+    if dialect == "mysql":
+        return list(constraints)
     named = sorted((c for c in constraints if c.name is not None), key=lambda c: c.name)
     return named + [c for c in constraints if c.name is None]
 
@@ -87,7 +91,13 @@ class TableReader(NodeReader):
         for col in t.columns:
             col.nullable = self.nullable(col, col.name in pk)
         for constraints in (t.uniques, t.foreign_keys, t.checks):
-            constraints[:] = _canonical_order(constraints)
+            constraints[:] = _canonical_order(constraints, self.d)
+        if self.d == "mysql" and t.primary_key is not None:
+            for u in t.uniques:
+                if sorted(u.columns) == sorted(t.primary_key.columns):
+                    # MariaDB folds a UNIQUE that repeats the primary key into it (one
+                    # index), MySQL keeps both: a rule the translation does not model
+                    raise Refused("a UNIQUE on the primary key's columns")
         return t
 
     def table_options(self, props) -> TableOptions:

@@ -284,7 +284,7 @@ def test_baseline_sorts_before_the_versioned_of_its_version_without_a_duplicate(
 # -- files that are not migrations -----------------------------------------------------------
 
 
-def test_callbacks_are_ignored(tmp_path):
+def test_callbacks_are_not_migrations_and_migrate_ones_are_named(tmp_path):
     write(tmp_path / "V1__a.sql")
     for name in (
         "beforeMigrate.sql",
@@ -298,7 +298,17 @@ def test_callbacks_are_ignored(tmp_path):
     ):
         write(tmp_path / name)
     result = scan(tmp_path, "flyway")
-    assert result.problems == []
+    # the callbacks of `flyway migrate` change what it builds: named (issue 19), never dropped
+    # silently; beforeClean changes nothing `alembic upgrade` builds
+    assert sorted(p.path.name for p in result.problems) == [
+        "afterEachMigrateError.sql",
+        "afterMigrate.sql",
+        "afterMigrateError.sql",
+        "afterMigrate__refresh_views.sql",
+        "beforeEachMigrateStatement.sql",
+        "beforeMigrate.sql",
+    ]
+    assert {p.code for p in result.problems} == {"callback-not-carried"}
     assert [m.name for m in result.migrations] == ["V1__a.sql"]
 
 
@@ -319,16 +329,18 @@ def test_unmatched_sql_files_are_warned(tmp_path):
     result = scan(tmp_path, "flyway")
     assert [m.name for m in result.migrations] == ["V1__a.sql"]
     assert sorted(located_codes(result)) == sorted(
-        ("warning", "unmatched-file", n)
-        for n in (
-            "afterMigrateX.sql",
-            "notes.sql",
-            "V2_single_underscore.sql",
-            "v3__lower_case.sql",
-            "V4__upper.SQL",
-            "R1__versioned_repeatable.sql",
-            "V__no_version.sql",
-        )
+        [("error", "unknown-callback", "afterMigrateX.sql")]
+        + [
+            ("warning", "unmatched-file", n)
+            for n in (
+                "notes.sql",
+                "V2_single_underscore.sql",
+                "v3__lower_case.sql",
+                "V4__upper.SQL",
+                "R1__versioned_repeatable.sql",
+                "V__no_version.sql",
+            )
+        ]
     )
     message = next(p.message for p in result.problems if p.path.name == "V2_single_underscore.sql")
     assert "two underscores" in message

@@ -1,0 +1,6 @@
+-- Network regions served by the ISP.
+CREATE TABLE regions (
+    id INT AUTO_INCREMENT PRIMARY KEY,
+    code VARCHAR(8) NOT NULL UNIQUE,
+    name VARCHAR(80) NOT NULL
+);

@@ -1,0 +1,107 @@
+"""Leniencies of the legacy tools, reproduced rather than refused (issue 19, section 2;
+PITFALLS 20).
+
+The original goose (bitbucket.org/liamstask/goose, configured by a `dbconf.yml`) logs
+"Unexpected unfinished SQL query ... Missing a semicolon?" and skips a statement left without
+`;` at the end of a section; pressly/goose refuses the file. The folder decides which goose
+(`dbconf.yml` beside the migrations or one level up; `goose-tool` in the configuration says it
+outright); the sample `goose-liamstask` shows it in every dialect.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from converter.convert import ConvertOptions, convert
+from converter.errors import InputError
+from converter.formats.goose import GooseSyntaxError, parse_goose_sql
+from converter.legacy import scan
+from converter.verify import VerifyOptions, verify
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLE = SAMPLES / "goose-liamstask"
+
+FILE = "-- +goose Up\nCREATE TABLE t (id INT);\n\n-- +goose Down\nDROP TABLE t\n"
+
+
+def test_pressly_refuses_what_the_original_goose_skips():
+    with pytest.raises(GooseSyntaxError) as caught:
+        parse_goose_sql(FILE)
+    assert caught.value.line == 5
+    parsed = parse_goose_sql(FILE, liamstask=True)
+    assert parsed.skipped and parsed.skipped[0][0] == 5
+    assert parsed.down_skipped
+    assert [(p.start, p.end) for p in parsed.down] == [(4, 4)]
+
+
+def test_an_unfinished_up_statement_is_skipped_and_the_rest_runs():
+    text = "-- +goose Up\nCREATE TABLE t (id INT);\nCREATE TABLE u (id INT)\n-- +goose Down\nDROP TABLE t;\n"
+    parsed = parse_goose_sql(text, liamstask=True)
+    assert [line for line, _ in parsed.skipped] == [3]
+    assert [(p.start, p.end) for p in parsed.up] == [(1, 2)]
+    assert not parsed.down_skipped
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_the_sample_scans_with_warnings_naming_file_and_line(dialect):
+    found = scan(SAMPLE / dialect)
+    assert not found.errors
+    warned = {(p.path.name, p.line) for p in found.warnings if p.code == "goose-unfinished"}
+    assert warned == {
+        ("20240106120000_create_customers.sql", 15),
+        ("20240107120000_seed_plans.sql", 6),
+    }
+
+
+def test_without_dbconf_the_folder_is_pressly_and_refused(tmp_path):
+    legacy = tmp_path / "migrations"
+    shutil.copytree(SAMPLE / "sqlite", legacy)
+    (legacy / "dbconf.yml").unlink()
+    with pytest.raises(InputError) as caught:
+        convert(legacy, tmp_path / "alembic", ConvertOptions(dialect="sqlite"))
+    assert "no terminating `;`" in str(caught.value)
+    # ... unless the configuration names the original goose
+    (legacy / "converter.toml").write_text('goose-tool = "liamstask"\n')
+    convert(legacy, tmp_path / "alembic", ConvertOptions(dialect="sqlite", date_from="20240101"))
+
+
+def test_dbconf_one_level_up_and_the_option_that_overrides_it(tmp_path):
+    db = tmp_path / "db"
+    shutil.copytree(SAMPLE / "sqlite", db / "migrations")
+    (db / "migrations" / "dbconf.yml").rename(db / "dbconf.yml")
+    assert not scan(db / "migrations").errors
+    (db / "migrations" / "converter.toml").write_text('goose-tool = "pressly"\n')
+    assert [p.code for p in scan(db / "migrations").errors] == ["goose-syntax", "goose-syntax"]
+
+
+def test_convert_warns_and_the_downgrade_is_never_a_silent_no_op(tmp_path):
+    out = tmp_path / "alembic"
+    result = convert(
+        SAMPLE / "postgresql", out, ConvertOptions(dialect="postgresql", date_from="20240101")
+    )
+    assert any(
+        w.startswith("20240106120000_create_customers.sql:15: statement has no terminating `;`")
+        for w in result.warnings
+    )
+    customers, seed = result.plans[1], result.plans[2]
+    assert customers.downgrade.source == "inverse"
+    text = (out / "versions" / customers.filename).read_text()
+    assert "this downgrade is the exact inverse of the upgrade" in text
+    assert seed.downgrade.source == "none"
+    assert "legacy migration 20240107120000_seed_plans.sql: its Down section" in (
+        seed.downgrade.error or ""
+    )
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_verify_with_downgrades_on_the_servers(dialect, server, tmp_path):
+    legacy = tmp_path / "migrations"
+    shutil.copytree(SAMPLE / dialect, legacy)
+    (legacy / "20240107120000_seed_plans.sql").unlink()  # its downgrade raises: walk the rest
+    out = tmp_path / "alembic"
+    convert(legacy, out, ConvertOptions(dialect=dialect, date_from="20240101"))
+    report = verify(legacy, out, VerifyOptions(url=server(dialect), downgrade=True))
+    assert report.equivalent, report.text()
