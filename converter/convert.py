@@ -43,10 +43,9 @@ from converter.naming import (
     revision_ids,
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision
-from converter.render import render_revision
+from converter.render import render_revisions, scaffold_files
 from converter.write import write_file, write_tree
 
-STATIC_FILES = ("env.py", "script.py.mako", "README")
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 
@@ -344,21 +343,15 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
         if options.modules:
             _module_dependencies(result.plans, declared, set(ids) | existing.ids())
 
+        rendering = [p for i, p in enumerate(result.plans) if i not in kept]
         files: dict = {
-            f"versions/{p.filename}": render_revision(p)
-            for i, p in enumerate(result.plans)
-            if i not in kept
+            f"versions/{p.filename}": text
+            for p, text in zip(rendering, render_revisions(rendering), strict=True)
         }
         for p in result.plans:
             if p.data_file is not None:
                 files[f"versions/{p.data_file.name}"] = p.data_file
-        for name in STATIC_FILES:
-            if not (out_dir / name).exists():
-                files[name] = (
-                    resources.files("converter")
-                    .joinpath("templates", name)
-                    .read_text(encoding="utf-8")
-                )
+        files.update(scaffold_files(out_dir, result.warnings))
 
         if options.before_base and existing.foreign:
             if options.modules:
