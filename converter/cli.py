@@ -8,9 +8,13 @@ the rule the rest of the package relies on; the tables are built in `reports.py`
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import json
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -26,6 +30,8 @@ from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
 from converter.legacy import scan as scan_directory
+
+PROGRESS_AFTER_SECONDS = 0.5  # work shorter than this shows no progress bar
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -373,7 +379,8 @@ def convert(
         depends=depends,
         missing_variant=missing_variant,
     )
-    result = convert_directory(legacy_dir, out_dir, options)
+    with progress_bar("converting") as advance:
+        result = convert_directory(legacy_dir, out_dir, options, progress=advance)
     if report == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -389,50 +396,43 @@ def convert(
             sys.exit(1)
 
 
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A callback (done, total) that shows a rich progress bar on stderr, in a terminal only
+    (CI logs get none) and only once the work has taken more than a moment."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    task = bar.add_task(label, total=None)
+    began, shown = time.monotonic(), False
+
+    def advance(done: int, total: int) -> None:
+        nonlocal shown
+        if not shown and time.monotonic() - began > PROGRESS_AFTER_SECONDS:
+            bar.start()
+            shown = True
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield advance
+    finally:
+        if shown:
+            bar.stop()
+
+
 def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
-    table = Table(title=f"{len(result.plans)} revisions from {result.format} -> {result.out}")
-    for col in (
-        "revision",
-        "legacy",
-        "ops",
-        "verbatim",
-        "unparsed",
-        "autocommit",
-        "removed tx",
-        "downgrade",
-    ):
-        table.add_column(col)
-    for p in result.plans:
-        s = p.stats
-        table.add_row(
-            escape(p.revision),
-            escape(p.migration.version or p.migration.description),
-            str(s.ops),
-            str(s.verbatim),
-            str(s.unparsed),
-            str(s.autocommit),
-            str(s.removed),
-            p.downgrade.source,
-        )
-    console.print(table)
-    verb = "would write" if dry_run else "wrote"
-    console.print(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged")
-    if result.chained_after:
-        console.print(f"chained after the existing head {escape(result.chained_after)}")
-    for old, new in result.renamed:
-        console.print(f"{verb.replace('write', 'rename')} {escape(old)} -> {escape(new)}")
-    for path in result.overwritten_edits:
-        console.print(f"[yellow]overwrote the hand edits[/] of {escape(path)} (--force)")
-    for note in result.notes:
-        console.print(f"note: {escape(note)}", soft_wrap=True)
-    if result.repointed:
-        console.print(
-            f"re-pointed the existing base {escape(result.repointed)} to the last legacy revision"
-        )
-    if result.alembic_ini is not None:
-        console.print(f"{'would write' if dry_run else 'wrote'} {escape(str(result.alembic_ini))}")
-    for w in result.warnings:
-        console.print(f"[yellow]warning[/]: {escape(w)}", soft_wrap=True)
+    from converter.reports import convert_renderables
+
+    terminal = console.is_terminal
+    console.print(convert_renderables(result, dry_run, terminal), soft_wrap=not terminal)
 
 
 @cli.command()
@@ -513,8 +513,10 @@ def verify(
         encoding=encoding,
         progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"),
     )
-    report = verify_histories(legacy_dir, alembic_dir, options)
-    console.print(verify_renderables(report), soft_wrap=True)
+    with progress_bar("verifying") as advance:
+        options = dataclasses.replace(options, advance=advance)
+        report = verify_histories(legacy_dir, alembic_dir, options)
+    console.print(verify_renderables(report, console.is_terminal), soft_wrap=True)
     sys.exit(0 if report.equivalent else 1)
 
 
@@ -681,6 +683,7 @@ def stamp_command(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # a bar in a terminal only, never in CI logs
     ) as progress:
         task = progress.add_task("stamp", total=len(all_urls))
 
@@ -716,9 +719,11 @@ def stamp_command(
         for r in result.results:
             if r.sql:
                 click.echo(r.sql)
-        err_console.print(stamp_renderables(result, sql=False), soft_wrap=True)
+        err_console.print(
+            stamp_renderables(result, sql=False, terminal=err_console.is_terminal), soft_wrap=True
+        )
     else:
-        console.print(stamp_renderables(result), soft_wrap=True)
+        console.print(stamp_renderables(result, terminal=console.is_terminal), soft_wrap=True)
     sys.exit(result.exit_code)
 
 

@@ -13,6 +13,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -238,7 +239,12 @@ def parse_depends(values: tuple[str, ...]) -> dict[str, list[str]]:
     return out
 
 
-def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> ConvertResult:
+def convert(
+    legacy_dir: Path,
+    out_dir: Path,
+    options: ConvertOptions,
+    progress: Callable[[int, int], None] | None = None,  # (migrations planned, of)
+) -> ConvertResult:
     check_options(options)
     check_paths(legacy_dir, out_dir)
     declared = parse_depends(options.depends)
@@ -340,6 +346,9 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 plan.branch_labels = (str(m.module),)
             previous[m.module] = ids[i]
             result.plans.append(plan)
+            result.warnings.extend(plan.stats.sqlglot_log)
+            if progress is not None:
+                progress(i + 1, len(migrations))
         if options.modules:
             _module_dependencies(result.plans, declared, set(ids) | existing.ids())
 

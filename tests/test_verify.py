@@ -157,8 +157,8 @@ def test_a_changed_column_type_fails(tmp_path, server, pg_server):
     edit(
         out,
         "create_customers",
-        "sa.Column('email', sa.String(length=320)",
-        "sa.Column('email', sa.String(length=300)",
+        'sa.Column("email", sa.String(length=320)',
+        'sa.Column("email", sa.String(length=300)',
     )
     f = failing(verify(legacy, out, VerifyOptions(url=server("postgresql"))))
     assert (f.number, f.phase, f.status) == (2, "upgrade", DIFFERENT)
