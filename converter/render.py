@@ -556,8 +556,18 @@ def scaffold_files(out_dir: Path, warnings: list[str]) -> dict[str, str]:
     for name in STATIC_FILES:
         if not (out_dir / name).exists():
             files[name] = _template_text(name)
-    if not (out_dir / "env.py").exists():
+    env = out_dir / "env.py"
+    if not env.exists():
         files["env.py"] = format_sources([render_env()])[0]
+    elif HELPERS_MODULE not in env.read_text(encoding="utf-8", errors="replace"):
+        ini = out_dir.parent / "alembic.ini"
+        if not (ini.exists() and "prepend_sys_path" in ini.read_text(errors="replace")):
+            warnings.append(
+                f"{env}: the revisions import {HELPERS_MODULE}.py from {out_dir}, and neither "
+                "this env.py (older, or yours) nor alembic.ini puts that folder on sys.path: "
+                f"add `prepend_sys_path = %(here)s/{out_dir.name}` to the [alembic] section "
+                "of alembic.ini (or delete env.py to get converter's)"
+            )
     helpers = out_dir / f"{HELPERS_MODULE}.py"
     if helpers.exists() and generated_state(helpers.read_text(encoding="utf-8")) != "intact":
         warnings.append(

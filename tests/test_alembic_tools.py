@@ -98,6 +98,29 @@ def test_alembic_from_another_directory_prints_its_usual_lines(tmp_path):
     assert "create_plans" in history.stdout
 
 
+def test_a_rerun_over_an_env_py_that_cannot_find_the_helpers_says_what_to_add(tmp_path):
+    """A directory converted by an older converter keeps its env.py and alembic.ini; the
+    regenerated revisions import converter_helpers, so the run says how to make it found."""
+    project = converted(tmp_path)
+    (project / "alembic" / "env.py").write_text("# an older env.py\n")
+    ini = project / "alembic.ini"
+    ini.write_text(re.sub(r"^prepend_sys_path = .*\n", "", ini.read_text(), flags=re.M))
+    result = convert(
+        SAMPLES / "flyway/sqlite",
+        project / "alembic",
+        ConvertOptions(dialect="sqlite", date_from="20240101"),
+    )
+    assert any(
+        "add `prepend_sys_path = %(here)s/alembic` to the [alembic] section" in w
+        for w in result.warnings
+    ), result.warnings
+    ini.write_text(
+        ini.read_text().replace("[alembic]\n", "[alembic]\nprepend_sys_path = %(here)s/alembic\n")
+    )
+    done = alembic_cli("-c", str(ini), "history", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
 def test_revisions_import_one_helpers_module(tmp_path):
     project = converted(tmp_path)
     versions = sorted((project / "alembic" / "versions").glob("*.py"))
