@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from converter.errors import write_error
 from converter.split import Statement
 
 BULK_SCRIPT_CHARS = 2**20  # a script at least this large keeps its data statements in a data file
@@ -114,8 +115,11 @@ class DataSpool:
         """Append `st`; a new DataRange when `new_range` (the caller adds its block), else
         None (the current range grew)."""
         if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+            except OSError as exc:
+                raise write_error(exc, self.path, "cannot write the data file") from None
             self._write(
                 MAGIC
                 + f": {self.title}\n".encode()
@@ -139,7 +143,10 @@ class DataSpool:
 
     def _write(self, data: bytes | bytearray, run: DataRange | None = None) -> None:
         assert self._fh is not None
-        self._fh.write(data)
+        try:
+            self._fh.write(data)
+        except OSError as exc:  # a full disk half-way through a seed file
+            raise write_error(exc, self.path, "cannot write the data file") from None
         self._size += len(data)
         self._digest.update(data)
         if run is not None:
@@ -149,8 +156,12 @@ class DataSpool:
     def close(self) -> DataFile | None:
         if self._fh is None:
             return None
-        self._fh.close()
-        self._fh = None
+        try:
+            self._fh.close()
+        except OSError as exc:
+            raise write_error(exc, self.path, "cannot write the data file") from None
+        finally:
+            self._fh = None
         return DataFile(self.name, self.path, self._size, self._count, self._digest.hexdigest())
 
 

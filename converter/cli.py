@@ -1,7 +1,7 @@
 """The command line: click lives here and nowhere else.
 
 Each command is a few lines: call the library, print, and turn the library's errors into
-exit codes at the edge. Why one module of about 800 lines: most of it is the declarations of
+exit codes at the edge. Why one module of about 900 lines: most of it is the declarations of
 the options of six commands (each with its help text), and keeping click in one module is
 the rule the rest of the package relies on; the tables are built in `reports.py`.
 """
@@ -30,6 +30,7 @@ from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
 from converter.legacy import scan as scan_directory
+from converter.scratch import mask_text
 
 PROGRESS_AFTER_SECONDS = 0.5  # work shorter than this shows no progress bar
 
@@ -38,20 +39,85 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def handle_errors(func):
-    """Turn the library's errors into a clean message and the error's exit code."""
+    """The one exception boundary: every error becomes one message (secrets masked) and an
+    exit code: the error's own for the library's errors; 2 for the environment (a file that
+    cannot be written or read, a full disk, a database that cannot be reached, a driver that
+    is missing); 130 for Ctrl-C; 1 for anything unexpected. `--debug` keeps the traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context()
         try:
             return func(*args, **kwargs)
-        except ConverterError as exc:
+        except Exception as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            sys.exit(exc.exit_code)
+            message, code = error_message(exc)
+            for note in getattr(exc, "__notes__", ()):  # e.g. scratch databases not dropped
+                message += f"\n  note: {note}"
+            secrets = [*(ctx.params.get("urls") or ()), ctx.params.get("url")]
+            secrets.append(ctx.params.get("scratch_url"))
+            text = mask_text(message, *(s for s in secrets if isinstance(s, str)))
+            err_console.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
+            sys.exit(code)
+        except KeyboardInterrupt:
+            if ctx.find_root().params.get("debug"):
+                raise
+            err_console.print("[bold red]interrupted[/] (Ctrl-C): cleaned up, nothing half-written")
+            sys.exit(130)
 
     return wrapper
+
+
+def error_message(exc: Exception) -> tuple[str, int]:
+    """What to print for an error that reached the command line, and the exit code."""
+    import errno
+
+    import sqlalchemy as sa
+
+    if isinstance(exc, ConverterError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        what = exc.strerror or str(exc) or type(exc).__name__
+        hint = {
+            errno.ENOSPC: "free some disk space (or write elsewhere) and run again",
+            errno.EROFS: "write to a writable location (--out, --json, --junit)",
+            errno.EACCES: "check the permissions, or write elsewhere",
+        }.get(exc.errno or 0)
+        return where + what + (f"\n  hint: {hint}" if hint else ""), 2
+    if isinstance(exc, sa.exc.DBAPIError):
+        orig = getattr(exc, "orig", None) or exc
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        return f"database error: {first}", 2
+    if isinstance(exc, ImportError):
+        return f"{exc}\n  hint: install the missing package (pip install -e '.[postgres,mysql]')", 2
+    return (
+        f"unexpected error: {type(exc).__name__}: {exc}\n  hint: run with --debug for the "
+        "traceback, and please report it",
+        1,
+    )
+
+
+def timeout_option(func):
+    """--timeout SECONDS: how long to wait for a database server to answer a connection."""
+    from converter.scratch import DEFAULT_CONNECT_TIMEOUT, set_connect_timeout
+
+    def _set(ctx, param, value):
+        if value is not None:
+            set_connect_timeout(value)
+        return value
+
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_CONNECT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        callback=_set,
+        help="Seconds to wait for a database server to answer a connection (a server that "
+        "does not answer is reported as timed out).",
+    )(func)
 
 
 def format_option(func):
@@ -223,7 +289,9 @@ def scan(
 
     Example: converter scan samples/flyway/postgresql
     """
-    result = scan_directory(directory, format_name, ReadOptions(encoding=encoding, dialect=dialect))
+    result = scan_directory(
+        directory, format_name, ReadOptions(encoding=encoding, dialect=dialect), statements=True
+    )
     if as_json:
         click.echo(
             json.dumps(
@@ -477,6 +545,7 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
     metavar="FILE",
     help="Write a JSON report.",
 )
+@timeout_option
 @handle_errors
 def verify(
     legacy_dir: Path,
@@ -490,6 +559,7 @@ def verify(
     data: bool,
     junit: Path | None,
     json_file: Path | None,
+    timeout: float,
 ) -> None:
     """Prove that ALEMBIC_DIR builds the same database as the legacy migrations in
     LEGACY_DIR, step by step, schema and data. Exits 0 when equivalent, 1 when not, 2 on
@@ -540,8 +610,11 @@ def verify(
     metavar="FILE",
     help="Write a JSON report.",
 )
+@timeout_option
 @handle_errors
-def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path | None) -> None:
+def drift(
+    url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path | None, timeout: float
+) -> None:
     """Compare a live database, read-only, with the schema its Alembic history has at the
     revision it is stamped at. Exits 0 when they match, 1 on drift, 2 on errors.
 
@@ -642,6 +715,7 @@ def drift(url: str, alembic_dir: Path, scratch_url: str | None, json_file: Path 
 @click.option(
     "--report", type=click.Choice(["json"]), help="Print the results as JSON instead of a table."
 )
+@timeout_option
 @handle_errors
 def stamp_command(
     alembic_dir: Path,
@@ -661,6 +735,7 @@ def stamp_command(
     drop_legacy_table: bool,
     scratch_url: str | None,
     report: str | None,
+    timeout: float,
 ) -> None:
     """Stamp existing databases with the Alembic revision that matches their legacy state,
     read from the legacy tool's tracking table or, without one, from the schema. Refuses
@@ -810,6 +885,7 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
     loaded_json = loaded.to_json()
     for section in ("reader", "placeholders", "custom"):
         report[section] = loaded_json[section]
+    report = masked(report)  # URLs set in the file carry passwords: never printed
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -837,6 +913,17 @@ def config_command(config_file: Path | None, as_json: bool, command_line: tuple[
                     escape(key), escape(json.dumps(row["value"])), escape(row["location"])
                 )
             console.print(table)
+
+
+def masked(value):
+    """`value` (JSON-like) with every secret in its strings hidden (`scratch.mask_text`)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
 
 
 def main() -> None:

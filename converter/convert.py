@@ -22,7 +22,7 @@ from mako.template import Template
 
 from converter.bulk import data_spool
 from converter.dialects import DIALECTS
-from converter.errors import InputError, OutputError, UsageError
+from converter.errors import InputError, OutputError, UsageError, write_error
 from converter.existing import (
     ADOPTED,
     EDITED,
@@ -45,7 +45,7 @@ from converter.naming import (
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision
 from converter.render import render_revisions, scaffold_files
-from converter.write import write_file, write_tree
+from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
@@ -284,7 +284,7 @@ def convert(
             path=out_dir / "versions",
             hint="rename the existing file, or convert into another directory",
         )
-    _refuse_insertions(migrations, matched, out_dir)
+    _refuse_insertions(migrations, matched)
     stale = sorted(r.name for r in existing.ours.values() if r not in matched.values())
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
@@ -292,11 +292,12 @@ def convert(
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
-    spool = Path(
-        tempfile.mkdtemp(
-            prefix=f".{out_dir.name}.data.", suffix=".tmp", dir=_existing_parent(out_dir)
+    try:
+        spool = staging_dir(
+            _existing_parent(out_dir) or Path(tempfile.gettempdir()), f".{out_dir.name}.data."
         )
-    )
+    except OSError as exc:
+        raise write_error(exc, out_dir, "cannot write output") from None
     previous: dict[str | None, str] = {}  # module -> its last revision so far
     remaining = existing.ids() - {existing.revisions[n].revision for n in stale}
 
@@ -367,7 +368,7 @@ def convert(
                 raise UsageError("--before-base cannot be combined with --modules")
             _repoint_base(existing, ids[-1], files, result)
 
-        moves = _moves(existing, matched, kept, names, stale, options, result)
+        moves = _moves(matched, kept, names, stale, result)
         _check_result(existing, files, moves, options, out_dir)
         changed = {}
         for rel, text in files.items():
@@ -391,6 +392,12 @@ def convert(
             result.alembic_ini = ini
         if options.dry_run or options.check:
             return result
+        left = clean_stale_staging(out_dir, _existing_parent(out_dir))
+        if left:
+            result.notes.append(
+                f"removed {len(left)} staging folder(s) that a killed run left beside the "
+                "output: " + ", ".join(p.name for p in left)
+            )
         if changed or moves:
             write_tree(out_dir, changed, moves=moves)
         if result.alembic_ini is not None:
@@ -444,9 +451,7 @@ def _module_dependencies(
             seen.update(needs)
 
 
-def _refuse_insertions(
-    migrations: list[LegacyMigration], matched: dict[int, OnDisk], out_dir: Path
-) -> None:
+def _refuse_insertions(migrations: list[LegacyMigration], matched: dict[int, OnDisk]) -> None:
     """A legacy migration that is new but sorts before one converted already cannot be
     appended in its place: databases past that point would never run it."""
     if not matched:
@@ -502,12 +507,10 @@ def _chain_start(
 
 
 def _moves(
-    existing: Existing,
     matched: dict[int, OnDisk],
     kept: dict[int, OnDisk],
     names: list[str],
     stale: list[str],
-    options: ConvertOptions,
     result: ConvertResult,
 ) -> dict[str, str | None]:
     """Files of ours to remove or move: an old name whose revision is written under a new

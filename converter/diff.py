@@ -93,7 +93,9 @@ class Difference:
     a: Any
     b: Any
 
-    def render(self, labels: tuple[str, str]) -> str:
+    def render(self, labels: tuple[str, str], sided: bool = False) -> str:
+        """One line; `sided` says which side each value is from ("X in the history vs Y in
+        the live database") instead of relying on the order of the labels."""
         head = f"{self.kind} {self.name}".strip()
         if self.member:
             head += f", {self.member}"
@@ -101,13 +103,14 @@ class Difference:
             return f"{head}: missing in {labels[0]}"
         if self.b is ABSENT:
             return f"{head}: missing in {labels[1]}"
+        a_in, b_in = (f" in {labels[0]}", f" in {labels[1]}") if sided else ("", "")
         if self.member == "data" and self.attribute == "rows":
-            return f"{head}: {self.a} rows vs {self.b} rows"
+            return f"{head}: {self.a} rows{a_in} vs {self.b} rows{b_in}"
         if self.member == "data" and self.attribute == "digest":
-            return f"{head}: contents differ (digest {self.a[:DIGEST_SHOWN]} vs {self.b[:DIGEST_SHOWN]})"
-        return f"{head}: {_render_change(self.attribute, self.a, self.b)}"
+            return f"{head}: contents differ (digest {self.a[:DIGEST_SHOWN]}{a_in} vs {self.b[:DIGEST_SHOWN]}{b_in})"
+        return f"{head}: {_render_change(self.attribute, self.a, self.b, a_in, b_in)}"
 
-    def to_json(self, labels: tuple[str, str]) -> dict[str, Any]:
+    def to_json(self, labels: tuple[str, str], sided: bool = False) -> dict[str, Any]:
         missing = labels[0] if self.a is ABSENT else labels[1] if self.b is ABSENT else None
         return {
             "kind": self.kind,
@@ -117,7 +120,7 @@ class Difference:
             "a": None if self.a is ABSENT else self.a,
             "b": None if self.b is ABSENT else self.b,
             "missing_in": missing,
-            "text": self.render(labels),
+            "text": self.render(labels, sided),
         }
 
 
@@ -126,13 +129,14 @@ class SchemaDiff:
     labels: tuple[str, str]
     differences: list[Difference] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sided: bool = False  # each value says which side it is from (drift: live vs history)
 
     @property
     def is_empty(self) -> bool:
         return not self.differences
 
     def lines(self) -> list[str]:
-        return [d.render(self.labels) for d in self.differences]
+        return [d.render(self.labels, self.sided) for d in self.differences]
 
     def __str__(self) -> str:
         lines = self.lines() or [f"no differences between {self.labels[0]} and {self.labels[1]}"]
@@ -142,7 +146,7 @@ class SchemaDiff:
         return {
             "labels": list(self.labels),
             "equal": self.is_empty,
-            "differences": [d.to_json(self.labels) for d in self.differences],
+            "differences": [d.to_json(self.labels, self.sided) for d in self.differences],
             "notes": list(self.notes),
         }
 
@@ -285,10 +289,13 @@ def _is_long(value: Any) -> bool:
     return isinstance(value, str) and ("\n" in value or len(value) > EXCERPT_LIMIT)
 
 
-def _render_change(attribute: str, a: Any, b: Any) -> str:
+def _render_change(attribute: str, a: Any, b: Any, a_in: str = "", b_in: str = "") -> str:
     if isinstance(a, str) and isinstance(b, str) and (_is_long(a) or _is_long(b)):
-        return f"{attribute} {_excerpts(a, b)}"
-    return f"{attribute} {format_value(a)} vs {format_value(b)}"
+        text = _excerpts(a, b)
+        if a_in:
+            text = text.replace(" vs ", f"{a_in} vs ", 1) + b_in
+        return f"{attribute} {text}"
+    return f"{attribute} {format_value(a)}{a_in} vs {format_value(b)}{b_in}"
 
 
 def _excerpts(a: str, b: str) -> str:

@@ -13,9 +13,10 @@ in a session set to READ ONLY transactions, SQLite opened read-only (`mode=ro`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +30,7 @@ from converter.errors import DatabaseError, UsageError
 from converter.history import AlembicHistory
 from converter.scratch import (
     connect_error,
+    create_engine,
     dialect_of,
     engine_for,
     mask,
@@ -41,7 +43,7 @@ from converter.write import write_file
 
 SCRATCH_PREFIX = "converter_drift"
 VERSION_TABLE = "alembic_version"
-LABELS = ("alembic", "live")
+LABELS = ("the history", "the live database")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class DriftReport:
     revisions: tuple[str, ...]  # what the live database is stamped at
     diff: SchemaDiff
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def drifted(self) -> bool:
@@ -83,6 +86,7 @@ class DriftReport:
             "dialect": self.dialect,
             "revisions": list(self.revisions),
             "differences": self.diff.to_json()["differences"],
+            "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
@@ -108,8 +112,9 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
                 path=alembic_dir,
                 hint="check --alembic-dir (the database may have been migrated from a newer checkout)",
             ) from None
+    notes: list[str] = []
     with scratch_databases(
-        options.scratch_url or options.url, ("expected",), prefix=SCRATCH_PREFIX
+        options.scratch_url or options.url, ("expected",), prefix=SCRATCH_PREFIX, notes=notes
     ) as urls:
         scratch = urls["expected"]
         try:
@@ -131,8 +136,9 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
         alembic_dir=Path(alembic_dir),
         dialect=dialect,
         revisions=revisions,
-        diff=diff_snapshots(expected, live, labels=LABELS),
+        diff=dataclasses.replace(diff_snapshots(expected, live, labels=LABELS), sided=True),
         seconds=time.perf_counter() - started,
+        notes=notes,
     )
     if options.json is not None:
         write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
@@ -150,8 +156,8 @@ def read_only_engine(url: sa.URL) -> sa.Engine:
                 hint="pass the URL of an existing database file, e.g. sqlite:///app.db",
             )
         uri = f"sqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro&uri=true"
-        return sa.create_engine(uri, poolclass=sa.pool.NullPool)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        return create_engine(uri, poolclass=sa.pool.NullPool)
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
     if dialect == "postgresql":
         return engine.execution_options(postgresql_readonly=True)
 

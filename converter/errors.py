@@ -62,7 +62,37 @@ class OutputError(ConverterError):
     """The output location cannot be written safely."""
 
 
+class WriteError(OutputError):
+    """The file system refused a write (read-only, full, no permission): the environment,
+    not the input."""
+
+    exit_code = 2
+
+
+def write_error(exc: OSError, path: str | Path, what: str = "cannot write") -> WriteError:
+    """A WriteError for `exc` naming `path`, with what to do for the usual causes."""
+    import errno
+
+    hint = {
+        errno.ENOSPC: "the disk is full: free some space (or write elsewhere) and run again",
+        errno.EROFS: "the file system is read-only: write to a writable location",
+        errno.EACCES: "no permission: check the permissions, or write elsewhere",
+        errno.EDQUOT: "the disk quota is exceeded: free some space and run again",
+    }.get(exc.errno or 0)
+    return WriteError(f"{what}: {exc.strerror or exc}", path=path, hint=hint)
+
+
 class DatabaseError(ConverterError):
     """A database could not be reached or used; messages never carry passwords."""
 
     exit_code = 2
+
+
+class ConnectFailed(DatabaseError):
+    """A server could not be connected to (refused, unknown host, bad password, ...)."""
+
+    reason = ""  # why, without the URL (the message has both)
+
+
+class ConnectTimeout(ConnectFailed):
+    """A server accepted the connection (or nothing answered) and did not reply in time."""

@@ -37,7 +37,13 @@ from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError
 from converter.formats import tracking_tables
 from converter.history import BASE, AlembicHistory, legacy_version
-from converter.scratch import engine_for, redact, scratch_databases
+from converter.scratch import (
+    connect_error,
+    engine_for,
+    is_disconnect,
+    redact,
+    scratch_databases,
+)
 from converter.snapshot import (
     SCHEMA_VERSION,
     Excluder,
@@ -199,14 +205,20 @@ def source_hash(history: AlembicHistory) -> str:
 
 
 def build(
-    history: AlembicHistory, key: str, scratch_url: str | None, digest: str
+    history: AlembicHistory,
+    key: str,
+    scratch_url: str | None,
+    digest: str,
+    notes: list[str] | None = None,
 ) -> HistoryFingerprints:
     """Build the chain revision by revision into a scratch database, snapshotting each step.
     `scratch_url`: a server URL (a scratch database is made on it) or None (SQLite file)."""
     chain = history.chain()
     result = HistoryFingerprints(key, digest)
     try:
-        with scratch_databases(scratch_url, ("fingerprints",), prefix=SCRATCH_PREFIX) as urls:
+        with scratch_databases(
+            scratch_url, ("fingerprints",), prefix=SCRATCH_PREFIX, notes=notes
+        ) as urls:
             url = urls["fingerprints"]
             engine = engine_for(url)
             try:
@@ -215,6 +227,8 @@ def build(
                     try:
                         history.upgrade(url, rev.revision)
                     except Exception as exc:  # noqa: BLE001 - the build ends at a failing revision
+                        if is_disconnect(exc):  # the server went away: not the revision's fault
+                            raise connect_error(exc, url) from None
                         orig = getattr(exc, "orig", None) or exc
                         result.stopped = (
                             f"revision {rev.revision} fails on {key}: "
@@ -312,7 +326,7 @@ class FingerprintCache:
             if found is not None:
                 return found
             with _BUILD_LOCK:
-                built = build(self.history, key, scratch_url, self.digest)
+                built = build(self.history, key, scratch_url, self.digest, self.notes)
             with self._lock:
                 self._memory[key] = built
             self._write(key, built)

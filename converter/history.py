@@ -27,6 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
+from converter.dialects import DIALECTS, database
 from converter.errors import ConverterError, InputError, UsageError
 
 BASE = "base"  # Alembic's name for "no revision"
@@ -197,6 +198,7 @@ class LegacyRecord:
     sha256: str | None = None
     tool_checksum: str | dict[str, str | None] | None = None
     missing_variants: tuple[str, ...] = ()
+    dialects: tuple[str, ...] = ()  # converted for these databases (empty: not recorded)
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -255,6 +257,7 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             sha256=record.get("sha256"),
             tool_checksum=record.get("tool_checksum"),
             missing_variants=tuple(record.get("missing_variants") or ()),
+            dialects=tuple(record.get("dialects") or ()),
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])
@@ -299,3 +302,31 @@ def legacy_record(rev: Script) -> LegacyRecord | None:
 @functools.lru_cache(maxsize=8192)
 def _record_of(path: str, mtime_ns: int, size: int) -> LegacyRecord | None:
     return read_revision_file(Path(path)).legacy
+
+
+def require_converted_for(history: AlembicHistory, dialect: str, url: str | None) -> None:
+    """A history converted for other databases (its revisions' `legacy` records say which)
+    is not compared on `dialect` (`url`: the masked server URL, None for SQLite): SQLite would report differences that are only the
+    databases' (SERIAL vs nothing), not the conversion's."""
+    recorded: set[str] = set()
+    for rev in history.chain():
+        record = legacy_record(rev)
+        if record is not None and record.dialects:
+            recorded.update(record.dialects)
+    if not recorded or dialect in recorded:
+        return
+    names = " or ".join(sorted(recorded))
+    example = next(d for d in DIALECTS if d in recorded)
+    server = database(example).url_example
+    if url is None:
+        raise UsageError(
+            f"{history.dir} was converted for {names}: comparing it on SQLite (no --url) would "
+            "only show the differences between the databases",
+            hint=f"pass --url with a {names} server, e.g. --url {server}"
+            if server
+            else f"pass --url with a {names} database",
+        )
+    raise UsageError(
+        f"{history.dir} was converted for {names}, not for {dialect} ({url})",
+        hint=f"pass --url with a {names} server" + (f", e.g. --url {server}" if server else ""),
+    )

@@ -26,13 +26,19 @@ SUITE_NAME = "converter verify"
 
 def junit_xml(report: VerifyReport) -> str:
     cases = [_testcase(report, s) for s in report.steps]
+    if report.error is not None:  # the run itself failed: one error case says why
+        case = ET.Element("testcase", {"classname": "converter.verify", "name": "verify run"})
+        ET.SubElement(
+            case, "error", {"message": report.error.splitlines()[0], "type": "error"}
+        ).text = report.error
+        cases.append(case)
     suite = ET.Element(
         "testsuite",
         {
             "name": f"{SUITE_NAME} ({report.dialect})",
-            "tests": str(len(report.steps)),
+            "tests": str(len(cases)),
             "failures": str(sum(report.count(s) for s in (DIFFERENT, FAILED))),
-            "errors": str(report.count(ERROR)),
+            "errors": str(report.count(ERROR) + (report.error is not None)),
             "skipped": str(report.count(IRREVERSIBLE) + report.count(NOT_RUN)),
             "time": f"{report.seconds:.3f}",
         },

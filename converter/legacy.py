@@ -20,13 +20,21 @@ from converter.dialects import DIALECTS
 from converter.errors import ConverterError, InputError
 from converter.formats import detect_format, get_format
 from converter.formats.base import ReadOptions, require_dir
-from converter.model import Kind, Scan
+from converter.model import Kind, Scan, Script
 from converter.placeholders import apply_placeholders, placeholders_for
-from converter.textio import check_encoding
+from converter.split import iter_statements
+from converter.textio import check_encoding, script_source
 
 
-def scan(root: Path, format: str | None = None, options: ReadOptions | None = None) -> Scan:
-    """Read `root` (auto-detecting the format unless given) and check the history."""
+def scan(
+    root: Path,
+    format: str | None = None,
+    options: ReadOptions | None = None,
+    statements: bool = False,
+) -> Scan:
+    """Read `root` (auto-detecting the format unless given) and check the history; with
+    `statements` (`converter scan`), also split every SQL script as convert will
+    (`check_statements`; convert itself splits while planning and stops at the first)."""
     options = options or ReadOptions()
     check_encoding(options.encoding)
     require_dir(root)
@@ -35,7 +43,50 @@ def scan(root: Path, format: str | None = None, options: ReadOptions | None = No
     result.dialect = options.dialect
     apply_placeholders(result, placeholders_for(root, options))
     check_history(result)
+    if statements:
+        check_statements(result)
     return result
+
+
+def statement_error(script: Script, dialect: str) -> InputError | None:
+    """Why convert would reject `script` for `dialect` (it cannot be split into statements:
+    an unterminated string, quoted name, comment or dollar quote; a psql meta-command), or
+    None. The same splitting convert does (`iter_statements`), so a clean scan means convert
+    will not reject the input."""
+    try:
+        for _ in iter_statements(script, dialect, script_source(script)):
+            pass
+    except InputError as exc:
+        return exc
+    return None
+
+
+def check_statements(result: Scan) -> None:
+    """Every SQL script is split as convert splits it. For the dialect of the scan (or of a
+    per-database script) a failure is an error; with no dialect known, an error when every
+    dialect rejects the script, a warning naming the dialects that do otherwise (a MySQL
+    `DELIMITER $$` is a dollar quote to PostgreSQL)."""
+    for m in result.migrations:
+        for script in [*m.up, *m.down]:
+            if script.language != "sql":
+                continue
+            known = result.dialect or m.dialect
+            dialects = [known] if known else list(DIALECTS)
+            failed = {d: e for d in dialects if (e := statement_error(script, d)) is not None}
+            if not failed:
+                continue
+            first = next(iter(failed.values()))
+            if len(failed) == len(dialects):
+                result.error("sql", first.message, Path(first.path or script.path), first.line)
+            else:
+                names = ", ".join(failed)
+                result.warn(
+                    "sql",
+                    f"for {names}: {first.message} (convert --dialect {names} rejects it; "
+                    "scan --dialect checks for one database)",
+                    Path(first.path or script.path),
+                    first.line,
+                )
 
 
 def require_clean(result: Scan, also: list | None = None) -> Scan:

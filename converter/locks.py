@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from converter.scratch import create_engine
 from converter.tracking import Refusal
 
 LOCK_NAME = "converter_stamp"
@@ -24,8 +25,8 @@ PG_LOCK_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "b
 def stamp_engine(url: sa.URL, dialect: str, immediate: bool, timeout: float) -> sa.Engine:
     """An engine whose transactions are real transactions (SQLite: BEGIN [IMMEDIATE])."""
     if dialect != "sqlite":
-        return sa.create_engine(url, poolclass=sa.pool.NullPool)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"timeout": timeout})
+        return create_engine(url, poolclass=sa.pool.NullPool)
+    engine = create_engine(url, poolclass=sa.pool.NullPool, connect_args={"timeout": timeout})
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @sa.event.listens_for(engine, "connect")

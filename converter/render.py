@@ -494,6 +494,8 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
         "sha256": m.checksum,
         "tool_checksum": checksums if len(checksums) > 1 else m.tool_checksum,
         "missing_variants": missing,
+        # the databases this history was converted for: verify refuses to build it on another
+        "dialects": sorted({plan.dialect, *(plan.variants or {})}),
     }
 
 

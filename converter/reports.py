@@ -20,7 +20,7 @@ from rich.text import Text
 
 from converter.convert import ConvertResult
 from converter.drift import DriftReport
-from converter.stamp import ALREADY, REFUSED, STAMPED, WOULD, StampReport
+from converter.stamp import ALREADY, REFUSED, STAMPED, TIMED_OUT, UNREACHABLE, WOULD, StampReport
 from converter.verify_report import (
     APPLIED,
     DIFFERENT,
@@ -156,7 +156,14 @@ def stamp_renderables(report: StampReport, sql: bool = True, terminal: bool = Tr
     """The report as rich renderables: one row per database, then SQL (unless `sql` is
     False), details and the verdict."""
 
-    styles = {STAMPED: "green", ALREADY: "green", WOULD: "cyan", REFUSED: "bold red"}
+    styles = {
+        STAMPED: "green",
+        ALREADY: "green",
+        WOULD: "cyan",
+        REFUSED: "bold red",
+        UNREACHABLE: "bold red",
+        TIMED_OUT: "bold red",
+    }
     rows: list[tuple[Cell, ...]] = [
         (
             r.database,
@@ -183,5 +190,6 @@ def drift_renderables(report: DriftReport) -> Group:
     """The report as rich renderables: the differences, then the verdict."""
 
     parts: list[Any] = [Text("  " + line) for line in report.diff.lines()]
+    parts.extend(Text("note: " + n, style="dim") for n in report.notes)
     parts.append(Text(report.summary(), style="bold red" if report.drifted else "bold green"))
     return Group(*parts)

@@ -12,18 +12,29 @@ nothing but issuing CREATE/DROP DATABASE (PostgreSQL) and for reading its charac
 A run killed with SIGKILL cannot clean up: its databases keep the prefix, so they are easy
 to find (`leftover_databases`).
 
-Also here, the URL helpers every command uses: parsing (`parse_url`), the dialect of a URL,
-masking passwords (`mask`, `redact`), connection errors, and `engine_for` (an engine for a
-scratch or target database, with SQLite's transactional-DDL recipe).
+Scratch database names carry their creation time (`<prefix>_<unix time>_<random>_<label>`):
+the next verify/stamp/drift on the same server drops its own that are older than
+`STALE_SECONDS` (`drop_stale_databases`) and says so; names of another shape are never
+touched.
+
+Also here, the URL helpers every command uses: parsing (`parse_url`: a bare `postgresql://`
+gets psycopg, `mysql://`/`mariadb://` PyMySQL, a bad port or unknown driver is a usage
+error), the dialect of a URL, masking secrets (`mask`, `redact`: the password and secret
+query parameters such as `?password=`), connection errors, and `create_engine` (the one way
+an engine is made: bounded connect time, `set_connect_timeout`; a missing driver says which
+extra to install) with `engine_for` (an engine for a scratch or target database, with
+SQLite's transactional-DDL recipe).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -31,21 +42,56 @@ import sqlalchemy as sa
 
 from converter.apply import sqlite_transactional_ddl
 from converter.dialects import SERVER_BACKENDS
-from converter.errors import DatabaseError, UsageError
+from converter.errors import ConnectFailed, ConnectTimeout, DatabaseError, UsageError
 
 PG_ADMIN_DATABASE = "postgres"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+URL_HINT = (
+    "write it as dialect+driver://user:password@host:port/database, "
+    "e.g. postgresql+psycopg://postgres@127.0.0.1/postgres"
+)
+# the driver a URL gets when it names none (SQLAlchemy's own defaults, psycopg2 and MySQLdb,
+# are not what this project installs)
+DEFAULT_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql"}
+# the extra of pyproject.toml that installs a driver
+DRIVER_EXTRAS = {"psycopg": "postgres", "pymysql": "mysql"}
+# query parameters of a URL whose values are secrets
+SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "sslpassword", "sslkey", "ssl_key")
+DEFAULT_CONNECT_TIMEOUT = 10.0
+STALE_SECONDS = 24 * 3600  # a scratch database older than this was left by a killed run
+
+_connect_timeout = DEFAULT_CONNECT_TIMEOUT
 
 
-def parse_url(url: str) -> sa.URL:
-    try:
-        return sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise UsageError(
-            f"not a database URL: {exc}",
-            hint="write it as dialect+driver://user:password@host:port/database, "
-            "e.g. postgresql+psycopg://postgres@127.0.0.1/postgres",
-        ) from None
+def set_connect_timeout(seconds: float | None) -> None:
+    """Seconds an engine made by `create_engine` waits for a server to answer a connection
+    (None: the default, DEFAULT_CONNECT_TIMEOUT)."""
+    global _connect_timeout
+    if seconds is not None and seconds <= 0:
+        raise UsageError("--timeout must be more than 0 seconds")
+    _connect_timeout = DEFAULT_CONNECT_TIMEOUT if seconds is None else float(seconds)
+
+
+def connect_timeout() -> float:
+    return _connect_timeout
+
+
+def parse_url(url: str | sa.URL) -> sa.URL:
+    """The URL parsed; a server URL without a driver gets ours (see DEFAULT_DRIVERS)."""
+    if isinstance(url, sa.URL):
+        u = url
+    else:
+        try:
+            u = sa.make_url(url)
+            _ = u.port  # a port that is not a number raises here
+        except (sa.exc.ArgumentError, ValueError) as exc:
+            what = (
+                "the port is not a number" if isinstance(exc, ValueError) else "not a database URL"
+            )
+            raise UsageError(f"{what}: {mask_text(str(url))}", hint=URL_HINT) from None
+    if u.drivername in DEFAULT_DRIVERS:
+        u = u.set(drivername=f"{u.drivername}+{DEFAULT_DRIVERS[u.drivername]}")
+    return u
 
 
 def dialect_of(url: str | sa.URL | None) -> str:
@@ -65,35 +111,155 @@ def dialect_of(url: str | sa.URL | None) -> str:
 
 
 def mask(url: str | sa.URL) -> str:
-    """The URL as it may be printed: the password replaced by ***."""
-    u = parse_url(url) if isinstance(url, str) else url
-    return u.render_as_string(hide_password=True)
+    """The URL as it may be printed: the password and secret query parameters replaced by
+    ***. A URL that does not parse is masked as text."""
+    if isinstance(url, str):
+        try:
+            u = sa.make_url(url)
+        except (sa.exc.ArgumentError, ValueError):
+            return mask_text(url)
+    else:
+        u = url
+    return mask_text(u.render_as_string(hide_password=True))
 
 
-def redact(text: str, *urls: str | sa.URL | None) -> str:
-    """`text` with the password of every URL given replaced by ***."""
+# user:password@ in a URL
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)[^@\s]*(?=@)")
+# ?password=... / &sslpassword=... (also in libpq's key=value strings)
+_QUERY_SECRET = re.compile(
+    r"(?P<head>(?:[?&;\s]|^)(?:"
+    + "|".join(SECRET_QUERY_KEYS)
+    + r")\s*=\s*)(?P<value>'[^']*'|[^&\s'\"]*)",
+    re.IGNORECASE,
+)
+
+
+def _secrets_of(url: str | sa.URL) -> list[str]:
+    try:
+        u = sa.make_url(url) if isinstance(url, str) else url
+    except (sa.exc.ArgumentError, ValueError):
+        m = _URL_PASSWORD.search(str(url))
+        return [m.group(0)[len(m["head"]) :]] if m else []
+    found = [str(u.password)] if u.password else []
+    for key, value in u.query.items():
+        if key.lower() in SECRET_QUERY_KEYS:
+            found.extend([value] if isinstance(value, str) else list(value))
+    return found
+
+
+def mask_text(text: str, *urls: str | sa.URL | None) -> str:
+    """`text` with every secret hidden: passwords written in URLs (`user:pw@`), secret query
+    parameters (`password=...`), and the secrets of the URLs given wherever they appear (a
+    secret shorter than 4 characters only where it sits in a URL: replacing every "b" of a
+    message would make it unreadable)."""
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
+    text = _QUERY_SECRET.sub(lambda m: m["head"] + "***", text)
     for url in urls:
         if url is None:
             continue
-        try:
-            password = (sa.make_url(url) if isinstance(url, str) else url).password
-        except sa.exc.ArgumentError:
-            continue
-        if password:
-            text = text.replace(str(password), "***")
+        for secret in _secrets_of(url):
+            if len(secret) >= 4:
+                text = text.replace(secret, "***")
     return text
+
+
+def redact(text: str, *urls: str | sa.URL | None) -> str:
+    """`text` with the secrets of every URL given (and any written in a URL) hidden."""
+    return mask_text(text, *urls)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) is a database connection that was lost (the
+    server stopped or the network went away), not an error of the SQL."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, sa.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """True when a driver error says the server did not answer in time."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    return isinstance(orig, TimeoutError) or "timeout expired" in text or "timed out" in text
 
 
 def connect_error(
     exc: BaseException, url: str | sa.URL, doing: str = "connect to"
 ) -> DatabaseError:
-    """A DatabaseError for a failed connection: the URL masked, the driver's first line."""
+    """A DatabaseError for a failed connection: the URL masked, the driver's first line; a
+    ConnectTimeout when the server did not answer in time."""
     orig = getattr(exc, "orig", None) or exc
     first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    return DatabaseError(
-        f"cannot {doing} {mask(url)}: {redact(first, url)}",
-        hint="check the host, port, user and password, and that the server is running",
-    )
+    if is_timeout(exc):
+        reason = f"timed out (no answer within {connect_timeout():g}s)"
+        error: ConnectFailed = ConnectTimeout(
+            f"cannot {doing} {mask(url)}: {reason}",
+            hint="check the host and port (something listens there but does not answer), "
+            "or allow more time with --timeout SECONDS",
+        )
+    elif is_disconnect(exc):
+        reason = f"lost the connection: {redact(first, url)}"
+        error = ConnectFailed(
+            f"lost the connection to {mask(url)}: {redact(first, url)}",
+            hint="check that the server is running, then run again",
+        )
+    else:
+        reason = f"cannot {doing.split()[0]}: {redact(first, url)}"
+        error = ConnectFailed(
+            f"cannot {doing} {mask(url)}: {redact(first, url)}",
+            hint="check the host, port, user and password, and that the server is running",
+        )
+    error.reason = reason
+    return error
+
+
+def create_engine(url: str | sa.URL, **kwargs) -> sa.Engine:
+    """An engine whose connections are made within `connect_timeout()` seconds (PostgreSQL
+    and MySQL; SQLite's `timeout` is its busy wait and left to the caller). A driver that is
+    not installed, or unknown, is a UsageError naming what to install."""
+    u = parse_url(url)
+    backend = u.get_backend_name()
+    timeout = connect_timeout()
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if backend == "postgresql":
+        # libpq's connect_timeout: whole seconds, at least 2
+        connect_args.setdefault("connect_timeout", max(2, round(timeout)))
+    elif backend in ("mysql", "mariadb"):
+        # PyMySQL's connect_timeout covers the TCP connect only; the server's greeting is read
+        # with read_timeout, which is lifted again once connected (see _unbounded_reads)
+        connect_args.setdefault("connect_timeout", timeout)
+        if u.get_driver_name() == "pymysql":
+            connect_args.setdefault("read_timeout", timeout)
+    try:
+        engine = sa.create_engine(u, connect_args=connect_args, **kwargs)
+    except sa.exc.NoSuchModuleError:
+        raise UsageError(
+            f"unknown database driver {u.get_driver_name()!r} in {mask(u)}",
+            hint="use postgresql+psycopg://, mysql+pymysql:// (or mariadb+pymysql://) or sqlite:///",
+        ) from None
+    except ImportError as exc:
+        driver = u.get_driver_name()
+        extra = DRIVER_EXTRAS.get(driver)
+        raise UsageError(
+            f"the database driver {driver!r} for {mask(u)} is not installed ({exc})",
+            hint=f'pip install "converter[{extra}]"'
+            if extra
+            else "install it, or write the URL with +psycopg (PostgreSQL) or +pymysql (MySQL/MariaDB)",
+        ) from None
+    if backend in ("mysql", "mariadb") and u.get_driver_name() == "pymysql":
+        sa.event.listen(engine, "connect", _unbounded_reads)
+    return engine
+
+
+def _unbounded_reads(dbapi_connection, record) -> None:
+    """PyMySQL: once connected, reads wait as long as a statement runs (a bulk load may take
+    minutes); the timeout was for the handshake only."""
+    dbapi_connection._read_timeout = None
 
 
 @contextlib.contextmanager
@@ -132,18 +298,60 @@ def scratch_name(prefix: str, label: str, token: str) -> str:
     return f"{prefix}_{token}_{label}"
 
 
+def scratch_token(now: float | None = None) -> str:
+    """`<unix time>_<random>`: unique, and telling when the database was made."""
+    return f"{int(time.time() if now is None else now)}_{secrets.token_hex(6)}"
+
+
+# converter_<verb>_<unix time>_<12 hex>_<label>: the only shape ever dropped as stale
+_SCRATCH_NAME = re.compile(r"^converter_[a-z]+_(?P<time>\d{9,11})_[0-9a-f]{12}_[a-z0-9_]+$")
+
+
+def scratch_created(name: str) -> float | None:
+    """When the scratch database `name` was made; None when the name is not of our shape."""
+    m = _SCRATCH_NAME.match(name)
+    return float(m["time"]) if m else None
+
+
+def drop_stale_databases(url: str, older_than: float = STALE_SECONDS) -> list[str]:
+    """Drop the scratch databases on the server of `url` left by killed runs: names of our
+    shape (`converter_<verb>_<unix time>_<random>_<label>`) made more than `older_than`
+    seconds ago (a live run's are younger: no run takes a day). Returns what was dropped.
+    A server that cannot be listed is left as it is (the run itself will say why)."""
+    if dialect_of(url) == "sqlite":
+        return []
+    try:
+        names = leftover_databases(url)
+    except DatabaseError:
+        return []
+    now = time.time()
+    stale = [
+        n for n in names if (made := scratch_created(n)) is not None and now - made > older_than
+    ]
+    if not stale:
+        return []
+    engine = admin_engine(parse_url(url))
+    try:
+        failed = drop_databases(engine, stale)
+    finally:
+        engine.dispose()
+    return [n for n in stale if n not in failed]
+
+
 @contextlib.contextmanager
 def scratch_databases(
     url: str | None,
     labels: Sequence[str],
     *,
     prefix: str = "converter_scratch",
+    notes: list[str] | None = None,
 ) -> Iterator[dict[str, str]]:
     """Yield {label: URL} of new, empty databases; all are removed on the way out.
 
     `url` None or SQLite: files in a temporary directory. A server URL: databases on that
-    server. The yielded URLs carry the password (they are for connecting): never print them,
-    print `mask(url)`.
+    server; scratch databases that killed runs left there more than a day ago are dropped
+    first (`drop_stale_databases`), and `notes` gets a line saying so. The yielded URLs
+    carry the password (they are for connecting): never print them, print `mask(url)`.
     """
     with stop_signals_raise():
         if dialect_of(url) == "sqlite":
@@ -152,6 +360,13 @@ def scratch_databases(
         else:
             assert url is not None
             with _server_databases(parse_url(url), labels, prefix) as urls:
+                # the server answers: drop what killed runs left there (ours are young)
+                dropped = drop_stale_databases(url)
+                if dropped and notes is not None:
+                    notes.append(
+                        f"dropped {len(dropped)} scratch database(s) that a killed run left on "
+                        f"{mask(url)} more than a day ago: {', '.join(dropped)}"
+                    )
                 yield urls
 
 
@@ -171,14 +386,14 @@ def admin_engine(url: sa.URL) -> sa.Engine:
         url = url.set(database=url.database or PG_ADMIN_DATABASE)
     else:
         url = url.set(database=None)
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
 
 @contextlib.contextmanager
 def _server_databases(url: sa.URL, labels: Sequence[str], prefix: str) -> Iterator[dict[str, str]]:
     dialect = dialect_of(url)
     engine = admin_engine(url)
-    token = secrets.token_hex(6)
+    token = scratch_token()
     created: list[str] = []
     try:
         try:
@@ -306,9 +521,9 @@ def engine_for(url: str, pooled: bool = False) -> sa.Engine:
     """An engine for a scratch or target database; `pooled` keeps one connection open
     between uses (verify's own engines), else each use connects anew."""
     engine = (
-        sa.create_engine(url, pool_size=1, max_overflow=1)
+        create_engine(url, pool_size=1, max_overflow=1)
         if pooled
-        else sa.create_engine(url, poolclass=sa.pool.NullPool)
+        else create_engine(url, poolclass=sa.pool.NullPool)
     )
     if engine.dialect.name == "sqlite":
         sqlite_transactional_ddl(engine)

@@ -46,7 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
-from converter.errors import ConverterError, UsageError
+from converter.errors import ConnectFailed, ConnectTimeout, ConverterError, UsageError
 from converter.fingerprint import (
     BASE,
 )
@@ -54,15 +54,20 @@ from converter.history import AlembicHistory, current_heads
 from converter.locate import FINGERPRINT, Decision, Locator, NeedFingerprints
 from converter.locks import lock_statements, locked_transaction, stamp_engine
 from converter.pairing import HistoryPlan
-from converter.scratch import dialect_of, mask, parse_url
+from converter.scratch import connect_error, dialect_of, mask, mask_text, parse_url
 from converter.tracking import (
     READERS,
     Refusal,
 )
 
 STAMPED, ALREADY, WOULD, REFUSED = "stamped", "already-stamped", "would-stamp", "refused"
+# the database could not be reached (connection refused, bad password, ...) / did not answer
+UNREACHABLE, TIMED_OUT = "unreachable", "timed-out"
+FAILED_ACTIONS = (REFUSED, UNREACHABLE, TIMED_OUT)
 FROM_TABLE_CHOICES = ("auto", *READERS, "none")
-URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)[^@\s]*(?=@)")
+# a `#` at the start of a line, or after white space, starts a comment in a URLs file (a `#`
+# inside a URL, e.g. in a password, is kept; write it %23 to be safe)
+URL_FILE_COMMENT = re.compile(r"(^|\s)#.*$")
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class StampResult:
 
     @property
     def refused(self) -> bool:
-        return self.action == REFUSED
+        return self.action in FAILED_ACTIONS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,6 +136,10 @@ class StampReport:
 
     @property
     def exit_code(self) -> int:
+        """2 when a database could not be reached (a connection error), 1 when one was
+        refused, else 0."""
+        if any(r.action in (UNREACHABLE, TIMED_OUT) for r in self.results):
+            return 2
         return 1 if self.refused else 0
 
     def count(self, action: str) -> int:
@@ -138,7 +147,9 @@ class StampReport:
 
     def summary(self) -> str:
         parts = [
-            f"{self.count(a)} {a}" for a in (STAMPED, WOULD, ALREADY, REFUSED) if self.count(a)
+            f"{self.count(a)} {a}"
+            for a in (STAMPED, WOULD, ALREADY, REFUSED, UNREACHABLE, TIMED_OUT)
+            if self.count(a)
         ]
         return (
             f"{len(self.results)} database(s): "
@@ -150,7 +161,9 @@ class StampReport:
         return {
             "alembic_dir": str(self.alembic_dir),
             "summary": self.summary(),
-            "counts": {a: self.count(a) for a in (STAMPED, ALREADY, WOULD, REFUSED)},
+            "counts": {
+                a: self.count(a) for a in (STAMPED, ALREADY, WOULD, REFUSED, UNREACHABLE, TIMED_OUT)
+            },
             "results": [r.to_json() for r in self.results],
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
@@ -162,13 +175,14 @@ class StampReport:
 
 
 def read_urls_file(path: Path) -> list[str]:
-    """One URL per line; blank lines and lines starting with `#` are skipped."""
+    """One URL per line; blank lines are skipped and `#` starts a comment, on its own line or
+    after the URL (`url   # the billing replica`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read the URLs file: {exc.strerror or exc}", path=path) from None
-    urls = [line.strip() for line in text.splitlines()]
-    urls = [u for u in urls if u and not u.startswith("#")]
+    urls = [URL_FILE_COMMENT.sub("", line).strip() for line in text.splitlines()]
+    urls = [u for u in urls if u]
     if not urls:
         raise UsageError(
             "the URLs file holds no URL",
@@ -181,23 +195,14 @@ def read_urls_file(path: Path) -> list[str]:
 def safe_label(url: str) -> str:
     """The URL as it may be shown, even when it does not parse."""
     try:
-        return mask(url)
+        return mask(parse_url(url))
     except ConverterError:
-        return URL_PASSWORD.sub(lambda m: m["head"] + "***", url)
+        return mask(url)
 
 
 def hide_password(text: str, url: str) -> str:
-    """`text` with the URL's password hidden. A short password is hidden only where it sits
-    in a URL (replacing every "b" of a message would make it unreadable)."""
-    text = URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
-    try:
-        password = sa.make_url(url).password
-    except sa.exc.ArgumentError:
-        m = URL_PASSWORD.search(url)
-        password = m.group(0)[len(m["head"]) :] if m else None
-    if password and len(str(password)) >= 4:
-        text = text.replace(str(password), "***")
-    return text
+    """`text` with the URL's secrets hidden (`scratch.mask_text`)."""
+    return mask_text(text, url)
 
 
 def check_options(options: StampOptions) -> None:
@@ -266,6 +271,12 @@ class _Stamper(Locator):
         result = StampResult(database=safe_label(url))
         try:
             self._run(url, result)
+        except ConnectFailed as exc:
+            result.action = TIMED_OUT if isinstance(exc, ConnectTimeout) else UNREACHABLE
+            reason = exc.reason or exc.message
+            result.reason = hide_password(
+                reason + (f" (hint: {exc.hint})" if exc.hint else ""), url
+            )
         except Refusal as exc:
             result.action = REFUSED
             result.reason = hide_password(
@@ -281,7 +292,7 @@ class _Stamper(Locator):
             result.action = REFUSED
             orig = getattr(exc, "orig", None) or exc
             first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-            result.reason = hide_password(f"database error: {first}", url)
+            result.reason = hide_password(f"database error: {first or type(orig).__name__}", url)
         except Exception as exc:  # noqa: BLE001 - one database failing never stops the others
             result.action = REFUSED
             result.reason = hide_password(f"unexpected error: {type(exc).__name__}: {exc}", url)
@@ -308,7 +319,7 @@ class _Stamper(Locator):
         try:
             for _ in range(3):
                 try:
-                    with engine.connect() as conn:
+                    with self._connect(engine, u) as conn:
                         self._locked(conn, u, url, dialect, plan, result, writes)
                     break
                 except NeedFingerprints as need:
@@ -319,6 +330,14 @@ class _Stamper(Locator):
                 self._read_back(engine, result)
         finally:
             engine.dispose()
+
+    @staticmethod
+    def _connect(engine: sa.Engine, u: sa.URL) -> sa.Connection:
+        """A connection, or a ConnectFailed saying why there is none."""
+        try:
+            return engine.connect()
+        except sa.exc.DBAPIError as exc:
+            raise connect_error(exc, u) from None
 
     def _locked(
         self,

@@ -25,10 +25,16 @@ naming both.
 The Alembic ScriptDirectory is loaded once and reused for every step (alembic.command
 would reload every revision file per call, which is quadratic), and env.py is run for every
 step through alembic's EnvironmentContext, exactly as `alembic upgrade` does.
+
+Why one module of about 600 lines: the steps of a run (before, each pair, after, each step
+down) share the run's state (two engines, the kept legacy states, the report), which `_Run`
+holds; the report's data lives in `verify_report.py`, the rows behind a data difference in
+`snapshot/rows.py`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import traceback
@@ -44,14 +50,15 @@ from converter.apply import apply_migration
 from converter.dialects import DIALECTS
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
-from converter.history import AlembicHistory, legacy_version
+from converter.history import AlembicHistory, legacy_version, require_converted_for
 from converter.junit import junit_xml
 from converter.legacy import read_legacy_history, versions_elsewhere
-from converter.model import LegacyMigration
+from converter.model import Kind, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
 from converter.snapshot import SchemaSnapshot, Snapshotter
+from converter.snapshot.rows import differing_rows
 from converter.split import StatementKind, split_script
 from converter.verify_report import (
     AFTER,
@@ -120,9 +127,53 @@ def verify(
     options = options or VerifyOptions()
     started = time.perf_counter()
     legacy_dir, alembic_dir = Path(legacy_dir), Path(alembic_dir)
+    report = VerifyReport(
+        legacy_dir=legacy_dir,
+        alembic_dir=alembic_dir,
+        dialect=options.dialect or "?",
+        format=options.format or "?",
+        url=mask(options.url) if options.url else None,
+        stepwise=options.stepwise,
+        downgrade=options.downgrade,
+        data=options.data,
+    )
+    try:
+        report = _verify(legacy_dir, alembic_dir, options, report)
+    except BaseException as exc:
+        # --json and --junit are written on every outcome: the error is the report
+        report.error = _run_error(exc, options.url)
+        report.seconds = time.perf_counter() - started
+        with contextlib.suppress(Exception):
+            _write_reports(report, options)
+        raise
+    report.seconds = time.perf_counter() - started
+    _write_reports(report, options)
+    return report
+
+
+def _run_error(exc: BaseException, url: str | None) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(exc, SystemExit):
+        return f"stopped by a signal (exit {exc.code})"
+    return redact(str(exc) or type(exc).__name__, url)
+
+
+def _write_reports(report: VerifyReport, options: VerifyOptions) -> None:
+    if options.json is not None:
+        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
+    if options.junit is not None:
+        write_file(Path(options.junit), junit_xml(report))
+
+
+def _verify(
+    legacy_dir: Path, alembic_dir: Path, options: VerifyOptions, report: VerifyReport
+) -> VerifyReport:
     dialect = resolve_dialect(options.url, options.dialect)
+    report.dialect = dialect
     found = read_legacy_history(legacy_dir, dialect, options.format, options.encoding)
     history = AlembicHistory(alembic_dir)
+    require_converted_for(history, dialect, mask(options.url) if options.url else None)
     cache: list[set[str]] = []
 
     def elsewhere() -> set[str]:
@@ -131,30 +182,18 @@ def verify(
         return cache[0]
 
     plan = pair_history(found.migrations, history.chain(), elsewhere)
-    report = VerifyReport(
-        legacy_dir=legacy_dir,
-        alembic_dir=alembic_dir,
-        dialect=dialect,
-        format=found.format,
-        url=mask(options.url) if options.url else None,
-        stepwise=options.stepwise,
-        downgrade=options.downgrade,
-        data=options.data,
-    )
-    with scratch_databases(options.url, LABELS, prefix=SCRATCH_PREFIX) as urls:
+    report.format = found.format
+    with scratch_databases(options.url, LABELS, prefix=SCRATCH_PREFIX, notes=report.notes) as urls:
         if options.url and options.progress:
             names = ", ".join(sa.make_url(u).database or "" for u in urls.values())
             options.progress(f"scratch databases {names} on {mask(options.url)}")
+            for note in report.notes:
+                options.progress(note)
         run = _Run(history, plan, dialect, urls, options, report)
         try:
             run.execute()
         finally:
             run.close()
-    report.seconds = time.perf_counter() - started
-    if options.json is not None:
-        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
-    if options.junit is not None:
-        write_file(Path(options.junit), junit_xml(report))
     return report
 
 
@@ -266,7 +305,10 @@ class _Run:
         step: StepResult,
         legacy: SchemaSnapshot | None = None,
         alembic: SchemaSnapshot | None = None,
+        rows: bool = True,
     ) -> SchemaDiff:
+        """Diff the two sides; with `rows` (both snapshots are of the databases as they are
+        now), a data difference also lists the differing rows."""
         if legacy is None and alembic is None:
             legacy, alembic = self.both()
         legacy = legacy if legacy is not None else self.snapshot(self.legacy)
@@ -277,14 +319,32 @@ class _Run:
                 self.report.notes.append(note)
         step.diff = diff
         step.status = EQUAL if diff.is_empty else DIFFERENT
+        if rows:
+            self.differing_rows(step, diff, legacy)
         return diff
+
+    def differing_rows(self, step: StepResult, diff: SchemaDiff, legacy: SchemaSnapshot) -> None:
+        """Up to ROW_LIMIT differing rows of each table (at most three) whose contents differ."""
+        tables = list(dict.fromkeys(d.name for d in diff.differences if d.member == "data"))
+        for table in tables[:3]:
+            volatile = list((legacy.data or {}).get(table, {}).get("volatile_columns", []))
+            try:
+                with self.legacy.connect() as a, self.alembic.connect() as b:
+                    lines = differing_rows(a, b, table, volatile, LABELS)
+            except (sa.exc.SQLAlchemyError, ValueError, KeyError) as exc:
+                lines = [f"{table}: the rows could not be listed ({type(exc).__name__})"]
+            step.rows.extend(lines)
 
     def fail(
         self, step: StepResult, status: str, message: str, exc: BaseException | None = None
     ) -> None:
         if exc is not None and isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+            orig = getattr(exc, "orig", None) or exc
+            first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
             raise DatabaseError(
-                f"lost the connection to a scratch database: {_error_text(exc, self.legacy_url, self.alembic_url)}"
+                f"lost the connection to {mask(self.legacy_url).rsplit('/', 1)[0]} at step "
+                f"{step.number} ({step.title}): {redact(first, self.legacy_url, self.alembic_url)}",
+                hint="check that the server is running, then run verify again",
             ) from None
         step.status, step.message = status, message
         if exc is not None:
@@ -301,10 +361,13 @@ class _Run:
     ) -> StepResult:
         m = pair.migration if pair else None
         rev = revision or (pair.revision if pair else None)
+        legacy_file = m.name if m else None
+        if phase == DOWNGRADE and m is not None and m.down:
+            legacy_file = m.down[0].name  # a walk down runs the legacy down file
         step = StepResult(
             number=len(self.report.steps) + 1,
             phase=phase,
-            legacy_file=m.name if m else None,
+            legacy_file=legacy_file,
             legacy_version=m.version if m else (legacy_version(rev) if rev is not None else None),
             revision=rev.revision if rev is not None else None,
             revision_file=_relative(rev.path, self.history.dir) if rev is not None else None,
@@ -486,6 +549,16 @@ class _Run:
                     f"but {legacy_text(m)} has a down ({m.down[0].name})",
                     exc,
                 )
+            elif self.first_down(step) and self.walk_expected(m):
+                # --downgrade was asked for and not one step down can be walked: a failure
+                why = f"{legacy_text(m)} has no down" if m else "it has no legacy migration"
+                self.fail(
+                    step,
+                    FAILED,
+                    f"--downgrade: the head revision {step.revision} cannot be downgraded "
+                    f"(NotImplementedError; {why}), so no downgrade could be compared",
+                    exc,
+                )
             else:
                 step.status = IRREVERSIBLE
                 why = f"{legacy_text(m)} has no down" if m else "it has no legacy migration"
@@ -514,7 +587,7 @@ class _Run:
         else:
             expected = before
             self.follow(step.revision, target)
-        self.compare(step, expected)
+        self.compare(step, expected, rows=expected is not before)
         if step.status == DIFFERENT:
             what = (
                 f"what the down of {legacy_text(m)} leaves"
@@ -524,6 +597,17 @@ class _Run:
             step.message = f"after downgrading {step.revision}, the database differs from {what}"
             self.stopped = True
         self.done(step, started)
+
+    def walk_expected(self, head: LegacyMigration | None) -> bool:
+        """Whether a walk down from the head was to be expected: the head is a versioned
+        migration (a Flyway repeatable has no undo) and the legacy history has downs."""
+        if head is not None and head.kind is not Kind.VERSIONED:
+            return False
+        return any(p.migration is not None and p.migration.has_down for p in self.plan.pairs)
+
+    def first_down(self, step: StepResult) -> bool:
+        """True when `step` is the first step of the walk down (from the head)."""
+        return next(s for s in self.report.steps if s.phase == DOWNGRADE) is step
 
     def follow(self, revision: str | None, target: str) -> None:
         """Move the legacy database down with the revision's own downgrade (there is no

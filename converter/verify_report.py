@@ -40,6 +40,7 @@ class StepResult:
     diff: SchemaDiff | None = None
     seconds: float = 0.0
     detail: str | None = None  # the traceback of an error
+    rows: list[str] = field(default_factory=list)  # differing rows of a data difference
 
     @property
     def title(self) -> str:
@@ -66,6 +67,7 @@ class StepResult:
             "differences": self.diff.to_json()["differences"] if self.diff else [],
             "seconds": round(self.seconds, 4),
             "detail": self.detail,
+            "rows": list(self.rows),
         }
 
 
@@ -82,10 +84,11 @@ class VerifyReport:
     steps: list[StepResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    error: str | None = None  # the run could not finish (connection lost, interrupted, ...)
 
     @property
     def equivalent(self) -> bool:
-        return not any(s.status in FAILING for s in self.steps)
+        return self.error is None and not any(s.status in FAILING for s in self.steps)
 
     @property
     def failure(self) -> StepResult | None:
@@ -104,11 +107,19 @@ class VerifyReport:
             if self.downgrade:
                 text += f"; {len(walked)} downgrades match"
                 irreversible = next((s for s in self.steps if s.status == IRREVERSIBLE), None)
-                if irreversible is not None:
+                if irreversible is not None and not walked:
+                    # not a success of --downgrade: say that nothing was compared (a failure
+                    # when a walk down was to be expected: verify.walk_expected)
+                    text += (
+                        f": nothing could be compared, the head revision {irreversible.revision} "
+                        "cannot be downgraded"
+                    )
+                elif irreversible is not None:
                     text += f" (walk stopped at the irreversible revision {irreversible.revision})"
             return text
         f = self.failure
-        assert f is not None
+        if f is None:
+            return f"ERROR on {where}: {(self.error or '').splitlines()[0]}"
         return f"NOT equivalent on {where}: step {f.number} ({f.phase}) {f.status}: {f.title}"
 
     def text(self) -> str:
@@ -136,6 +147,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "steps": [s.to_json() for s in self.steps],
             "notes": list(self.notes),
+            "error": self.error,
         }
 
 
@@ -150,4 +162,7 @@ def failure_lines(step: StepResult) -> list[str]:
         lines.extend("  " + line for line in step.message.splitlines())
     if step.diff is not None:
         lines.extend("  " + line for line in step.diff.lines())
+    if step.rows:
+        lines.append("  differing rows:")
+        lines.extend("    " + line for line in step.rows)
     return lines

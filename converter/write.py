@@ -10,12 +10,61 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 
-from converter.errors import OutputError
+from converter.errors import write_error
 
 BACKUP_SUFFIX = ".converter-backup"
+STAGING_MARKER = "converter-staging"  # inside a staging folder: "<pid> <host>"
+STALE_OTHER_HOST = 24 * 3600  # a marker from another host is trusted for this long
+
+
+def staging_dir(parent: Path, prefix: str) -> Path:
+    """A new hidden staging folder in `parent`, marked as this process's."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=parent))
+    (tmp / STAGING_MARKER).write_text(f"{os.getpid()} {socket.gethostname()}\n")
+    return tmp
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def is_stale_staging(folder: Path) -> bool:
+    """True for a staging folder of ours whose run is over (see the module doc)."""
+    try:
+        pid_text, _, host = (folder / STAGING_MARKER).read_text().strip().partition(" ")
+        pid = int(pid_text)
+        made = (folder / STAGING_MARKER).stat().st_mtime
+    except (OSError, ValueError):
+        return False  # not ours (no marker), or unreadable: left alone
+    if host != socket.gethostname():
+        return time.time() - made > STALE_OTHER_HOST
+    return pid != os.getpid() and not _alive(pid)
+
+
+def clean_stale_staging(target: Path, *folders: Path | None) -> list[Path]:
+    """Remove the staging folders of `target` that killed runs left in its parent (and in
+    `folders`); returns what was removed."""
+    places = {target.absolute().parent, *(Path(f) for f in folders if f is not None)}
+    removed = []
+    for place in sorted(places):
+        if not place.is_dir():
+            continue
+        for folder in sorted(place.glob(f".{target.name}.*.tmp")):
+            if folder.is_dir() and not folder.is_symlink() and is_stale_staging(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def recover(target: Path) -> None:
@@ -38,9 +87,12 @@ def write_tree(
     file it already had that is not in `files`; `moves` (relative path -> new relative path,
     or None to remove) is applied to the existing files first. All in one rename."""
     target = target.resolve() if target.exists() else target.absolute()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover(target)
+        tmp = staging_dir(target.parent, f".{target.name}.")
+    except OSError as exc:
+        raise write_error(exc, target, "cannot write output") from None
     try:
         staging = tmp / target.name
         if target.exists() and keep_existing:
@@ -75,7 +127,7 @@ def write_tree(
         else:
             os.rename(staging, target)
     except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror or exc}", path=target) from None
+        raise write_error(exc, target, "cannot write output") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -95,8 +147,11 @@ def flush_to_disk(paths: list[Path]) -> None:
 
 def write_file(path: Path, text: str) -> None:
     """Write one file atomically (temporary file beside it, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(exc, path, "cannot write file") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -106,4 +161,4 @@ def write_file(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write file: {exc.strerror or exc}", path=path) from None
+        raise write_error(exc, path, "cannot write file") from None

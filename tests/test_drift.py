@@ -67,12 +67,12 @@ def test_an_untouched_database_has_no_drift_and_a_hotfix_is_found(db_url, tmp_pa
     report_file = tmp_path / "drift.json"
     hot = run_drift(db_url, out, "--json", str(report_file))
     assert hot.exit_code == 1, hot.output
-    assert "table invoices, column discount: missing in alembic" in hot.output
+    assert "table invoices, column discount: missing in the history" in hot.output
     assert "DRIFT:" in hot.output
     doc = json.loads(report_file.read_text())
     assert doc["drifted"] is True and doc["revisions"] == ["index_invoices_issued_on"]
     texts = [d["text"] for d in doc["differences"]]
-    assert texts[0] == "table invoices, column discount: missing in alembic"
+    assert texts[0] == "table invoices, column discount: missing in the history"
     assert all(t.startswith("table invoices") for t in texts)
     if server:
         assert set(leftover_databases(server, "converter_drift_")) == before
@@ -84,7 +84,10 @@ def test_a_changed_column_type_is_named(pg_url, tmp_path):
     execute(pg_url, "ALTER TABLE customers ALTER COLUMN email TYPE varchar(400)")
     with pytest.raises(AssertionError) as caught:
         assert_no_drift(out, pg_url)
-    assert "table customers, column email: type VARCHAR(320) vs VARCHAR(400)" in str(caught.value)
+    assert (
+        "table customers, column email: type VARCHAR(320) in the history vs VARCHAR(400) in the live database"
+        in str(caught.value)
+    )
 
 
 def test_the_schema_of_the_stamped_revision_is_the_reference(db_url, tmp_path):

@@ -582,14 +582,15 @@ def test_fleet_with_a_bad_url_among_good_ones(converted, new_db, tmp_path):
             "json",
         ],
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a database could not be reached
     assert "hunter2-secret" not in result.output
     doc = json.loads(result.stdout)
     actions = [(r["action"], r["revision"]) for r in doc["results"]]
     assert actions[0] == (STAMPED, conv.revision(1)) and actions[2] == (STAMPED, conv.revision(2))
     assert actions[4] == (STAMPED, conv.revision(5))
     assert (
-        actions[1][0] == REFUSED
+        actions[1][0] == "unreachable"
+        and "refused" in doc["results"][1]["reason"]  # the driver's reason: connection refused
         and doc["results"][1]["database"] == "postgresql+psycopg://app:***@127.0.0.1:1/app"
     )
     assert actions[3][0] == REFUSED and "no SQLite database file" in doc["results"][3]["reason"]
@@ -597,7 +598,7 @@ def test_fleet_with_a_bad_url_among_good_ones(converted, new_db, tmp_path):
         cli, ["stamp", "--alembic-dir", str(conv.out), "--urls-file", str(urls_file)]
     )
     assert (
-        table.exit_code == 1
+        table.exit_code == 2
         and "hunter2-secret" not in table.output
         and "already-stamped" in table.output
     )

@@ -110,7 +110,24 @@ def iter_files(root: Path, recursive: bool = False) -> Iterator[Path]:
     return iter(listing)
 
 
+def check_not_dangling(path: Path) -> None:
+    """A dangling symbolic link is an error naming it (every reader, so that a migration
+    that is listed but cannot be read never vanishes from the history)."""
+    if path.is_symlink() and not path.exists():
+        raise _dangling(path)
+
+
+def _dangling(path: Path) -> InputError:
+    return InputError(
+        f"dangling symbolic link: it points to {os.readlink(path)}, which does not exist",
+        path=path,
+        hint="fix the link or remove it (every reader refuses a migration it cannot read)",
+    )
+
+
 def _iter_files(root: Path, recursive: bool) -> Iterator[Path]:
+    """Dangling symbolic links are errors naming the link, in every format (a file that is
+    listed but cannot be read must not vanish from the history silently)."""
     if recursive:
         seen: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
@@ -124,13 +141,18 @@ def _iter_files(root: Path, recursive: bool) -> Iterator[Path]:
             )
             for f in sorted(filenames):
                 if not f.startswith(".") and f not in IGNORED_NAMES:
-                    yield Path(dirpath) / f
+                    path = Path(dirpath) / f
+                    if path.is_symlink() and not path.exists():
+                        raise _dangling(path)
+                    yield path
     else:
         for p in sorted(root.iterdir()):
             if p.name.startswith(".") or p.name in IGNORED_NAMES:
                 continue
             if p.is_file():
                 yield p
+            elif p.is_symlink() and not p.exists():
+                raise _dangling(p)
 
 
 def relname(root: Path, path: Path) -> str:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
+    check_not_dangling,
     date_from_version,
     describe,
     read_source,
@@ -155,6 +156,8 @@ class DieselFormat(LegacyFormat):
         self, root: Path, directory: Path, options: ReadOptions, result: Scan
     ) -> LegacyMigration | None:
         up_path, down_path = directory / UP_FILE, directory / DOWN_FILE
+        check_not_dangling(up_path)
+        check_not_dangling(down_path)
         if not up_path.is_file():
             if down_path.is_file():
                 result.error(

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from converter.formats.base import (
     LegacyFormat,
     ReadOptions,
+    check_not_dangling,
     date_from_version,
     describe,
     file_head,
@@ -546,6 +547,8 @@ class YoyoFormat(LegacyFormat):
         candidates: list[Candidate] = []
         rollbacks: dict[str, Path] = {}
         for path in sorted(root.iterdir(), key=lambda p: str(p)):
+            if path.suffix in (".sql", ".py"):
+                check_not_dangling(path)
             if path.is_dir():
                 self._check_subdirectory(path, result)
                 continue
