@@ -4,7 +4,7 @@ A revision converted from a legacy script of BULK_SCRIPT_CHARS or more (a seed f
 INSERTs) does not carry its data statements as Python string literals (a 100 MB revision
 file that Python must compile). They go, in order and byte for byte, into one data file
 beside the revision, `versions/<revision file stem>.data.sql`, and the revision runs them
-with `execute_data_file(name, offset, length, count, sha256)`: one call per run of
+with `execute_data_file(__file__, name, offset=..., length=..., count=..., sha256=...)`: one call per run of
 consecutive data statements, so statements kept in the revision (DDL, autocommit blocks)
 still run in their original order between the runs.
 
@@ -22,19 +22,17 @@ statement, so a data file edited or truncated after conversion stops the migrati
 anything runs. Online each statement goes through `execute_verbatim` (no bind parameters, no
 `%` formatting); in `--sql` mode it is printed the same way.
 
-`data_file_statements` below is the reader; the revision file carries its source
-(`helper_source()`), so the code that runs is the code tested here.
+The reader is `revision_helpers.data_file_statements`, written into the script directory's
+`converter_helpers.py` that the revisions import, so the code that runs is the code tested.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from converter import revision_helpers
 from converter.errors import write_error
 from converter.split import Statement
 
@@ -67,14 +65,21 @@ class DataRange:
     def sha256(self) -> str:
         return self._digest.hexdigest()
 
-    def call(self) -> str:
-        """The revision line that runs this range."""
+    def call(self) -> list[str]:
+        """The revision lines that run this range (as `ruff format` writes the call)."""
         mb = self.length / 1e6
-        return (
-            f'execute_data_file("{self.name}", offset={self.offset}, length={self.length}, '
-            f'count={self.count}, sha256="{self.sha256}")'
-            f"  # {self.count} statements ({mb:.1f} MB), {self.legacy_name} lines {self.first_line}-{self.last_line}"
-        )
+        return [
+            f"# {self.count} statements ({mb:.1f} MB), "
+            f"{self.legacy_name} lines {self.first_line}-{self.last_line}",
+            "execute_data_file(",
+            "    __file__,",
+            f'    "{self.name}",',
+            f"    offset={self.offset},",
+            f"    length={self.length},",
+            f"    count={self.count},",
+            f'    sha256="{self.sha256}",',
+            ")",
+        ]
 
 
 @dataclass
@@ -158,20 +163,6 @@ class DataSpool:
         finally:
             self._fh = None
         return DataFile(self.name, self.path, self._size, self._count, self._digest.hexdigest())
-
-
-EXECUTE_DATA_FILE = inspect.getsource(revision_helpers.execute_data_file).rstrip()
-
-
-def helper_source() -> str:
-    """What a revision with data ranges carries (after `execute_verbatim`): the reader and
-    `execute_data_file`. The revision needs `import os` and `from collections.abc import
-    Iterator`."""
-    reader = inspect.getsource(revision_helpers.data_file_statements).rstrip()
-    return reader + "\n\n\n" + EXECUTE_DATA_FILE
-
-
-HELPER_IMPORTS = ("import os", "from collections.abc import Iterator")
 
 
 def data_spool(folder: Path, filename: str, legacy_name: str, revision: str) -> DataSpool:

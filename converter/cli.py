@@ -1,16 +1,20 @@
 """The command line: click lives here and nowhere else.
 
 Each command is a few lines: call the library, print, and turn the library's errors into
-exit codes at the edge. Why one module of about 800 lines: most of it is the declarations of
+exit codes at the edge. Why one module of about 900 lines: most of it is the declarations of
 the options of six commands (each with its help text), and keeping click in one module is
 the rule the rest of the package relies on; the tables are built in `reports.py`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import json
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -29,6 +33,8 @@ from converter.legacy import scan as scan_directory
 from converter.scratch import mask_text
 
 EXIT_PLACEHOLDERS = 3  # convert: written, but placeholder revisions remain to be ported
+PROGRESS_AFTER_SECONDS = 0.5  # work shorter than this shows no progress bar
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -468,7 +474,8 @@ def convert(
         code_migrations=code_migrations,
         java_dirs=java_dirs,
     )
-    result = convert_directory(legacy_dir, out_dir, options)
+    with progress_bar("converting") as advance:
+        result = convert_directory(legacy_dir, out_dir, options, progress=advance)
     if report == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -486,62 +493,43 @@ def convert(
         sys.exit(EXIT_PLACEHOLDERS)
 
 
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A callback (done, total) that shows a rich progress bar on stderr, in a terminal only
+    (CI logs get none) and only once the work has taken more than a moment."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    task = bar.add_task(label, total=None)
+    began, shown = time.monotonic(), False
+
+    def advance(done: int, total: int) -> None:
+        nonlocal shown
+        if not shown and time.monotonic() - began > PROGRESS_AFTER_SECONDS:
+            bar.start()
+            shown = True
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield advance
+    finally:
+        if shown:
+            bar.stop()
+
+
 def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
-    table = Table(title=f"{len(result.plans)} revisions from {result.format} -> {result.out}")
-    for col in (
-        "revision",
-        "legacy",
-        "ops",
-        "verbatim",
-        "unparsed",
-        "autocommit",
-        "removed tx",
-        "downgrade",
-    ):
-        table.add_column(col)
-    for p in result.plans:
-        s = p.stats
-        legacy = p.migration.version or p.migration.description
-        if p.migration.code:
-            legacy += f" ({p.migration.code}{', placeholder' if p.migration.placeholder else ''})"
-        table.add_row(
-            escape(p.revision),
-            escape(legacy),
-            str(s.ops),
-            str(s.verbatim),
-            str(s.unparsed),
-            str(s.autocommit),
-            str(s.removed),
-            p.downgrade.source,
-        )
-    console.print(table)
-    verb = "would write" if dry_run else "wrote"
-    console.print(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged")
-    if result.chained_after:
-        console.print(f"chained after the existing head {escape(result.chained_after)}")
-    for old, new in result.renamed:
-        console.print(f"{verb.replace('write', 'rename')} {escape(old)} -> {escape(new)}")
-    for path in result.overwritten_edits:
-        console.print(f"[yellow]overwrote the hand edits[/] of {escape(path)} (--force)")
-    for note in result.notes:
-        console.print(f"note: {escape(note)}", soft_wrap=True)
-    if result.repointed:
-        console.print(
-            f"re-pointed the existing base {escape(result.repointed)} to the last legacy revision"
-        )
-    if result.alembic_ini is not None:
-        console.print(f"{'would write' if dry_run else 'wrote'} {escape(str(result.alembic_ini))}")
-    for w in result.warnings:
-        console.print(f"[yellow]warning[/]: {escape(w)}", soft_wrap=True)
-    if result.placeholders:
-        console.print(
-            f"[yellow]{len(result.placeholders)} placeholder revision(s) to port by hand[/] "
-            "(code migrations that are not straight-line SQL; each raises until ported, its "
-            "original source beside it):",
-            soft_wrap=True,
-        )
-        for line in result.placeholders:
-            console.print(f"  {escape(line)}", soft_wrap=True)
+    from converter.reports import convert_renderables
+
+    terminal = console.is_terminal
+    console.print(convert_renderables(result, dry_run, terminal), soft_wrap=not terminal)
 
 
 @cli.command()
@@ -628,8 +616,10 @@ def verify(
         java_dirs=java_dirs,
         progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"),
     )
-    report = verify_histories(legacy_dir, alembic_dir, options)
-    console.print(verify_renderables(report), soft_wrap=True)
+    with progress_bar("verifying") as advance:
+        options = dataclasses.replace(options, advance=advance)
+        report = verify_histories(legacy_dir, alembic_dir, options)
+    console.print(verify_renderables(report, console.is_terminal), soft_wrap=True)
     sys.exit(0 if report.equivalent else 1)
 
 
@@ -801,6 +791,7 @@ def stamp_command(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # a bar in a terminal only, never in CI logs
     ) as progress:
         task = progress.add_task("stamp", total=len(all_urls))
 
@@ -836,9 +827,11 @@ def stamp_command(
         for r in result.results:
             if r.sql:
                 click.echo(r.sql)
-        err_console.print(stamp_renderables(result, sql=False), soft_wrap=True)
+        err_console.print(
+            stamp_renderables(result, sql=False, terminal=err_console.is_terminal), soft_wrap=True
+        )
     else:
-        console.print(stamp_renderables(result), soft_wrap=True)
+        console.print(stamp_renderables(result, terminal=console.is_terminal), soft_wrap=True)
     sys.exit(result.exit_code)
 
 

@@ -17,6 +17,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,10 +49,9 @@ from converter.naming import (
     revision_ids,
 )
 from converter.plan import STYLES, RevisionPlan, plan_revision, plan_warnings
-from converter.render import render_revision
+from converter.render import render_revisions, scaffold_files
 from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
-STATIC_FILES = ("env.py", "script.py.mako", "README")
 CODE_MIGRATIONS = ("placeholder", "error")
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
@@ -257,7 +257,12 @@ def parse_depends(values: tuple[str, ...]) -> dict[str, list[str]]:
     return out
 
 
-def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> ConvertResult:
+def convert(
+    legacy_dir: Path,
+    out_dir: Path,
+    options: ConvertOptions,
+    progress: Callable[[int, int], None] | None = None,  # (migrations planned, of)
+) -> ConvertResult:
     check_options(options)
     check_paths(legacy_dir, out_dir)
     declared = parse_depends(options.depends)
@@ -362,26 +367,23 @@ def convert(legacy_dir: Path, out_dir: Path, options: ConvertOptions) -> Convert
                 plan.branch_labels = (str(m.module),)
             previous[m.module] = ids[i]
             result.plans.append(plan)
+            result.warnings.extend(plan.stats.sqlglot_log)
+            if progress is not None:
+                progress(i + 1, len(migrations))
         if options.modules:
             _module_dependencies(result.plans, declared, set(ids) | existing.ids())
         result.warnings.extend(plan_warnings(result.plans))
 
+        rendering = [p for i, p in enumerate(result.plans) if i not in kept]
         files: dict = {
-            f"versions/{p.filename}": render_revision(p)
-            for i, p in enumerate(result.plans)
-            if i not in kept
+            f"versions/{p.filename}": text
+            for p, text in zip(rendering, render_revisions(rendering), strict=True)
         }
         for i, p in enumerate(result.plans):
             if p.data_file is not None:
                 files[f"versions/{p.data_file.name}"] = p.data_file
             _keep_code_source(p, names[i], files, kept.get(i), result)
-        for name in STATIC_FILES:
-            if not (out_dir / name).exists():
-                files[name] = (
-                    resources.files("converter")
-                    .joinpath("templates", name)
-                    .read_text(encoding="utf-8")
-                )
+        files.update(scaffold_files(out_dir, result.warnings))
 
         if options.before_base and existing.foreign:
             if options.modules:

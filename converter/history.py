@@ -53,6 +53,8 @@ class AlembicHistory:
             )
         self.dir = directory
         self.ini = find_ini(directory)
+        if str(directory) not in sys.path:  # the revisions import converter_helpers from here
+            sys.path.insert(0, str(directory))
         try:
             with _no_bytecode():
                 self.script = ScriptDirectory.from_config(self.config(None))
@@ -70,6 +72,9 @@ class AlembicHistory:
     def config(self, url: str | None) -> Config:
         cfg = Config(str(self.ini) if self.ini else None)
         cfg.set_main_option("script_location", str(self.dir))
+        # env.py's fileConfig() would reconfigure converter's own logging (Alembic's cookbook
+        # switch for programmatic use)
+        cfg.attributes["configure_logger"] = False
         if url is not None:
             cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
             cfg.cmd_opts = argparse.Namespace(x=[f"url={url}"])

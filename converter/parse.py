@@ -21,8 +21,10 @@ sqlglotc refuses strings) and a tree is returned only when it can be trusted. No
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlglot import exp
 from sqlglot.dialects import Dialect
@@ -192,3 +194,31 @@ def _default_then_collate(tokens: Sequence[Token]) -> bool:
         elif default_depth is not None and tt not in OPAQUE and t.text.upper() == "COLLATE":
             return True
     return False
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.into.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def sqlglot_log() -> Iterator[list[str]]:
+    """sqlglot's own log records ("... contains unsupported syntax. Falling back to parsing
+    as a 'Command'"), collected instead of leaking to stderr without file or line: the
+    caller reports them with the statement's place (or drops them when it reports the
+    statement as unparsed anyway)."""
+    records: list[str] = []
+    logger = logging.getLogger("sqlglot")
+    handler, propagate = _Collect(records), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -24,7 +24,7 @@ from converter.bookkeeping import CREATE, SKIP, Bookkeeping, classify
 from converter.bulk import BULK_SCRIPT_CHARS, DataFile, DataRange, DataSpool
 from converter.formats.code_source import CODE_LANGUAGES, placeholder_error, source_file_name
 from converter.model import DOWN_SKIPPED, WARNING, LegacyMigration, Script
-from converter.parse import is_dml, parse_statement
+from converter.parse import is_dml, parse_with_reason, sqlglot_log
 from converter.split import Statement, StatementKind, iter_statements
 from converter.textio import TextFile, script_source
 from converter.translate import Rendered, reverse, translate
@@ -73,9 +73,15 @@ class Stats:
     autocommit: int = 0  # statements run outside a transaction
     removed: int = 0  # transaction-control statements removed (Alembic owns the transaction)
     bookkeeping: int = 0  # statements on migration tracking tables (converter.bookkeeping)
+    # where: "file:line: why" for each statement kept verbatim because it did not parse (up
+    # and down), and sqlglot's own log records about statements that did ("file:line: ...")
+    unparsed_at: list[str] = field(default_factory=list)
+    sqlglot_log: list[str] = field(default_factory=list)
+
+    COUNTS = ("ops", "verbatim", "unparsed", "autocommit", "removed", "bookkeeping")
 
     def to_json(self) -> dict:
-        return dict(self.__dict__)
+        return {k: getattr(self, k) for k in self.COUNTS}
 
 
 @dataclass
@@ -119,9 +125,10 @@ class RevisionPlan:
         if not self.variants:
             return
         present = [p for p in self.variants.values() if p is not None]
-        self.stats = Stats(
-            **{k: sum(getattr(p.stats, k) for p in present) for k in Stats().__dict__}
-        )
+        self.stats = Stats(**{k: sum(getattr(p.stats, k) for p in present) for k in Stats.COUNTS})
+        for p in present:
+            self.stats.unparsed_at.extend(p.stats.unparsed_at)
+            self.stats.sqlglot_log.extend(p.stats.sqlglot_log)
         self.creates = set().union(*(p.creates for p in present))
         self.references = set().union(*(p.references for p in present))
         sources = sorted({p.downgrade.source for p in present})
@@ -146,6 +153,7 @@ class RevisionPlan:
             **({"code": m.code} if m.code else {}),
             **({"placeholder": m.placeholder} if m.placeholder else {}),
             **self.stats.to_json(),
+            "unparsed_statements": self.stats.unparsed_at,
             **extra,
         }
 
@@ -194,71 +202,91 @@ def plan_body(
 ) -> Body:  # fmt: skip
     tables = tables if tables is not None else Tables()
     body = Body()
-    for script in scripts:
-        if script.language == "python":
-            body.blocks.append(Block("python", script=script))
-            body.source = "python"
-            continue
-        source = script_source(script)
-        large = isinstance(source, TextFile) or len(source) >= BULK_SCRIPT_CHARS
-        # statements are split (and planned) a few megabytes at a time
-        for st in iter_statements(script, dialect, source):
-            if st.kind is StatementKind.TRANSACTION:
-                stats.removed += 1
-                continue
-            autocommit = runs_outside_transaction(st, m)
-            keeping = classify(st)
-            if keeping is not None:  # a tracking table: verbatim, run as bookkeeping.py says
-                stats.bookkeeping += 1
-                stats.verbatim += 1
-                body.blocks.append(
-                    Block(
-                        "sql",
-                        statement=st,
-                        autocommit=autocommit and keeping.action != SKIP,  # never run
-                        bookkeeping=keeping,
-                    )
-                )
-                if keeping.action == CREATE:
-                    tables.note(st, None)
-                continue
-            # big data statements need no tree: classified from their leading tokens
-            dml = is_dml(st)
-            if dml and large and spool is not None and not autocommit:
-                tables.note(st, None)
-                stats.verbatim += 1
-                new_run = not body.blocks or body.blocks[-1].kind != "data"
-                run = spool.add(st, new_run)
-                if run is not None:
-                    body.blocks.append(Block("data", data=run))
-                continue
-            expr = None if dml else parse_statement(st, dialect)
-            if expr is None and not dml:
-                stats.unparsed += 1
-            tables.note(st, expr)
-            ops = None
-            if style == "ops" and expr is not None and not autocommit:
-                ops = translate(expr, dialect, st.text, st.tokens)
-            if autocommit:
-                stats.autocommit += 1
-            if ops:
-                stats.ops += len(ops)
-                body.blocks.append(
-                    Block(
-                        "ops", ops=list(ops), statement=st, rendered=getattr(ops, "rendered", None)
-                    )
-                )
-            else:
-                stats.verbatim += 1
-                body.blocks.append(Block("sql", statement=st, autocommit=autocommit))
+    with sqlglot_log() as log:
+        for script in scripts:
+            _plan_script(script, m, dialect, style, stats, tables, spool, body, log)
     return body
 
 
+def _plan_script(
+    script: Script, m: LegacyMigration, dialect: str, style: str, stats: Stats, tables: Tables,
+    spool: DataSpool | None, body: Body, log: list[str],
+) -> None:  # fmt: skip
+    if script.language == "python":
+        body.blocks.append(Block("python", script=script))
+        body.source = "python"
+        return
+    source = script_source(script)
+    large = isinstance(source, TextFile) or len(source) >= BULK_SCRIPT_CHARS
+    # statements are split (and planned) a few megabytes at a time
+    for st in iter_statements(script, dialect, source):
+        if st.kind is StatementKind.TRANSACTION:
+            stats.removed += 1
+            continue
+        autocommit = runs_outside_transaction(st, m)
+        keeping = classify(st)
+        if keeping is not None:  # a tracking table: verbatim, run as bookkeeping.py says
+            stats.bookkeeping += 1
+            stats.verbatim += 1
+            body.blocks.append(
+                Block(
+                    "sql",
+                    statement=st,
+                    autocommit=autocommit and keeping.action != SKIP,  # never run
+                    bookkeeping=keeping,
+                )
+            )
+            if keeping.action == CREATE:
+                tables.note(st, None)
+            continue
+        # big data statements need no tree: classified from their leading tokens
+        dml = is_dml(st)
+        if dml and large and spool is not None and not autocommit:
+            tables.note(st, None)
+            stats.verbatim += 1
+            new_run = not body.blocks or body.blocks[-1].kind != "data"
+            run = spool.add(st, new_run)
+            if run is not None:
+                body.blocks.append(Block("data", data=run))
+            continue
+        expr, why = (None, "") if dml else parse_with_reason(st, dialect)
+        where = f"{script.name}:{st.line}"
+        if expr is None and not dml:
+            stats.unparsed += 1
+            stats.unparsed_at.append(f"{where}: {why}")
+            log.clear()  # sqlglot's complaint about it says no more than that
+        tables.note(st, expr)
+        ops = None
+        if style == "ops" and expr is not None and not autocommit:
+            ops = translate(expr, dialect, st.text, st.tokens)
+        if autocommit:
+            stats.autocommit += 1
+        if ops:
+            stats.ops += len(ops)
+            body.blocks.append(
+                Block("ops", ops=list(ops), statement=st, rendered=getattr(ops, "rendered", None))
+            )
+        else:
+            stats.verbatim += 1
+            body.blocks.append(Block("sql", statement=st, autocommit=autocommit))
+        stats.sqlglot_log.extend(f"{where}: sqlglot: {record}" for record in log)
+        log.clear()
+
+
 def plan_downgrade(
-    m: LegacyMigration, upgrade: Body, dialect: str, style: str, spool: DataSpool | None = None
+    m: LegacyMigration,
+    upgrade: Body,
+    dialect: str,
+    style: str,
+    spool: DataSpool | None = None,
+    log: Stats | None = None,  # receives where the down's statements did not parse
 ) -> Body:
     if m.down:
-        down = plan_body(m.down, m, dialect, style, Stats(), spool=spool)
+        down_stats = Stats()
+        down = plan_body(m.down, m, dialect, style, down_stats, spool=spool)
+        if log is not None:
+            log.unparsed_at.extend(down_stats.unparsed_at)
+            log.sqlglot_log.extend(down_stats.sqlglot_log)
         if not down.blocks and down.source != "python":
             down.source = "empty"
             down.note = f"the legacy down ({m.down[0].name}) is declared empty: nothing to undo"
@@ -319,7 +347,7 @@ def plan_revision(
     if not upgrade.blocks:
         upgrade.source = "empty"
         upgrade.note = "the legacy migration holds no statements (kept to hold its number)"
-    downgrade = plan_downgrade(m, upgrade, dialect, style, spool)
+    downgrade = plan_downgrade(m, upgrade, dialect, style, spool, stats)
     return RevisionPlan(
         migration=m,
         revision=revision,

@@ -1,8 +1,12 @@
 """How each command's report looks in a terminal: rich renderables, printed by the CLI.
 
-The commands return plain reports (`VerifyReport`, `StampReport`, `DriftReport`); turning
-them into tables and coloured verdicts happens here, so no command imports rich and the CLI
-stays the only place that prints.
+The commands return plain reports (`ConvertResult`, `VerifyReport`, `StampReport`,
+`DriftReport`); turning them into tables and coloured verdicts happens here, so no command
+imports rich and the CLI stays the only place that prints.
+
+In a terminal the rows are tables whose cells fold (never "…"). Piped (CI logs, where rich
+assumes 80 columns) they are plain lines, one per row, `first | column: value | ...`, which
+the CLI prints without wrapping: nothing that names a revision or a reason is ever cut.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from converter.convert import ConvertResult
 from converter.drift import DriftReport
+from converter.plan import RevisionPlan
 from converter.stamp import ALREADY, REFUSED, STAMPED, TIMED_OUT, UNREACHABLE, WOULD, StampReport
 from converter.verify_report import (
     APPLIED,
@@ -43,24 +49,118 @@ STATUS_STYLE = {
 }
 
 
-def verify_renderables(report: VerifyReport) -> Group:
+Cell = str | Text
+
+
+def rows_view(
+    title: str, columns: tuple[str, ...], rows: list[tuple[Cell, ...]], terminal: bool
+) -> Any:
+    """A table in a terminal (cells fold, never truncated); else a title and one plain line
+    per row. String cells are plain text (not markup)."""
+    if terminal:
+        table = Table(title=escape(title))
+        for col in columns:
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*(escape(c) if isinstance(c, str) else c for c in row))
+        return table
+    lines = [Text(title, style="bold")]
+    for row in rows:
+        line = Text()
+        for i, (col, cell) in enumerate(zip(columns, row, strict=True)):
+            if i:
+                line.append(f" | {col}: ")
+            line.append(cell if isinstance(cell, Text) else Text(cell))
+        lines.append(line)
+    return Group(*lines)
+
+
+def _legacy_label(p: RevisionPlan) -> str:
+    """The legacy version, and for a code migration its language (and "placeholder")."""
+    label = p.migration.version or p.migration.description
+    if p.migration.code:
+        placeholder = ", placeholder" if p.migration.placeholder else ""
+        label += f" ({p.migration.code}{placeholder})"
+    return label
+
+
+def convert_renderables(result: ConvertResult, dry_run: bool, terminal: bool = True) -> Group:
+    """What convert did: one row per revision, what was written, renamed and kept, the
+    statements kept verbatim because they did not parse (file:line), notes and warnings."""
+    rows: list[tuple[Cell, ...]] = []
+    for p in result.plans:
+        s = p.stats
+        rows.append(
+            (
+                p.revision,
+                _legacy_label(p),
+                str(s.ops),
+                str(s.verbatim),
+                str(s.unparsed),
+                str(s.autocommit),
+                str(s.removed),
+                p.downgrade.source,
+            )
+        )
+    columns = ("revision", "legacy", "ops", "verbatim", "unparsed", "autocommit", "removed tx")
+    parts: list[Any] = [
+        rows_view(
+            f"{len(result.plans)} revisions from {result.format} -> {result.out}",
+            (*columns, "downgrade"),
+            rows,
+            terminal,
+        )
+    ]
+    unparsed = [(p.revision, at) for p in result.plans for at in p.stats.unparsed_at]
+    if unparsed:
+        parts.append(Text("kept verbatim because sqlglot could not structure them:"))
+        parts.extend(Text(f"  {at} (revision {rev})") for rev, at in unparsed)
+    verb = "would write" if dry_run else "wrote"
+    parts.append(Text(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged"))
+    if result.chained_after:
+        parts.append(Text(f"chained after the existing head {result.chained_after}"))
+    for old, new in result.renamed:
+        parts.append(Text(f"{verb.replace('write', 'rename')} {old} -> {new}"))
+    for path in result.overwritten_edits:
+        parts.append(Text.assemble(("overwrote the hand edits", "yellow"), f" of {path} (--force)"))
+    parts.extend(Text(f"note: {note}") for note in result.notes)
+    if result.repointed:
+        parts.append(
+            Text(f"re-pointed the existing base {result.repointed} to the last legacy revision")
+        )
+    if result.alembic_ini is not None:
+        parts.append(Text(f"{verb} {result.alembic_ini}"))
+    parts.extend(Text.assemble(("warning", "yellow"), f": {w}") for w in result.warnings)
+    if result.placeholders:
+        parts.append(
+            Text.assemble(
+                (f"{len(result.placeholders)} placeholder revision(s) to port by hand", "yellow"),
+                " (code migrations that are not straight-line SQL; each raises until ported, "
+                "its original source beside it):",
+            )
+        )
+        parts.extend(Text(f"  {line}") for line in result.placeholders)
+    return Group(*parts)
+
+
+def verify_renderables(report: VerifyReport, terminal: bool = True) -> Group:
     """The report as rich renderables: the steps, the failing step's differences, notes."""
 
-    table = Table(
-        title=f"verify {report.legacy_dir} ({report.format}) against {report.alembic_dir}"
-    )
-    for col in ("#", "phase", "legacy", "revision", "result", "s"):
-        table.add_column(col, overflow="fold")
-    for s in report.steps:
-        table.add_row(
+    rows: list[tuple[Cell, ...]] = [
+        (
             str(s.number),
             s.phase,
-            escape(s.legacy_file or s.legacy_version or ""),
-            escape(s.revision or ""),
+            s.legacy_file or s.legacy_version or "",
+            s.revision or "",
             Text(s.status, style=STATUS_STYLE.get(s.status, "")),
             f"{s.seconds:.2f}",
         )
-    parts: list[Any] = [table]
+        for s in report.steps
+    ]
+    title = f"verify {report.legacy_dir} ({report.format}) against {report.alembic_dir}"
+    parts: list[Any] = [
+        rows_view(title, ("#", "phase", "legacy", "revision", "result", "s"), rows, terminal)
+    ]
     for s in report.steps:
         if s.status in (IRREVERSIBLE, PORTED) and s.message:
             parts.append(Text(f"{s.status}: " + s.message, style="yellow"))
@@ -75,7 +175,7 @@ def verify_renderables(report: VerifyReport) -> Group:
     return Group(*parts)
 
 
-def stamp_renderables(report: StampReport, sql: bool = True) -> Group:
+def stamp_renderables(report: StampReport, sql: bool = True, terminal: bool = True) -> Group:
     """The report as rich renderables: one row per database, then SQL (unless `sql` is
     False), details and the verdict."""
 
@@ -87,18 +187,18 @@ def stamp_renderables(report: StampReport, sql: bool = True) -> Group:
         UNREACHABLE: "bold red",
         TIMED_OUT: "bold red",
     }
-    table = Table(title=f"stamp {report.alembic_dir}")
-    for col in ("database", "legacy version", "revision", "action", "reason"):
-        table.add_column(col, overflow="fold")
-    for r in report.results:
-        table.add_row(
-            escape(r.database),
-            escape(r.legacy_version or ""),
-            escape(r.revision or ""),
+    rows: list[tuple[Cell, ...]] = [
+        (
+            r.database,
+            r.legacy_version or "",
+            r.revision or "",
             Text(r.action, style=styles.get(r.action, "")),
-            escape(r.reason),
+            r.reason,
         )
-    parts: list[Any] = [table]
+        for r in report.results
+    ]
+    columns = ("database", "legacy version", "revision", "action", "reason")
+    parts: list[Any] = [rows_view(f"stamp {report.alembic_dir}", columns, rows, terminal)]
     for r in report.results:
         if r.sql and sql:
             parts.append(Text(r.sql.rstrip("\n")))

@@ -96,6 +96,7 @@ class VerifyOptions:
     encoding: str | None = None  # of the legacy files
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
     progress: Callable[[str], None] | None = None  # called with a line per step as it ends
+    advance: Callable[[int, int], None] | None = None  # (steps done, of) in the step's phase
 
 
 # ---------------------------------------------------------------------------------------
@@ -393,6 +394,9 @@ class _Run:
             self.options.progress(
                 f"{step.phase} {position}/{total}: {step.title}: {step.status}{extra} ({step.seconds:.2f}s)"
             )
+        if self.options.advance:
+            same = [s for s in self.report.steps if s.phase == step.phase]
+            self.options.advance(same.index(step) + 1, len(same))
 
     # -- the run
 

@@ -16,9 +16,9 @@ from alembic.operations import Operations
 from dbhelpers import engine_for
 
 from converter import bulk, plan
-from converter.bulk import DataSpool, data_spool, helper_source
+from converter.bulk import DataSpool, data_spool
 from converter.model import Kind, LegacyMigration, Script
-from converter.render import EXECUTE_VERBATIM
+from converter.render import helpers_module
 from converter.revision_helpers import data_file_statements
 from converter.split import Statement
 
@@ -83,15 +83,11 @@ def test_nothing_written_means_no_file(tmp_path):
 
 
 def revision_namespace(data_dir: Path) -> dict:
-    """The helpers a revision with data ranges carries, loaded as the revision would be."""
-    namespace = {"__file__": str(data_dir / "x.py"), "op": __import__("alembic").op}
-    source = (
-        "import os\nfrom collections.abc import Iterator\n\n"
-        + EXECUTE_VERBATIM
-        + "\n\n\n"
-        + helper_source()
-    )
-    exec(compile(source, str(data_dir / "x.py"), "exec"), namespace)  # noqa: S102 - the revision's own code
+    """The script directory's helpers module, as convert writes it, loaded as the revisions
+    import it."""
+    path = data_dir / "converter_helpers.py"
+    namespace = {"__file__": str(path)}
+    exec(compile(helpers_module(), str(path), "exec"), namespace)  # noqa: S102 - the output's own code
     return namespace
 
 
@@ -112,7 +108,14 @@ def test_the_revision_helper_runs_the_statements_online(db_url, tmp_path):
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE TABLE t (a INTEGER, b VARCHAR(50))")
             with Operations.context(MigrationContext.configure(conn)):
-                ns["execute_data_file"]("x.data.sql", run.offset, run.length, run.count, run.sha256)
+                ns["execute_data_file"](
+                    str(tmp_path / "x.py"),
+                    "x.data.sql",
+                    run.offset,
+                    run.length,
+                    run.count,
+                    run.sha256,
+                )
             rows = conn.exec_driver_sql("SELECT a, b FROM t ORDER BY a").all()
             conn.exec_driver_sql("DROP TABLE t")
     finally:
@@ -133,7 +136,9 @@ def test_the_revision_helper_prints_the_statements_in_sql_mode(dialect, tmp_path
         dialect_name=dialect, opts={"as_sql": True, "output_buffer": buf}
     )
     with Operations.context(context):
-        ns["execute_data_file"]("x.data.sql", run.offset, run.length, run.count, run.sha256)
+        ns["execute_data_file"](
+            str(tmp_path / "x.py"), "x.data.sql", run.offset, run.length, run.count, run.sha256
+        )
     assert buf.getvalue() == "".join(f"{t};\n\n" for t in TRICKY)
 
 
@@ -175,8 +180,10 @@ def test_a_large_script_keeps_its_data_statements_in_the_data_file(tmp_path, mon
         for t in data_file_statements(str(p.data_file.path), r.offset, r.length, r.count, r.sha256)
     ]
     assert got == [r.rstrip(";") for r in rows]
+    call = "\n".join(runs[0].call())
     assert (
-        "lines 1-3" in runs[0].call() and 'execute_data_file("0002_seed.data.sql"' in runs[0].call()
+        "lines 1-3" in call
+        and 'execute_data_file(\n    __file__,\n    "0002_seed.data.sql",' in call
     )
 
 
@@ -193,5 +200,5 @@ def test_data_file_name_sits_beside_the_revision():
     assert bulk.data_file_name("20240101_seed_ab12.py") == "20240101_seed_ab12.data.sql"
 
 
-def test_helper_source_is_valid_python():
-    compile("import os\nfrom collections.abc import Iterator\n" + helper_source(), "rev.py", "exec")
+def test_helpers_module_is_valid_python():
+    compile(helpers_module(), "converter_helpers.py", "exec")

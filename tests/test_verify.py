@@ -161,8 +161,8 @@ def test_a_changed_column_type_fails(tmp_path, server, pg_server):
     edit(
         out,
         "create_customers",
-        "sa.Column('email', sa.String(length=320)",
-        "sa.Column('email', sa.String(length=300)",
+        'sa.Column("email", sa.String(length=320)',
+        'sa.Column("email", sa.String(length=300)',
     )
     f = failing(verify(legacy, out, VerifyOptions(url=server("postgresql"))))
     assert (f.number, f.phase, f.status) == (2, "upgrade", DIFFERENT)
@@ -263,7 +263,7 @@ def test_seed_rows_are_not_compared_with_no_data(tmp_path):
 def test_a_downgrade_that_does_not_restore_fails(dialect, tmp_path, server):
     legacy = SAMPLES / "goose" / dialect
     out = converted(legacy, tmp_path, dialect)
-    edit(out, "add_customer_phone", "    op.drop_column('customers', 'phone')\n", "")
+    edit(out, "add_customer_phone", '    op.drop_column("customers", "phone")\n', "")
     options = VerifyOptions(url=server(dialect))
     assert verify(legacy, out, options).equivalent  # upgrades alone cannot see it
     report = verify(legacy, out, VerifyOptions(url=server(dialect), downgrade=True))
@@ -317,7 +317,7 @@ def test_a_lossy_legacy_down_is_compared_with_what_it_leaves(tmp_path):
 def test_a_failing_revision_is_an_error_naming_it(tmp_path):
     legacy = SAMPLES / "goose" / "sqlite"
     out = converted(legacy, tmp_path, "sqlite")
-    edit(out, "add_customer_phone", "op.add_column('customers'", "op.add_column('no_such_table'")
+    edit(out, "add_customer_phone", 'op.add_column("customers"', 'op.add_column("no_such_table"')
     f = failing(verify(legacy, out))
     assert (f.revision, f.status) == ("add_customer_phone", ERROR)
     assert f.message.startswith(

@@ -1,6 +1,10 @@
 # Alembic configuration written by converter.
 [alembic]
 script_location = %(here)s/${script_location}
+# The revisions import converter_helpers.py from the script directory, whatever the current
+# directory is.
+prepend_sys_path = %(here)s/${script_location}
+path_separator = os
 # The database URL: `alembic -x url=...` or the DATABASE_URL environment variable win over this.
 sqlalchemy.url =
 # Revision files are named YYYYMMDD_snake_case_description.py.

@@ -26,11 +26,6 @@ depends_on = ${py(depends_on)}
 # What this revision was converted from: `converter stamp` maps databases with it, and
 # `converter convert` recognises the revision on a re-run.
 legacy = ${legacy_record}
-% for helper in helpers:
-
-
-${helper}
-% endfor
 
 
 def upgrade() -> None:
