@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import converter.verify
 from converter.apply import sqlite_transactional_ddl
 from converter.convert import ConvertOptions, convert
+from converter.errors import InputError
 from converter.snapshot import Snapshotter, take_snapshot
 from converter.verify import VerifyOptions, verify
 from converter.verify_report import DIFFERENT
@@ -68,7 +69,9 @@ def test_every_sample_incremental_snapshots_equal_full_ones(dialect, server, che
         out = tmp_path / root.name
         try:
             convert(root, out, ConvertOptions(dialect=dialect, date_from="20240101"))
-        except Exception:  # noqa: BLE001 - a sample without this dialect's history
+        except InputError as exc:  # a sample without this dialect's history, nothing else
+            if f"no {dialect} folder" not in exc.message:
+                raise
             continue
         report = verify(root, out, VerifyOptions(url=url, dialect=dialect, downgrade=True))
         assert report.equivalent, report.text()
