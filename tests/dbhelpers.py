@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 
@@ -45,3 +46,22 @@ def interruptible() -> None:
     """preexec_fn for a child that must see Ctrl-C: a shell running CI in the background
     ignores SIGINT, and children would inherit that; restore the default."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def show_create(url: str) -> dict[str, str]:
+    """MariaDB's own DDL of every table (`SHOW CREATE TABLE`), without AUTO_INCREMENT=N, which
+    depends on the data."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+            return {
+                t: re.sub(
+                    r" AUTO_INCREMENT=\d+",
+                    "",
+                    conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1],
+                )
+                for t in tables
+            }
+    finally:
+        engine.dispose()

@@ -9,7 +9,6 @@ byte for byte (after normalising pg_dump's random \\restrict key and MySQL's AUT
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from dbhelpers import alembic_config, assert_same, engine_for
+from dbhelpers import alembic_config, assert_same, engine_for, show_create
 
 from converter.apply import apply_migration
 from converter.convert import ConvertOptions, convert
@@ -53,23 +52,6 @@ def pg_dump(url: str) -> str:
         check=True,
     ).stdout
     return out
-
-
-def show_create(url: str) -> dict[str, str]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-            return {
-                t: re.sub(
-                    r" AUTO_INCREMENT=\d+",
-                    "",
-                    conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1],
-                )
-                for t in tables
-            }
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -7,12 +7,9 @@ keeps the order or stays verbatim; verify compares the index order MySQL/MariaDB
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import sqlalchemy as sa
 from alembic import command
-from dbhelpers import alembic_config, engine_for
+from dbhelpers import alembic_config, engine_for, show_create
 
 from converter.apply import apply_migration
 from converter.convert import ConvertOptions, convert
@@ -43,23 +40,6 @@ CREATE TABLE settings ("key" VARCHAR(255) PRIMARY KEY UNIQUE NOT NULL, value INT
 """,
 }
 TABLES["sqlite"] = TABLES["postgresql"]
-
-
-def show_create(url: str) -> dict[str, str]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            names = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-            return {
-                t: re.sub(
-                    r" AUTO_INCREMENT=\d+",
-                    "",
-                    conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1],
-                )
-                for t in names
-            }
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
