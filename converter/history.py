@@ -204,6 +204,10 @@ class LegacyRecord:
     placeholder: bool = False  # written as a placeholder (see awaiting_port: still one?)
     # values the legacy files themselves write into alembic_version (never run by Alembic)
     alembic_version_values: tuple[str, ...] = ()
+    # kind "baseline": every legacy version the revision replaces, in history order
+    covers: tuple[str, ...] = ()
+    # kind "baseline": the tables whose rows the baseline carries, sorted
+    baseline_data: tuple[str, ...] = ()
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -266,6 +270,8 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             code=record.get("code"),
             placeholder=record.get("placeholder") is True,
             alembic_version_values=tuple(record.get("alembic_version_values") or ()),
+            covers=tuple(record.get("covers") or ()),
+            baseline_data=tuple(record.get("baseline_data") or ()),
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])
