@@ -28,6 +28,7 @@ from converter.tracking import (
     CUSTOM,
     CUSTOM_READER,
     READERS,
+    HistoryStep,
     Location,
     Refusal,
     TrackingOptions,
@@ -99,6 +100,26 @@ def _expand(name: str | None, url: str) -> str | None:
     if sa.make_url(url).get_backend_name() == "sqlite":
         database = Path(database).stem
     return name.replace("{database}", database)
+
+
+def inside_baseline(branch: Branch, step: HistoryStep, where: str) -> Refusal:
+    """The refusal for a database at a legacy version inside a baseline revision, below the
+    baseline's own version: Alembic has no revision for that state (the baseline builds the
+    whole prefix at once), so it must first be brought to that version the legacy way."""
+    rest = branch.baseline_rest(step)
+    assert rest and step.baseline_at is not None
+    inside = [s for s in branch.steps if s.revision == step.revision]
+    first = inside[0].version or inside[0].label
+    names = [s.label for s in rest]
+    shown = ", ".join(names[:40]) + (f" and {len(names) - 40} more" if len(names) > 40 else "")
+    return Refusal(
+        f"{where}, inside the baseline revision {step.revision} (legacy {first}..{step.baseline_at}) "
+        f"but below its version {step.baseline_at}: the database still needs {len(rest)} legacy "
+        f"migration(s): {shown}",
+        hint=f"bring it to version {step.baseline_at} with the legacy tool first (run exactly "
+        "those migrations, nothing later), then stamp again: it is then stamped at the baseline",
+        details=["legacy migrations still needed:", *(f"  {n}" for n in names)],
+    )
 
 
 def _count(diff: SchemaDiff) -> str:
@@ -253,6 +274,9 @@ class Locator:
         excluded: list[str] = []
         for b, reader, state in parts:
             res = resolve(state, b.steps, reader, b.checked_files)
+            if res.step is not None and b.baseline_rest(res.step):
+                at = res.legacy_version or res.step.label
+                raise inside_baseline(b, res.step, f"{state.table} says version {at}")
             revision = b.revision_after(res.step)
             prefix = f"{b.module}: " if b.module else ""
             if revision != BASE:

@@ -10,6 +10,7 @@ files and the legacy tool's checksum.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,14 @@ class Pair:
     migration: LegacyMigration | None
     revision: Script | None
     problem: str | None = None
+    # a baseline revision: every legacy migration it replaces, in history order (the last
+    # one is `migration`); empty for a revision converted from one migration
+    covers: list[LegacyMigration] = field(default_factory=list)
+    baseline_data: tuple[str, ...] = ()  # a baseline: the tables whose rows it carries
+
+    @property
+    def is_baseline(self) -> bool:
+        return bool(self.covers)
 
 
 @dataclass
@@ -62,6 +71,81 @@ def rev_text(rev: Script) -> str:
 def legacy_text(m: LegacyMigration) -> str:
     version = f" (version {m.version})" if m.version else ""
     return f"legacy migration {m.name}{version}"
+
+
+BASELINE_KIND = "baseline"  # the `kind` of a baseline revision's legacy record
+
+
+def baseline_covers(rev: Script) -> tuple[str, ...]:
+    """The legacy versions a baseline revision replaces, in history order; () for any other
+    revision."""
+    record = legacy_record(rev)
+    if record is None or record.kind != BASELINE_KIND:
+        return ()
+    return record.covers or ((record.version,) if record.version else ())
+
+
+def _pair_baseline(migrations: list[LegacyMigration], i: int, r: Script) -> tuple[Pair, int]:
+    """The pair of the baseline revision `r`, met when the legacy migrations from `i` on are
+    still unpaired: it replaces exactly the legacy migrations `covers` names, which must be
+    the start of the legacy history, in order. Returns the pair and the next `i`."""
+    record = legacy_record(r)
+    assert record is not None
+    covers = baseline_covers(r)
+    hint = (
+        "convert again with --baseline-at (a baseline covers a prefix of the legacy history, "
+        "every file of it present)"
+    )
+    if i > 0:
+        return (
+            Pair(
+                migrations[i] if i < len(migrations) else None,
+                r,
+                f"{rev_text(r)} is a baseline of legacy {covers[0]}..{covers[-1]}, but "
+                f"{legacy_text(migrations[i - 1])} runs before it: a baseline covers the start "
+                f"of the legacy history; {hint}",
+            ),
+            i,
+        )
+    if record.version is not None and covers[-1] != record.version:
+        return (
+            Pair(
+                migrations[0] if migrations else None,
+                r,
+                f"{rev_text(r)}: its legacy record says version {record.version!r} but its "
+                f"covers end at {covers[-1]!r}; {hint}",
+            ),
+            i,
+        )
+    present = [m.version for m in migrations]
+    missing = [v for v in covers if v not in present]
+    if missing:
+        shown = ", ".join(missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
+        return (
+            Pair(
+                migrations[0] if migrations else None,
+                r,
+                f"{rev_text(r)} is a baseline covering legacy version(s) {shown}, which "
+                f"the legacy directory does not have; {hint}",
+            ),
+            i,
+        )
+    got = migrations[: len(covers)]
+    for k, (m, v) in enumerate(zip(got, covers, strict=True)):
+        if m.version != v:
+            return (
+                Pair(
+                    m,
+                    r,
+                    f"{rev_text(r)} is a baseline whose covers are not the start of the legacy "
+                    f"history: its entry {k + 1} is version {v!r}, but the legacy tool runs "
+                    f"{legacy_text(m)} there; {hint}",
+                ),
+                i,
+            )
+    return Pair(got[-1], r, covers=list(got), baseline_data=record.baseline_data), len(got)
 
 
 def pair_history(
@@ -98,11 +182,23 @@ def pair_history(
         x.version for x in migrations
     )  # versions not yet paired
     later_revs: Counter[str | None] = Counter(legacy_version(x) for x in middle)
+    for x in middle:  # a baseline's covered versions have their revision too
+        later_revs.update(baseline_covers(x)[:-1])
     i = j = 0
     while i < len(migrations) or j < len(middle):
         m = migrations[i] if i < len(migrations) else None
         r = middle[j] if j < len(middle) else None
         rv = legacy_version(r) if r is not None else None
+        if r is not None and baseline_covers(r):
+            pair, i = _pair_baseline(migrations, i, r)
+            pairs.append(pair)
+            if pair.problem is not None:
+                break
+            for covered in pair.covers:
+                later_legacy[covered.version] -= 1
+                later_revs[covered.version] -= 1
+            j += 1
+            continue
         if r is not None and rv is None:
             where = f"after {legacy_text(migrations[i - 1])}" if i else "at the start"
             pairs.append(
@@ -194,9 +290,18 @@ class Branch:
         if step is not None:
             return step.revision
         first = self.steps[0] if self.steps else None
-        if first is None or first.index == 1:
+        position = self.position(first.revision) if first is not None else None
+        if position is None or position == 1:
             return BASE
-        return self.chain[first.index - 2].revision
+        return self.chain[position - 2].revision
+
+    def baseline_rest(self, step: HistoryStep) -> list[HistoryStep]:
+        """The legacy steps after `step` inside its baseline revision (empty when `step` is
+        not inside a baseline, or is the baseline's last version)."""
+        if step.baseline_at is None:
+            return []
+        inside = [s for s in self.steps if s.revision == step.revision]
+        return inside[inside.index(step) + 1 :] if step in inside else []
 
 
 @dataclass
@@ -226,7 +331,13 @@ def _notes_value(m: LegacyMigration, prefix: str) -> list[str]:
     return [n[len(prefix) :] for n in m.notes if n.startswith(prefix)]
 
 
-def _step_from(index: int, rev: Script, m: LegacyMigration, files: tuple[str, ...]) -> HistoryStep:
+def _step_from(
+    index: int,
+    rev: Script,
+    m: LegacyMigration,
+    files: tuple[str, ...],
+    baseline_at: str | None = None,
+) -> HistoryStep:
     identity: tuple[str, ...] = ()
     for value in _notes_value(m, "changeset:"):
         path, _, rest = value.partition("::")
@@ -236,13 +347,14 @@ def _step_from(index: int, rev: Script, m: LegacyMigration, files: tuple[str, ..
     return HistoryStep(
         index,
         rev.revision,
-        legacy_version(rev),
+        m.version if baseline_at is not None else legacy_version(rev),
         kind,
         files=tuple(s.name for s in m.up) or files,
         checksum=m.tool_checksum,
         identity=identity,
         rerun_on_change=m.kind is Kind.REPEATABLE,
         valid_checksums=tuple(_notes_value(m, "validCheckSum:")),
+        baseline_at=baseline_at,
     )
 
 
@@ -337,10 +449,19 @@ def build_branch(
     if options.legacy_dir is None:
         # the legacy tool's checksums as converted (the revisions' records): a database
         # that ran another text of a migration is refused without the legacy folder
-        steps = []
+        steps: list[HistoryStep] = []
         for i, rev in enumerate(chain, start=1):
             record = legacy_record(rev)
             _, kind, files, missing = facts[rev.revision]
+            covers = baseline_covers(rev)
+            if covers and dialect not in missing:
+                # one step per legacy version the baseline replaces (which file is which
+                # is known with --legacy-dir only)
+                steps.extend(
+                    HistoryStep(i, rev.revision, v, VERSIONED, baseline_at=covers[-1])
+                    for v in covers
+                )
+                continue
             if record is not None and record.version is not None and dialect not in missing:
                 checksum = record.tool_checksum_for(dialect)
                 steps.append(
@@ -355,7 +476,7 @@ def build_branch(
                     )
                 )
         checked = any(s.checksum is not None for s in steps)
-        return Branch(module, chain, steps, fmt, checked, tracking)
+        return Branch(module, chain, _numbered(steps), fmt, checked, tracking)
 
     legacy_dir = Path(options.legacy_dir)
     where = legacy_root(legacy_dir, dialect) / module if module else legacy_dir
@@ -375,20 +496,25 @@ def build_branch(
         if pair.migration is not None
         and pair.revision is not None
         and (record := legacy_record(pair.revision)) is not None
+        and not pair.is_baseline  # its sha256 is of all the files it covers
         and record.sha256 is not None
         and record.sha256 != pair.migration.checksum
     ]
-    steps = [
-        _step_from(
-            index[pair.revision.revision],
-            pair.revision,
-            pair.migration,
-            facts[pair.revision.revision][2],
-        )
-        for pair in plan.pairs
-        if pair.migration is not None
-        and pair.revision is not None  # else another database's: a no-op here
-    ]
+    steps = []
+    for pair in plan.pairs:
+        if pair.migration is None or pair.revision is None:
+            continue  # another database's: a no-op here
+        rev = pair.revision
+        if pair.is_baseline:
+            steps.extend(
+                _step_from(index[rev.revision], rev, m, (), baseline_at=pair.migration.version)
+                for m in pair.covers
+            )
+        else:
+            steps.append(
+                _step_from(index[rev.revision], rev, pair.migration, facts[rev.revision][2])
+            )
+    steps = _numbered(steps)
     notes = [n for m in found.migrations for n in m.notes]
     project = next((n.removeprefix("project ") for n in notes if n.startswith("project ")), None)
     repo = next(
@@ -414,6 +540,11 @@ def build_branch(
         for name in edited
     ]
     return Branch(module, chain, steps, found.format, True, tracking, edited_notes)
+
+
+def _numbered(steps: list[HistoryStep]) -> list[HistoryStep]:
+    """The steps numbered 1, 2, ... in history order (a baseline revision holds several)."""
+    return [dataclasses.replace(s, index=k) for k, s in enumerate(steps, start=1)]
 
 
 def _module_name(name: str | None, module: str | None) -> str | None:

@@ -94,6 +94,9 @@ class HistoryStep:
     identity: tuple[str, ...] = ()  # Liquibase (id, author, filename), known with --legacy-dir
     rerun_on_change: bool = False  # Liquibase runOnChange / runAlways
     valid_checksums: tuple[str, ...] = ()  # Liquibase validCheckSum
+    # inside a baseline revision (`revision`): the last legacy version it covers; a database
+    # at this step but below that version cannot be stamped (see locate)
+    baseline_at: str | None = None
 
     @property
     def label(self) -> str:

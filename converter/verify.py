@@ -47,6 +47,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic.script import Script
 
+from converter import baseline_rows
 from converter.apply import apply_migration
 from converter.dialects import DIALECTS
 from converter.diff import RunClock, SchemaDiff, diff_snapshots
@@ -370,7 +371,9 @@ class _Run:
         m = pair.migration if pair else None
         rev = revision or (pair.revision if pair else None)
         legacy_file = m.name if m else None
-        if phase == DOWNGRADE and m is not None and m.down:
+        if pair is not None and pair.is_baseline:
+            legacy_file = f"{pair.covers[0].name} .. {pair.covers[-1].name} (baseline)"
+        elif phase == DOWNGRADE and m is not None and m.down:
             legacy_file = m.down[0].name  # a walk down runs the legacy down file
         step = StepResult(
             number=len(self.report.steps) + 1,
@@ -474,10 +477,16 @@ class _Run:
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
         else:
-            try:
-                apply_migration(self.legacy, m, self.dialect)
-            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-                self.fail(step, ERROR, f"the {legacy_text(m)} failed: {self.error_text(exc)}", exc)
+            for each in pair.covers or [m]:
+                try:
+                    apply_migration(self.legacy, each, self.dialect)
+                except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+                    self.fail(
+                        step, ERROR, f"the {legacy_text(each)} failed: {self.error_text(exc)}", exc
+                    )
+                    self.done(step, started)
+                    return
+            if pair.is_baseline and not self.run_baseline_data(pair, step):
                 self.done(step, started)
                 return
         try:
@@ -514,6 +523,39 @@ class _Run:
         else:
             step.status = APPLIED
         self.done(step, started)
+
+    def run_baseline_data(self, pair: Pair, step: StepResult) -> bool:
+        """After the legacy migrations a baseline covers: empty the legacy database's tables
+        whose rows the baseline does not carry (a database `alembic upgrade` builds has none
+        of them either), so this step and the later ones compare like with like; the report
+        names them. False when that failed (the step is then failed)."""
+        try:
+            emptied = baseline_rows.empty_tables_not_carried(self.legacy, pair.baseline_data)
+        except Exception as exc:  # noqa: BLE001 - reported as the step's error
+            self.fail(
+                step,
+                ERROR,
+                "removing the rows of the tables the baseline does not carry failed: "
+                f"{self.error_text(exc)}",
+                exc,
+            )
+            return False
+        covers = pair.covers
+        step.message = (
+            f"baseline: {len(covers)} legacy migration(s) {covers[0].name} .. {covers[-1].name} "
+            f"applied to the legacy database"
+        )
+        self.report.baseline_data_left_out = emptied
+        if emptied:
+            note = (
+                f"the baseline {pair.revision.revision if pair.revision else ''} carries the rows of "
+                f"{', '.join(pair.baseline_data) or 'no table'}; the rows the legacy history had "
+                f"at version {covers[-1].version} in {', '.join(emptied)} were left out (removed "
+                "from the legacy database before comparing)"
+            )
+            step.message += "; " + note.split("; ", 1)[1]
+            self.report.notes.append(note)
+        return True
 
     def run_code_step(self, pair: Pair, step: StepResult) -> None:
         """A code migration the converter could not read: the legacy side cannot run it.
@@ -600,6 +642,16 @@ class _Run:
         try:
             self.history.downgrade(self.alembic_url, target)
         except Exception as exc:  # noqa: BLE001 - any failure of a downgrade is reported
+            if pair is not None and pair.is_baseline:
+                self.fail(
+                    step,
+                    ERROR if not _caused_by(exc, NotImplementedError) else FAILED,
+                    f"the baseline {step.revision} cannot be downgraded: {self.error_text(exc)}; "
+                    "its downgrade must drop everything it created (an empty database)",
+                    exc,
+                )
+                self.done(step, started)
+                return
             if not _caused_by(exc, NotImplementedError):
                 self.fail(
                     step, ERROR, f"downgrading to {target} failed: {self.error_text(exc)}", exc
@@ -630,6 +682,8 @@ class _Run:
             self.done(step, started)
             return
         before = self.legacy_states[state]
+        if pair is not None and pair.is_baseline:
+            m = None  # the legacy down of its last version alone undoes nothing of the rest
         if m is not None and m.has_down and self.legacy_follows:
             try:
                 apply_migration(self.legacy, m, self.dialect, direction="down")
@@ -657,6 +711,8 @@ class _Run:
                 if m is not None and m.has_down and self.legacy_follows
                 else "the legacy state before " + (legacy_text(m) if m else "this revision")
             )
+            if pair is not None and pair.is_baseline:
+                what = "the database before the baseline (its downgrade must drop everything it created)"
             step.message = f"after downgrading {step.revision}, the database differs from {what}"
             self.stopped = True
         self.done(step, started)

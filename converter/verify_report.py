@@ -87,6 +87,8 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None  # the run could not finish (connection lost, interrupted, ...)
+    # a baseline revision: the tables whose legacy rows it does not carry (left out)
+    baseline_data_left_out: list[str] = field(default_factory=list)
 
     @property
     def equivalent(self) -> bool:
@@ -151,6 +153,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "steps": [s.to_json() for s in self.steps],
             "notes": list(self.notes),
+            "baseline_data_left_out": list(self.baseline_data_left_out),
             "error": self.error,
         }
 
