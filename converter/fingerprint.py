@@ -17,6 +17,12 @@ schema can be spelt differently): the full snapshot then decides, as on other se
 
 A revision that fails on this kind of database (a multi-database history without a variant
 for it) ends the build there; the steps after it are simply not candidates.
+
+A history that starts with a baseline revision (convert `--baseline-at`) has no revision for
+the legacy versions inside it: given the legacy migrations it covers (stamp's
+`--legacy-dir`), they are applied one by one into a second scratch database and each state
+below the baseline's version is a step too (`inside`: the baseline's version), so that a
+database at one of them is recognised, and refused with what it still needs (`locate`).
 """
 
 from __future__ import annotations
@@ -26,17 +32,19 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from converter.apply import apply_migration
 from converter.diff import SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError
 from converter.formats import tracking_tables
 from converter.history import BASE, AlembicHistory, legacy_version
+from converter.model import LegacyMigration
 from converter.scratch import (
     connect_error,
     engine_for,
@@ -71,6 +79,8 @@ class Step:
     fingerprint: str
     snapshot: SchemaSnapshot
     catalog: str | None = None  # catalog_key of the step's database (SQLite), else None
+    # a legacy state inside the baseline revision `revision`, below its version (this one)
+    inside: str | None = None
 
     @property
     def name(self) -> str:
@@ -78,6 +88,8 @@ class Step:
 
     @property
     def title(self) -> str:
+        if self.inside is not None:
+            return f"legacy {self.legacy_version} (inside the baseline {self.revision})"
         if self.revision is None:
             return "base (empty database)"
         legacy = f", legacy {self.legacy_version}" if self.legacy_version else ""
@@ -91,6 +103,7 @@ class Step:
             "fingerprint": self.fingerprint,
             "snapshot": self.snapshot.to_json(),
             "catalog": self.catalog,
+            "inside": self.inside,
         }
 
     @classmethod
@@ -102,6 +115,7 @@ class Step:
             doc["fingerprint"],
             SchemaSnapshot.from_json(doc["snapshot"]),
             doc.get("catalog"),
+            doc.get("inside"),
         )
 
 
@@ -127,7 +141,7 @@ class HistoryFingerprints:
         return self.matching(same.fingerprint) if same is not None else []
 
     def at(self, revision: str | None) -> Step | None:
-        return next((s for s in self.steps if s.revision == revision), None)
+        return next((s for s in self.steps if s.revision == revision and s.inside is None), None)
 
     def closest(self, snapshot: SchemaSnapshot, labels: tuple[str, str]) -> tuple[Step, SchemaDiff]:
         """The step nearest to `snapshot` (the later one on a tie), and the diff from it.
@@ -204,22 +218,31 @@ def source_hash(history: AlembicHistory) -> str:
     return digest.hexdigest()
 
 
+# (baseline revision, the legacy migrations it covers) for a dialect, when known
+Covered = Callable[[str], tuple[str, list[LegacyMigration]] | None]
+
+
 def build(
     history: AlembicHistory,
     key: str,
     scratch_url: str | None,
     digest: str,
     notes: list[str] | None = None,
+    covered: Covered | None = None,
 ) -> HistoryFingerprints:
     """Build the chain revision by revision into a scratch database, snapshotting each step.
-    `scratch_url`: a server URL (a scratch database is made on it) or None (SQLite file)."""
+    `scratch_url`: a server URL (a scratch database is made on it) or None (SQLite file).
+    `covered`: the legacy migrations inside a baseline revision (see the module doc)."""
     chain = history.chain()
     result = HistoryFingerprints(key, digest)
+    dialect = key.split()[0].replace("mariadb", "mysql")
+    inside = covered(dialect) if covered is not None else None
+    labels = ("fingerprints", "legacy") if inside else ("fingerprints",)
     try:
-        with scratch_databases(
-            scratch_url, ("fingerprints",), prefix=SCRATCH_PREFIX, notes=notes
-        ) as urls:
+        with scratch_databases(scratch_url, labels, prefix=SCRATCH_PREFIX, notes=notes) as urls:
             url = urls["fingerprints"]
+            if inside:
+                result.steps.extend(_inside_steps(urls["legacy"], dialect, *inside))
             engine = engine_for(url)
             try:
                 result.steps.append(_step(engine, 0, None, None))
@@ -256,6 +279,34 @@ def build(
     return result
 
 
+def _inside_steps(
+    url: str, dialect: str, baseline: str, migrations: list[LegacyMigration]
+) -> list[Step]:
+    """The states after each legacy migration a baseline covers, but its last (the
+    baseline's own state is the chain's step)."""
+    engine = engine_for(url)
+    steps = []
+    try:
+        for m in migrations[:-1]:
+            try:
+                apply_migration(engine, m, dialect)
+            except Exception as exc:  # noqa: BLE001 - named, with the legacy file
+                if is_disconnect(exc):
+                    raise connect_error(exc, url) from None
+                orig = getattr(exc, "orig", None) or exc
+                raise DatabaseError(
+                    f"building the fingerprints inside the baseline {baseline}: legacy migration "
+                    f"{m.name} fails: {redact(str(orig).strip() or type(orig).__name__, url)}",
+                    hint="check --legacy-dir (the folder the history was converted from)",
+                ) from None
+            step = _step(engine, 0, baseline, m.version)
+            step.inside = migrations[-1].version
+            steps.append(step)
+    finally:
+        engine.dispose()
+    return steps
+
+
 def _step(engine: sa.Engine, position: int, revision: str | None, legacy: str | None) -> Step:
     with engine.connect() as conn:
         snap = take_snapshot(conn, data=False)
@@ -286,8 +337,9 @@ class FingerprintCache:
     key (threads asking for a key being built wait for it), read from and written to
     `<alembic_dir>/converter-fingerprints.json`."""
 
-    def __init__(self, history: AlembicHistory) -> None:
+    def __init__(self, history: AlembicHistory, covered: Covered | None = None) -> None:
         self.history = history
+        self.covered = covered  # the legacy migrations inside a baseline, per dialect
         self.path = history.dir / CACHE_FILE
         self._digest: str | None = None
         self._memory: dict[str, HistoryFingerprints] = {}
@@ -302,6 +354,18 @@ class FingerprintCache:
                 self._digest = source_hash(self.history)
             return self._digest
 
+    def digest_for(self, key: str) -> str:
+        """The source hash of `key`'s entry: with the legacy migrations inside a baseline,
+        their checksums count too (an edited legacy file is built again)."""
+        inside = self.covered(key.split()[0].replace("mariadb", "mysql")) if self.covered else None
+        if not inside:
+            return self.digest
+        baseline, migrations = inside
+        digest = hashlib.sha256(f"{self.digest}\0{baseline}".encode())
+        for m in migrations:
+            digest.update(f"\0{m.name}\0{m.checksum}".encode())
+        return digest.hexdigest()
+
     def peek(self, key: str) -> HistoryFingerprints | None:
         """The fingerprints for `key` if already in memory or in a fresh cache file."""
         with self._lock:
@@ -309,7 +373,7 @@ class FingerprintCache:
         if found is not None:
             return found
         cached = self._read_file().get(key)
-        if cached is not None and cached.source_hash == self.digest:
+        if cached is not None and cached.source_hash == self.digest_for(key):
             with self._lock:
                 self._memory.setdefault(key, cached)
                 return self._memory[key]
@@ -326,7 +390,9 @@ class FingerprintCache:
             if found is not None:
                 return found
             with _BUILD_LOCK:
-                built = build(self.history, key, scratch_url, self.digest, self.notes)
+                built = build(
+                    self.history, key, scratch_url, self.digest_for(key), self.notes, self.covered
+                )
             with self._lock:
                 self._memory[key] = built
             self._write(key, built)
@@ -346,6 +412,7 @@ class FingerprintCache:
         return out
 
     def _write(self, key: str, built: HistoryFingerprints) -> None:
+        plain = self.digest  # (takes the lock)
         with self._lock:
             try:
                 doc = json.loads(self.path.read_text(encoding="utf-8"))
@@ -355,7 +422,7 @@ class FingerprintCache:
             histories = {
                 k: v
                 for k, v in histories.items()
-                if isinstance(v, dict) and v.get("source_hash") == built.source_hash
+                if isinstance(v, dict) and v.get("source_hash") in (built.source_hash, plain)
             }
             histories[key] = built.to_json()
             text = (

@@ -22,7 +22,9 @@ from converter.errors import ConverterError, UsageError
 from converter.fingerprint import FingerprintCache, HistoryFingerprints, catalog_key, server_key
 from converter.formats import tracking_tables
 from converter.history import BASE, AlembicHistory
-from converter.pairing import Branch, HistoryPlan, build_plan
+from converter.legacy import read_legacy_history
+from converter.model import LegacyMigration
+from converter.pairing import Branch, HistoryPlan, baseline_covers, build_plan, pair_history
 from converter.snapshot import SchemaSnapshot, take_snapshot
 from converter.tracking import (
     CUSTOM,
@@ -133,9 +135,37 @@ class Locator:
     def __init__(self, history: AlembicHistory, options: LocateOptions) -> None:
         self.history = history
         self.options = options
-        self.cache = FingerprintCache(history)
+        self.cache = FingerprintCache(history, self.covered_migrations)
         self._plans: dict[str, HistoryPlan | ConverterError] = {}
         self._plan_lock = threading.Lock()
+        self._covered: dict[str, tuple[str, list[LegacyMigration]] | None] = {}
+
+    def covered_migrations(self, dialect: str) -> tuple[str, list[LegacyMigration]] | None:
+        """(baseline revision, the legacy migrations it covers) when the history starts with
+        a baseline and --legacy-dir says what they are; the fingerprints of the states
+        inside the baseline are built from them."""
+        with self._plan_lock:
+            if dialect in self._covered:
+                return self._covered[dialect]
+        found = None
+        legacy_dir = self.options.legacy_dir
+        chain = self.history.chain() if len(self.history.script.get_heads()) == 1 else []
+        if legacy_dir is not None and any(baseline_covers(r) for r in chain):
+            history = read_legacy_history(
+                Path(legacy_dir), dialect, self.options.format, self.options.encoding
+            )
+            paired = pair_history(history.migrations, chain, set)
+            found = next(
+                (
+                    (p.revision.revision, p.covers)
+                    for p in paired.pairs
+                    if p.is_baseline and p.revision is not None and p.problem is None
+                ),
+                None,
+            )
+        with self._plan_lock:
+            self._covered[dialect] = found
+        return found
 
     # -- per dialect, once
 
@@ -286,6 +316,11 @@ class Locator:
                 versions.append(prefix + version)
             if res.step is None:
                 reasons.append(f"{prefix}{state.table}: nothing of the legacy history applied")
+            elif res.step.baseline_at is not None:
+                reasons.append(
+                    f"{prefix}{state.table}: last applied {version}, the version of the baseline "
+                    f"revision {res.step.revision}"
+                )
             else:
                 reasons.append(f"{prefix}{state.table}: last applied {version}")
             notes.extend(prefix + n for n in res.notes)
@@ -370,6 +405,25 @@ class Locator:
             snap = self.target_snapshot(conn, extra_excluded)
             matches = fps.matching(snap.fingerprint())
         notes = [f"the history could be built only up to {fps.stopped}"] if fps.stopped else []
+        inside = [s for s in matches if s.inside is not None]
+        if inside:
+            first = inside[0]
+            branch = plan.branches[0]
+            legacy_step = next(
+                s
+                for s in branch.steps
+                if s.revision == first.revision and s.version == first.legacy_version
+            )
+            others = (
+                f" (and {len(matches) - 1} other step(s) with the same schema)"
+                if len(matches) > 1
+                else ""
+            )
+            raise inside_baseline(
+                branch,
+                legacy_step,
+                f"the schema matches legacy version {first.legacy_version}{others}",
+            )
         if len(matches) == 1:
             s = matches[0]
             reason = (
@@ -393,6 +447,18 @@ class Locator:
             )
         assert snap is not None
         step, diff = fps.closest(snap, labels=("expected", "database"))
+        if self.options.legacy_dir is None and any(
+            s.baseline_at is not None for s in plan.branches[0].steps
+        ):
+            raise Refusal(
+                f"no step of the history has this schema (the closest is {step.title}, "
+                f"{_count(diff)}); the history starts with a baseline revision, and the legacy "
+                "versions inside it are known only from the legacy migrations",
+                details=[f"differences from {step.title}:", *diff.lines()],
+                hint="pass --legacy-dir (the folder the history was converted from): a database "
+                "at a version inside the baseline is then recognised, and told which legacy "
+                "migrations it still needs",
+            )
         raise Refusal(
             f"no step of the history has this schema; the closest is {step.title} ({_count(diff)}, first: "
             f"{diff.lines()[0]})",
