@@ -156,7 +156,9 @@ def rows(conn: sa.Connection, table: str, columns: list[str], order: list[str]) 
 
 def insert_head(conn: sa.Connection, table: str, columns: list[str]) -> str:
     always = any(
-        (c.get("identity") or {}).get("always") for c in sa.inspect(conn).get_columns(table)
+        identity.get("always")
+        for c in sa.inspect(conn).get_columns(table)
+        if (identity := c.get("identity")) is not None
     )
     head = f"INSERT INTO {quote(conn, table)} ({', '.join(quote(conn, c) for c in columns)})"
     return head + (" OVERRIDING SYSTEM VALUE" if always else "")
