@@ -110,7 +110,7 @@ def _baseline_options(dialect: str, server, **kw) -> ConvertOptions:
     )
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
 def test_baseline_builds_the_legacy_schema_and_downgrades_to_empty(
     dialect, make_db, server, tmp_path
 ):
