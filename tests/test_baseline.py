@@ -150,3 +150,175 @@ def test_baseline_builds_the_legacy_schema_and_downgrades_to_empty(
 
     again = convert(legacy_dir, out, _baseline_options(dialect, server))
     assert again.written == [] and again.up_to_date
+
+
+# -- every kind of object, per database ------------------------------------------------------------
+
+RICH = {
+    "postgresql": [
+        """CREATE EXTENSION IF NOT EXISTS citext;
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+CREATE TABLE ref_country (code char(2) PRIMARY KEY, name citext NOT NULL);
+COMMENT ON TABLE ref_country IS 'ISO countries';
+CREATE TABLE people (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name varchar(50) NOT NULL CHECK (name <> ''),
+    status varchar(10) NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'old')),
+    country char(2) REFERENCES ref_country (code),
+    feeling mood DEFAULT 'happy',
+    age positive_int,
+    tags text[] DEFAULT '{}',
+    doc jsonb,
+    photo bytea
+);
+COMMENT ON COLUMN people.name IS 'full name';
+CREATE SEQUENCE ticket_seq START 100;
+CREATE INDEX ix_people_lower_name ON people (lower(name));
+CREATE UNIQUE INDEX ux_people_name_happy ON people (name) WHERE feeling = 'happy';
+""",
+        """CREATE FUNCTION people_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM people $$;
+CREATE TABLE audit (id serial PRIMARY KEY, what text NOT NULL);
+CREATE FUNCTION audit_people() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit (what) VALUES ('people ' || TG_OP);
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER people_audit AFTER INSERT ON people FOR EACH ROW EXECUTE FUNCTION audit_people();
+CREATE PROCEDURE touch_audit() LANGUAGE sql AS $$ INSERT INTO audit (what) VALUES ('touch') $$;
+CREATE VIEW happy_people AS SELECT id, name FROM people WHERE feeling = 'happy';
+CREATE VIEW happy_names AS SELECT name FROM happy_people;
+CREATE MATERIALIZED VIEW people_by_country AS
+    SELECT country, count(*) AS n FROM people GROUP BY country;
+""",
+        """INSERT INTO ref_country VALUES ('FR', 'France'), ('JP', 'Japan'), ('NZ', 'It''s \\ here');
+INSERT INTO people (name, country, age, tags, doc, photo)
+    VALUES ('Ann', 'FR', 30, '{a,b}', '{"k": [1, 2]}', '\\x00ff'), ('Bob', NULL, NULL, '{}', NULL, NULL);
+SELECT nextval('ticket_seq');
+REFRESH MATERIALIZED VIEW people_by_country;
+""",
+        "ALTER TABLE people ADD COLUMN nick text;\n",
+    ],
+    "mysql": [
+        """CREATE TABLE ref_country (
+    code CHAR(2) PRIMARY KEY,
+    name VARCHAR(50) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='ISO countries';
+CREATE TABLE people (
+    id INT AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(50) NOT NULL COMMENT 'full name',
+    status ENUM('new', 'old') NOT NULL DEFAULT 'new',
+    country CHAR(2),
+    born DATE,
+    wake TIME,
+    photo BLOB,
+    name_len INT AS (CHAR_LENGTH(name)) VIRTUAL,
+    CONSTRAINT fk_people_country FOREIGN KEY (country) REFERENCES ref_country (code),
+    CONSTRAINT ck_people_name CHECK (name <> '')
+) ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX ix_people_name ON people (name(10));
+""",
+        """CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100) NOT NULL);
+CREATE TRIGGER people_audit AFTER INSERT ON people FOR EACH ROW
+    INSERT INTO audit (what) VALUES (CONCAT('people ', NEW.name));
+DELIMITER //
+CREATE PROCEDURE touch_audit()
+BEGIN
+    INSERT INTO audit (what) VALUES ('touch');
+    INSERT INTO audit (what) VALUES ('touch again');
+END//
+CREATE FUNCTION people_count() RETURNS INT READS SQL DATA
+BEGIN
+    DECLARE n INT;
+    SELECT COUNT(*) INTO n FROM people;
+    RETURN n;
+END//
+DELIMITER ;
+CREATE VIEW zz_people AS SELECT id, name FROM people;
+CREATE VIEW aa_names AS SELECT name FROM zz_people;
+""",
+        """INSERT INTO ref_country VALUES ('FR', 'France'), ('JP', 'Japan'), ('NZ', 'It''s \\\\ here');
+INSERT INTO people (name, country, born, wake, photo)
+    VALUES ('Ann', 'FR', '1990-01-02', '07:30:00', X'00FF'), ('Bob', NULL, NULL, NULL, NULL);
+""",
+        "ALTER TABLE people ADD COLUMN nick VARCHAR(20);\n",
+    ],
+    "sqlite": [
+        """CREATE TABLE ref_country (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL CHECK (name <> ''),
+    country TEXT REFERENCES ref_country (code),
+    photo BLOB
+);
+CREATE INDEX ix_people_lower_name ON people (lower(name));
+CREATE UNIQUE INDEX ux_people_name ON people (name) WHERE country IS NOT NULL;
+""",
+        """CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL);
+CREATE TRIGGER people_audit AFTER INSERT ON people BEGIN
+    INSERT INTO audit (what) VALUES ('people ' || NEW.name);
+END;
+CREATE TABLE people_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL CHECK (name <> ''),
+    country TEXT REFERENCES ref_country (code),
+    photo BLOB,
+    age INTEGER
+);
+INSERT INTO people_new (id, name, country, photo) SELECT id, name, country, photo FROM people;
+DROP TABLE people;
+ALTER TABLE people_new RENAME TO people;
+CREATE INDEX ix_people_age ON people (age);
+CREATE VIEW people_names AS SELECT name FROM people;
+""",
+        """INSERT INTO ref_country VALUES ('FR', 'France'), ('NZ', 'It''s here');
+INSERT INTO people (name, country, photo) VALUES ('Ann', 'FR', X'00FF'), ('Bob', NULL, NULL);
+DELETE FROM people WHERE name = 'Bob';
+""",
+        "ALTER TABLE people ADD COLUMN nick TEXT;\n",
+    ],
+}
+RICH_DATA = dict.fromkeys(RICH, "ref_*,people,audit")
+
+
+def write_history(root: Path, scripts: list[str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(scripts, 1):
+        (root / f"V{i}__step_{i}.sql").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_baseline_carries_every_kind_of_object(dialect, make_db, server, tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH[dialect])
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect,
+        date_from="20240101",
+        baseline_at="3",
+        baseline_data=RICH_DATA[dialect],
+        url=server(dialect),
+    )
+    result = convert(legacy_dir, out, options)
+    assert [p.migration.version for p in result.plans] == ["3", "4"]
+    baseline_rev = result.plans[0].revision
+
+    migrations = _legacy(dialect, legacy_dir)
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    cfg = alembic_config(out, alembic_url)
+    try:
+        apply_history(legacy, migrations[:3], dialect)
+        command.upgrade(cfg, baseline_rev)
+        assert_same(legacy_url, alembic_url, f"{dialect} at the baseline")
+        apply_history(legacy, migrations[3:], dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(cfg, "head")
+    assert_same(legacy_url, alembic_url, f"{dialect} at head")
+    command.downgrade(cfg, "base")
+    assert _objects(alembic_url) == []
+
+    again = convert(legacy_dir, out, options)
+    assert again.up_to_date, again.to_json()

@@ -184,7 +184,7 @@ def build(
                 counters = reader.counters(conn)
         finally:
             engine.dispose()
-    up = schema.up + inserts + counters
+    up = schema.up + inserts + counters + schema.after_data
     return _synthetic(
         covered, dialect, request, (reader.script(up),), (reader.script(schema.down),),
         tables, last.path or Path("."),

@@ -14,9 +14,12 @@ import sqlalchemy as sa
 @dataclass
 class SchemaText:
     """A database's schema as SQL statements: `up` builds it (in an order that builds),
-    `down` drops all of it (in reverse dependency order)."""
+    `after_data` finishes it once the rows are in (triggers, which must not fire on them;
+    PostgreSQL's constraints and indexes, as pg_dump restores), `down` drops all of it (in
+    reverse dependency order)."""
 
     up: list[str] = field(default_factory=list)
+    after_data: list[str] = field(default_factory=list)
     down: list[str] = field(default_factory=list)
 
 

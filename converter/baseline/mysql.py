@@ -3,7 +3,8 @@
 Tables (with their options: engine, charset, collation, comments, partitioning) in
 foreign-key order; when foreign keys form a cycle, the tables are created with
 `FOREIGN_KEY_CHECKS` off and it is turned back on after them. Then functions and procedures,
-views in dependency order (a view naming another comes after it), triggers in firing order.
+views in dependency order (a view naming another comes after it), and after the rows
+(which they must not fire on) triggers in firing order.
 Removed from the server's text: DEFINER clauses (who built the scratch database) and the
 scratch database's name, which MySQL writes into view definitions, and `AUTO_INCREMENT=N`,
 which is set after the rows instead (`ALTER TABLE ... AUTO_INCREMENT = N`). Routines and
@@ -85,7 +86,7 @@ def read_schema(conn: sa.Connection, url: str) -> SchemaText:
     )
     for (name,) in triggers:
         text = conn.exec_driver_sql(f"SHOW CREATE TRIGGER {quote(conn, name)}").one()[2]
-        schema.up.append(clean(text))
+        schema.after_data.append(clean(text))
 
     schema.down.extend(f"DROP TRIGGER {quote(conn, n)}" for (n,) in reversed(triggers))
     schema.down.extend(f"DROP VIEW {quote(conn, n)}" for n, _ in reversed(views))

@@ -1,7 +1,11 @@
 """PostgreSQL: a baseline from `pg_dump --schema-only --clean --if-exists`.
 
-pg_dump writes every object in the one order that builds it and, with `--clean`, the DROP
+pg_dump writes every object in the one order that builds it: its pre-data section (types,
+functions, tables, sequences, views) before the rows, its post-data section (constraints,
+indexes, triggers, rules) after them, as a restore does; with `--clean` it writes the DROP
 statements that remove them in reverse dependency order: those become the down script.
+Materialized views populated in the scratch database are refreshed at the end (pg_dump
+creates them WITH NO DATA).
 Left out, because the revision runs in Alembic's session: pg_dump's session settings
 (`SET ...`, `set_config('search_path', ...)`: every name it writes is schema-qualified) and
 psql meta-commands (`\\restrict`). `check_function_bodies` is turned off around the schema
@@ -52,7 +56,16 @@ _SQL_FUNCTION = re.compile(r"^CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\b"
 
 
 def pg_dump_binary() -> str:
-    found = os.environ.get(PG_DUMP_ENV) or shutil.which("pg_dump")
+    configured = os.environ.get(PG_DUMP_ENV)
+    if configured:
+        found = shutil.which(configured)
+        if found is None:
+            raise UsageError(
+                f"{PG_DUMP_ENV}={configured} is not an executable pg_dump",
+                hint=f"point {PG_DUMP_ENV} at pg_dump, or unset it to use the one on PATH",
+            )
+        return found
+    found = shutil.which("pg_dump")
     if not found:
         raise UsageError(
             "--baseline-at on PostgreSQL reads the schema with pg_dump, which is not installed "
@@ -63,8 +76,8 @@ def pg_dump_binary() -> str:
     return found
 
 
-def dump(url: str) -> str:
-    """`pg_dump --schema-only --clean --if-exists` of the database at `url`."""
+def dump(url: str, *options: str) -> str:
+    """`pg_dump --schema-only OPTIONS` of the database at `url`."""
     u = parse_url(url)
     env = dict(os.environ)
     if u.password:
@@ -75,8 +88,7 @@ def dump(url: str) -> str:
     command = [
         pg_dump_binary(),
         "--schema-only",
-        "--clean",
-        "--if-exists",
+        *options,
         "--no-owner",
         "--no-privileges",
         "--no-tablespaces",
@@ -116,15 +128,22 @@ def statements(text: str) -> list[str]:
 
 
 def read_schema(conn: sa.Connection, url: str) -> SchemaText:
-    found = statements(dump(url))
-    at = next((i for i, s in enumerate(found) if not _DROP.match(s)), len(found))
-    schema = SchemaText(up=[_in_lists(s) for s in found[at:]], down=found[:at])
+    drops = statements(dump(url, "--clean", "--if-exists"))
+    at = next((i for i, s in enumerate(drops) if not _DROP.match(s)), len(drops))
+    schema = SchemaText(
+        up=[_in_lists(s) for s in statements(dump(url, "--section=pre-data"))],
+        after_data=[_in_lists(s) for s in statements(dump(url, "--section=post-data"))],
+        down=drops[:at],
+    )
     if any(_SQL_FUNCTION.match(s) for s in schema.up):
-        schema.up = [
-            "SET check_function_bodies = false",
-            *schema.up,
-            "RESET check_function_bodies",
-        ]
+        schema.up = ["SET check_function_bodies = false", *schema.up, "RESET check_function_bodies"]
+    populated = conn.exec_driver_sql(
+        "SELECT schemaname, matviewname FROM pg_catalog.pg_matviews WHERE ispopulated "
+        "ORDER BY schemaname, matviewname"
+    ).all()
+    schema.after_data += [
+        f"REFRESH MATERIALIZED VIEW {quote(conn, s)}.{quote(conn, n)}" for s, n in populated
+    ]
     return schema
 
 

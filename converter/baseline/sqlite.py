@@ -1,6 +1,7 @@
 """SQLite: a baseline from `sqlite_master`, the DDL text SQLite stores for every object.
 
-Tables first, then indexes, views and triggers, each kind in creation order (rowid): a table
+Tables first, then indexes, views and (after the rows) triggers, each kind in creation
+order (rowid): a table
 rebuilt by a later migration (create, copy, drop, rename) sorts after the views that read
 it, and SQLite checks a view's tables only when it is used, a trigger's table when it is
 created. The automatic indexes of UNIQUE and PRIMARY KEY (no SQL) come with their tables.
@@ -24,7 +25,8 @@ def read_schema(conn: sa.Connection, url: str) -> SchemaText:
     ).all()
     schema = SchemaText()
     for kind in KIND_ORDER:
-        schema.up.extend(sql for type_, _, sql in rows if type_ == kind)
+        into = schema.after_data if kind == "trigger" else schema.up
+        into.extend(sql for type_, _, sql in rows if type_ == kind)
     for kind in ("view", "table"):
         for type_, name, _ in reversed(rows):
             if type_ == kind:
