@@ -357,7 +357,8 @@ def convert(
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
     result.notes.extend(folded_notes)
-    base_down = _chain_start(existing, matched, ids, set(stale) | removed, options, result)
+    graph = fold.graph(existing) if fold is not None else existing
+    base_down = _chain_start(graph, matched, ids, set(stale) | removed, options, result)
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename

@@ -11,6 +11,7 @@ from dbhelpers import alembic_config, assert_same, engine_for
 
 from converter.apply import apply_history
 from converter.convert import ConvertOptions, convert, read_legacy
+from converter.errors import UsageError
 from converter.history import read_revision_file
 
 
@@ -322,3 +323,96 @@ def test_baseline_carries_every_kind_of_object(dialect, make_db, server, tmp_pat
 
     again = convert(legacy_dir, out, options)
     assert again.up_to_date, again.to_json()
+
+
+# -- re-runs: same, later, earlier, edited --------------------------------------------------------
+
+
+def _sqlite_options(version: str | None, **kw) -> ConvertOptions:
+    return ConvertOptions(dialect="sqlite", date_from="20240101", baseline_at=version, **kw)
+
+
+def _revisions(out: Path) -> dict[str, object]:
+    """versions/ file name -> its legacy record."""
+    return {p.name: read_revision_file(p).legacy for p in sorted((out / "versions").glob("*.py"))}
+
+
+def test_baseline_over_a_full_conversion_keeps_the_ids_databases_are_stamped_with(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    full = convert(legacy_dir, out, _sqlite_options(None))
+    ids = {p.migration.version: p.revision for p in full.plans}
+    fourth = (out / "versions" / full.plans[3].filename).read_text(encoding="utf-8")
+
+    result = convert(legacy_dir, out, _sqlite_options("3"))
+    assert result.plans[0].revision == ids["3"]  # a database at legacy 3 stays right
+    assert sorted(result.folded) == sorted(f"versions/{p.filename}" for p in full.plans[:2])
+    assert sorted(_revisions(out)) == ["20240101_baseline.py", full.plans[3].filename]
+    assert (out / "versions" / full.plans[3].filename).read_text(encoding="utf-8") == fourth
+    assert not (out / "stale").exists()
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    command.upgrade(alembic_config(out, url), "head")
+    assert convert(legacy_dir, out, _sqlite_options("3", check=True)).up_to_date
+
+
+def test_moving_the_baseline_later_rewrites_it_and_removes_what_it_now_covers(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    first = convert(legacy_dir, out, _sqlite_options("2"))
+    third_id = first.plans[1].revision
+    assert [p.migration.version for p in first.plans] == ["2", "3", "4"]
+
+    moved = convert(legacy_dir, out, _sqlite_options("3", baseline_data="ref_country"))
+    assert moved.plans[0].revision == third_id
+    assert moved.folded == ["versions/20240101_baseline.py"]  # the old one: same name, new text
+    assert moved.renamed == [("versions/20240101_step_3.py", "versions/20240101_baseline.py")]
+    records = _revisions(out)
+    assert sorted(records) == ["20240101_baseline.py", "20240101_step_4.py"]
+    record = records["20240101_baseline.py"]
+    assert record is not None
+    assert record.covers == ("1", "2", "3") and record.baseline_data == ("ref_country",)
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    command.upgrade(alembic_config(out, url), "head")
+    again = convert(legacy_dir, out, _sqlite_options("3", baseline_data="ref_country"))
+    assert again.up_to_date
+
+
+def test_moving_the_baseline_to_the_last_version_leaves_the_baseline_alone(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    result = convert(legacy_dir, out, _sqlite_options("4"))
+    assert [p.migration.version for p in result.plans] == ["4"]
+    assert sorted(_revisions(out)) == ["20240101_baseline.py"]
+
+
+def test_moving_the_baseline_earlier_is_refused(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    convert(legacy_dir, out, _sqlite_options("3"))
+    with pytest.raises(
+        UsageError, match=r"baseline up to legacy 3; --baseline-at 2 would move it earlier"
+    ) as exc:
+        convert(legacy_dir, out, _sqlite_options("2"))
+    assert "20240101_baseline.py" in str(exc.value.path)
+
+
+def test_a_revision_edited_by_hand_is_not_folded(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    convert(legacy_dir, out, _sqlite_options("2"))
+    edited = out / "versions" / "20240101_step_3.py"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("def upgrade", "# mine\ndef upgrade"),
+        encoding="utf-8",
+    )
+    before = sorted(p.name for p in (out / "versions").iterdir())
+    with pytest.raises(
+        UsageError, match=r"versions/20240101_step_3.py \(legacy 3\) would be folded"
+    ):
+        convert(legacy_dir, out, _sqlite_options("3"))
+    assert sorted(p.name for p in (out / "versions").iterdir()) == before
+    forced = convert(legacy_dir, out, _sqlite_options("3", force=True))
+    assert sorted(_revisions(out)) == ["20240101_baseline.py", "20240101_step_4.py"]
+    assert forced.overwritten_edits == ["versions/20240101_step_3.py"]

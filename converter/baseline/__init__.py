@@ -41,7 +41,7 @@ history); a placeholder code migration inside the prefix is refused (it cannot b
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from converter.apply import apply_history
@@ -229,6 +229,20 @@ class Fold:
     # where the baseline hangs when the revision whose id it takes had a parent now removed
     down: str | tuple[str, ...] | None = None
     repoint: bool = False
+    taken: str | None = None  # the file of the revision whose id the baseline keeps
+
+    def graph(self, existing: Existing) -> Existing:
+        """`existing` with the revision the baseline replaces hung where the baseline will
+        hang (so that its graph has no parent that is about to be removed)."""
+        if not self.repoint:
+            return existing
+        revisions = {
+            n: replace(r, file=replace(r.file, down_revision=self.down))
+            if r.file.down_revision is not None and r.name == self.taken
+            else r
+            for n, r in existing.revisions.items()
+        }
+        return Existing(existing.root, revisions)
 
 
 def fold_existing(
@@ -280,6 +294,7 @@ def fold_existing(
         ids = {r.revision for r in fold.removed}
         down = taken.file.down_revision
         parents = (down,) if isinstance(down, str) else down or ()
+        fold.taken = taken.name
         if any(p in ids for p in parents):
             fold.repoint = True
             fold.down = _before(fold.removed, ids)
