@@ -11,7 +11,7 @@ from dbhelpers import alembic_config, assert_same, engine_for
 
 from converter.apply import apply_history
 from converter.convert import ConvertOptions, convert, read_legacy
-from converter.errors import UsageError
+from converter.errors import DatabaseError, UsageError
 from converter.history import read_revision_file
 
 
@@ -416,3 +416,127 @@ def test_a_revision_edited_by_hand_is_not_folded(tmp_path):
     forced = convert(legacy_dir, out, _sqlite_options("3", force=True))
     assert sorted(_revisions(out)) == ["20240101_baseline.py", "20240101_step_4.py"]
     assert forced.overwritten_edits == ["versions/20240101_step_3.py"]
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def test_a_version_that_is_not_in_the_history_lists_the_versions(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    with pytest.raises(UsageError, match="--baseline-at 7: no legacy migration") as exc:
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("7"))
+    assert exc.value.hint == "versions of this history: 1, 2, 3, 4"
+
+
+def test_a_near_miss_version_is_suggested_among_the_nearby_ones(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", ["SELECT 1;\n"] * 12)
+    with pytest.raises(UsageError) as exc:
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("7.0"))
+    assert exc.value.hint is not None
+    assert "did you mean" in exc.value.hint
+    assert exc.value.hint.endswith("versions of this history: ..., 6, 7, 8, 9, 10, ...")
+
+
+def test_several_dialects_are_refused(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    with pytest.raises(UsageError, match="builds the baseline from one database") as exc:
+        convert(
+            legacy_dir,
+            tmp_path / "out",
+            ConvertOptions(dialect="sqlite,postgresql", baseline_at="2", url="postgresql://x@h/db"),
+        )
+    assert "convert once per database" in str(exc.value.hint)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_a_server_dialect_needs_a_url(dialect, tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH[dialect])
+    with pytest.raises(UsageError, match="no --url names one"):
+        convert(legacy_dir, tmp_path / "out", ConvertOptions(dialect=dialect, baseline_at="2"))
+
+
+def test_a_url_of_another_database_is_refused(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["postgresql"])
+    with pytest.raises(UsageError, match="is a mysql server; the baseline is built for postgresql"):
+        convert(
+            legacy_dir,
+            tmp_path / "out",
+            ConvertOptions(dialect="postgresql", baseline_at="2", url="mysql://root@127.0.0.1/x"),
+        )
+
+
+def test_baseline_options_without_baseline_at_are_refused(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    with pytest.raises(UsageError, match="are for a baseline"):
+        convert(legacy_dir, tmp_path / "out", _sqlite_options(None, baseline_data="people"))
+
+
+def test_modules_are_refused(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy" / "a", RICH["sqlite"]).parent
+    with pytest.raises(UsageError, match="cannot be combined with --modules"):
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("2", modules=True))
+
+
+def test_a_legacy_statement_that_fails_in_the_scratch_database_names_file_and_line(tmp_path):
+    legacy_dir = write_history(
+        tmp_path / "legacy",
+        ["CREATE TABLE a (id INTEGER);\n", "SELECT 1;\nINSERT INTO nope VALUES (1);\n"],
+    )
+    with pytest.raises(DatabaseError, match="legacy statement failed: no such table: nope") as exc:
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("2"))
+    assert exc.value.path == str(legacy_dir / "V2__step_2.sql") and exc.value.line == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_code_migration_that_cannot_be_read_cannot_be_folded(tmp_path):
+    legacy_dir = SAMPLES / "code-migrations" / "goose" / "sqlite"
+    with pytest.raises(UsageError, match="00004_normalise_emails.go is inside the baseline"):
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("4"))
+    # straight-line Go is read as SQL: it folds like SQL
+    result = convert(legacy_dir, tmp_path / "out", _sqlite_options("3"))
+    assert result.plans[0].migration.covers == ("1", "2", "3")
+
+
+def test_data_whose_parent_rows_are_not_chosen_is_refused(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    with pytest.raises(
+        UsageError, match="rows of people reference rows of ref_country, which is not chosen"
+    ) as exc:
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("3", baseline_data="people"))
+    assert exc.value.hint == "add ref_country to --baseline-data, or leave people out"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("peeple", r"no such table .* \(did you mean people\?\)"),
+        ("zz_*", "the pattern matches no table"),
+        ("max-rows:many", "the row limit is not a number"),
+    ],
+)
+def test_bad_data_choices_are_refused(spec, message, tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    with pytest.raises(UsageError, match=message):
+        convert(legacy_dir, tmp_path / "out", _sqlite_options("3", baseline_data=spec))
+
+
+def test_max_rows_chooses_the_small_tables(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "out"
+    # at 3: people holds 1 row, ref_country 2, audit none (an empty table carries nothing);
+    # people's rows reference ref_country
+    with pytest.raises(UsageError, match="rows of people reference rows of ref_country"):
+        convert(legacy_dir, out, _sqlite_options("3", baseline_data="max-rows:1"))
+    result = convert(legacy_dir, out, _sqlite_options("3", baseline_data="max-rows:2"))
+    assert result.plans[0].migration.baseline_data == ("people", "ref_country")
+
+
+def test_pg_dump_that_is_not_there_is_a_clear_error(monkeypatch, pg_server, server, tmp_path):
+    monkeypatch.setenv("CONVERTER_PG_DUMP", str(tmp_path / "no-pg_dump"))
+    legacy_dir = write_history(tmp_path / "legacy", RICH["postgresql"])
+    with pytest.raises(UsageError, match="CONVERTER_PG_DUMP=.* is not an executable pg_dump"):
+        convert(
+            legacy_dir,
+            tmp_path / "out",
+            ConvertOptions(dialect="postgresql", baseline_at="2", url=server("postgresql")),
+        )
