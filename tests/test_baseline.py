@@ -540,3 +540,99 @@ def test_pg_dump_that_is_not_there_is_a_clear_error(monkeypatch, pg_server, serv
             tmp_path / "out",
             ConvertOptions(dialect="postgresql", baseline_at="2", url=server("postgresql")),
         )
+
+
+def test_pg_dump_older_than_the_server_is_a_clear_error(monkeypatch, pg_server, server, tmp_path):
+    fake = tmp_path / "pg_dump"
+    fake.write_text(
+        "#!/bin/sh\necho 'pg_dump: error: aborting because of server version mismatch' >&2\nexit 1\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("CONVERTER_PG_DUMP", str(fake))
+    legacy_dir = write_history(tmp_path / "legacy", RICH["postgresql"])
+    with pytest.raises(UsageError, match="is older than the server: .*version mismatch") as exc:
+        convert(
+            legacy_dir,
+            tmp_path / "out",
+            ConvertOptions(dialect="postgresql", baseline_at="2", url=server("postgresql")),
+        )
+    assert "major version" in str(exc.value.hint)
+
+
+# -- large data, the command line and the configuration --------------------------------------------
+
+
+def test_large_baseline_data_goes_to_a_data_file_beside_the_revision(tmp_path):
+    rows = ",\n".join(f"({i}, '{'x' * 60} {i}')" for i in range(20000))
+    legacy_dir = write_history(
+        tmp_path / "legacy",
+        [
+            "CREATE TABLE words (id INTEGER PRIMARY KEY, word TEXT NOT NULL);\n",
+            f"INSERT INTO words VALUES\n{rows};\n",
+            "CREATE INDEX ix_words ON words (word);\n",
+        ],
+    )
+    out = tmp_path / "alembic"
+    result = convert(legacy_dir, out, _sqlite_options("2", baseline_data="words"))
+    data = out / "versions" / "20240101_baseline.data.sql"
+    assert result.plans[0].data_file is not None and data.is_file()
+    assert (out / "versions" / "20240101_baseline.py").stat().st_size < 20000
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    command.upgrade(alembic_config(out, url), "head")
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT COUNT(*), MAX(id) FROM words").one() == (
+                20000,
+                19999,
+            )
+    finally:
+        engine.dispose()
+    # moving the baseline later folds the old one, data file included
+    moved = convert(legacy_dir, out, _sqlite_options("3", baseline_data="words"))
+    assert moved.folded == ["versions/20240101_baseline.py"]
+    assert data.is_file()  # the new baseline's own data file, same name
+
+
+def test_the_command_line_and_the_configuration_take_the_baseline(tmp_path):
+    from click.testing import CliRunner
+
+    from converter.cli import cli
+
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    (tmp_path / "legacy" / "converter.toml").write_text(
+        '[convert]\nbaseline-at = "3"\nbaseline-data = "ref_*,people"\n', encoding="utf-8"
+    )
+    out = tmp_path / "alembic"
+    done = CliRunner().invoke(
+        cli,
+        [
+            "convert",
+            str(legacy_dir),
+            "--out",
+            str(out),
+            "--dialect",
+            "sqlite",
+            "--date-from",
+            "20240101",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    record = read_revision_file(out / "versions" / "20240101_baseline.py").legacy
+    assert record is not None
+    assert record.covers == ("1", "2", "3") and record.baseline_data == ("people", "ref_country")
+    refused = CliRunner().invoke(
+        cli,
+        [
+            "convert",
+            str(legacy_dir),
+            "--out",
+            str(out),
+            "--dialect",
+            "sqlite",
+            "--baseline-at",
+            "9",
+        ],
+    )
+    assert refused.exit_code == 2
+    assert "--baseline-at 9: no legacy migration has that version" in refused.output
