@@ -414,6 +414,24 @@ def scan(
     "by hand (exit 3), or an error.",
 )
 @click.option(
+    "--baseline-at",
+    metavar="VERSION",
+    help="Fold the legacy history up to and including VERSION into one baseline revision, "
+    "built from the schema (and chosen data) a scratch database has after it.",
+)
+@click.option(
+    "--baseline-data",
+    metavar="TABLES",
+    help="With --baseline-at: the tables whose rows the baseline carries: names, glob "
+    "patterns and max-rows:N (tables with at most N rows), comma-separated.",
+)
+@click.option(
+    "--url",
+    metavar="URL",
+    help="With --baseline-at on PostgreSQL or MySQL/MariaDB: a server to build the "
+    "baseline's scratch database on (dropped afterwards).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Regenerate revisions that were edited by hand (by default they are kept as they are).",
@@ -444,6 +462,9 @@ def convert(
     modules: bool,
     depends: tuple[str, ...],
     code_migrations: str,
+    baseline_at: str | None,
+    baseline_data: str | None,
+    url: str | None,
     force: bool,
     dry_run: bool,
     check: bool,
@@ -473,6 +494,9 @@ def convert(
         missing_variant=missing_variant,
         code_migrations=code_migrations,
         java_dirs=java_dirs,
+        baseline_at=baseline_at,
+        baseline_data=baseline_data,
+        url=url,
     )
     with progress_bar("converting") as advance:
         result = convert_directory(legacy_dir, out_dir, options, progress=advance)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from mako.template import Template
 
-from converter.bulk import data_spool
+from converter import baseline
+from converter.bulk import data_file_name, data_spool
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError, write_error
 from converter.existing import (
@@ -78,6 +79,10 @@ class ConvertOptions:
     # port by hand, or an error
     code_migrations: str = "placeholder"
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
+    # fold the legacy history up to this version into one baseline revision (converter.baseline)
+    baseline_at: str | None = None
+    baseline_data: str | None = None  # the tables whose rows the baseline carries
+    url: str | None = None  # a server for the baseline's scratch database
 
     @property
     def dialects(self) -> list[str]:
@@ -102,12 +107,18 @@ class ConvertResult:
     notes: list[str] = field(default_factory=list)
     # revisions that are still placeholders for code migrations: "versions/<file> (<legacy>)"
     placeholders: list[str] = field(default_factory=list)
+    folded: list[str] = field(default_factory=list)  # ours, removed: inside the baseline now
 
     @property
     def up_to_date(self) -> bool:
         """Nothing to write, rename or move, and no hand edit to review (`--check`)."""
         return not (
-            self.written or self.renamed or self.moved_stale or self.kept_edits or self.alembic_ini
+            self.written
+            or self.renamed
+            or self.moved_stale
+            or self.kept_edits
+            or self.alembic_ini
+            or self.folded
         )
 
     def to_json(self) -> dict:
@@ -131,6 +142,7 @@ class ConvertResult:
             "notes": self.notes,
             "warnings": self.warnings,
             "placeholders": self.placeholders,
+            "folded": self.folded,
             "up_to_date": self.up_to_date,
         }
 
@@ -162,6 +174,16 @@ def check_options(o: ConvertOptions) -> None:
         )
     if o.style not in STYLES:
         raise UsageError(f"unknown style {o.style!r}", hint="use one of " + ", ".join(STYLES))
+    if o.baseline_at is not None and o.modules:
+        raise UsageError(
+            "--baseline-at cannot be combined with --modules",
+            hint="a baseline folds one linear history; convert without --modules",
+        )
+    if o.baseline_at is None and (o.baseline_data or o.url):
+        raise UsageError(
+            "--baseline-data and --url are for a baseline",
+            hint="add --baseline-at VERSION, or drop them",
+        )
     if o.rev_id not in REV_ID_STYLES:
         raise UsageError(
             f"unknown --rev-id {o.rev_id!r}", hint="use one of " + ", ".join(REV_ID_STYLES)
@@ -269,6 +291,10 @@ def convert(
     if declared and not options.modules:
         raise UsageError("--depends needs --modules", hint="add --modules, or drop --depends")
     dialects = options.dialects
+    request = None
+    if options.baseline_at is not None:
+        request = baseline.BaselineRequest(options.baseline_at, options.baseline_data, options.url)
+        baseline.check_dialects(dialects, request)
     histories = {d: read_legacy(legacy_dir, options, d) for d in dialects}
     formats = {f for f, _ in histories.values()}
     if len(formats) > 1:
@@ -284,6 +310,21 @@ def convert(
         _refuse_code(migrations)
 
     existing = read_existing(out_dir)
+    fold: baseline.Fold | None = None
+    reuse = False
+    folded_notes: list[str] = []
+    if request is not None:
+        cut = baseline.find_cut(migrations, request.version, legacy_dir)
+        covered, migrations = migrations[: cut + 1], migrations[cut + 1 :]
+        on_disk = match(existing, covered)
+        fold = baseline.fold_existing(
+            existing, on_disk.get(cut), covered, request.version, options.force
+        )
+        reuse = baseline.reusable(on_disk.get(cut), covered, dialects[0], request, options.force)
+        migrations.insert(
+            0, baseline.build(covered, dialects[0], request, folded_notes, reuse=reuse)
+        )
+        rows = [{dialects[0]: m} for m in migrations]
     matched = match(existing, migrations)
     ids = revision_ids(migrations, options.rev_id, taken=existing.ids())
     for i, found in matched.items():
@@ -295,6 +336,8 @@ def convert(
         for i, found in matched.items()
         if (found.state == EDITED and not options.force) or found.state == ADOPTED
     }
+    if reuse:  # the baseline on disk already is this one (baseline.reusable)
+        kept[0] = matched[0]
     for i, found in kept.items():
         names[i] = found.name
     clash = set(names) & set(existing.foreign)
@@ -305,10 +348,17 @@ def convert(
             hint="rename the existing file, or convert into another directory",
         )
     _refuse_insertions(migrations, matched)
-    stale = sorted(r.name for r in existing.ours.values() if r not in matched.values())
+    removed = {r.name for r in fold.removed} if fold is not None else set()
+    stale = sorted(
+        r.name
+        for r in existing.ours.values()
+        if r not in matched.values() and r.name not in removed
+    )
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
-    base_down = _chain_start(existing, matched, ids, set(stale), options, result)
+    result.notes.extend(folded_notes)
+    graph = fold.graph(existing) if fold is not None else existing
+    base_down = _chain_start(graph, matched, ids, set(stale) | removed, options, result)
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
     # the output's file system so that moving them into place is a rename
@@ -319,13 +369,15 @@ def convert(
     except OSError as exc:
         raise write_error(exc, out_dir, "cannot write output") from None
     previous: dict[str | None, str] = {}  # module -> its last revision so far
-    remaining = existing.ids() - {existing.revisions[n].revision for n in stale}
+    remaining = existing.ids() - {existing.revisions[n].revision for n in (*stale, *removed)}
 
     def down_of(i: int, module: str | None) -> str | tuple[str, ...] | None:
         """Where revision i hangs: a converted revision keeps the parent it has on disk (it
         is never re-pointed, least of all at a native revision) unless that parent is gone;
         the first new one goes after the current head (`_chain_start`)."""
         found = matched.get(i)
+        if i == 0 and fold is not None and fold.repoint:
+            return fold.down  # the baseline takes the place of the revisions it folds
         if found is not None:
             down = found.file.down_revision
             parents = (down,) if isinstance(down, str) else down or ()
@@ -391,6 +443,8 @@ def convert(
             _repoint_base(existing, ids[-1], files, result)
 
         moves = _moves(matched, kept, names, stale, result)
+        if fold is not None:
+            _fold_moves(fold, out_dir, moves, result)
         _companion_moves(moves, out_dir)
         _check_result(existing, files, moves, options, out_dir)
         changed = {}
@@ -502,6 +556,20 @@ def _keep_code_source(
     files[f"versions/{source_file_name(name, m.script)}"] = m.up[0].text
     if kept is None or awaiting_port(kept.text):
         result.placeholders.append(f"versions/{name} ({m.name})")
+
+
+def _fold_moves(
+    fold: baseline.Fold, out_dir: Path, moves: dict[str, str | None], result: ConvertResult
+) -> None:
+    """The revisions the baseline now covers are removed (with their data files)."""
+    for r in fold.removed:
+        moves[f"versions/{r.name}"] = None
+        result.folded.append(f"versions/{r.name}")
+        data = f"versions/{data_file_name(r.name)}"
+        if (out_dir / data).is_file():
+            moves[data] = None
+    if result.folded:
+        result.notes.append(f"folded into the baseline (removed): {', '.join(result.folded)}")
 
 
 def _companion_moves(moves: dict[str, str | None], out_dir: Path) -> None:

@@ -208,6 +208,7 @@ class LegacyRecord:
     covers: tuple[str, ...] = ()
     # kind "baseline": the tables whose rows the baseline carries, sorted
     baseline_data: tuple[str, ...] = ()
+    baseline_spec: str | None = None  # kind "baseline": `--baseline-data` as given (`data_spec`)
 
     def tool_checksum_for(self, dialect: str) -> str | None:
         """The legacy tool's checksum of the variant run on `dialect`."""
@@ -272,6 +273,7 @@ def read_revision_file(path: Path, text: str | None = None) -> RevisionFile:
             alembic_version_values=tuple(record.get("alembic_version_values") or ()),
             covers=tuple(record.get("covers") or ()),
             baseline_data=tuple(record.get("baseline_data") or ()),
+            baseline_spec=record.get("data_spec"),
         )
     elif isinstance(values.get("legacy_version"), str):
         legacy = LegacyRecord(format=None, version=values["legacy_version"])

@@ -99,6 +99,13 @@ class LegacyMigration:
     # a code migration (Go, Java) that could not be read: why. Its revision is a placeholder
     # that raises until a person ports it (see converter.formats.code_source)
     placeholder: str | None = None
+    # a baseline folding a legacy prefix (converter.baseline): the versions and files it
+    # replaces, their combined checksum (`covered_checksum`) and the tables whose rows it carries
+    covers: tuple[str, ...] = ()
+    covered_files: tuple[str, ...] = ()
+    covered_sha256: str | None = None
+    baseline_data: tuple[str, ...] = ()
+    baseline_spec: str | None = None  # --baseline-data as given
 
     @property
     def code(self) -> str | None:
@@ -164,6 +171,15 @@ class LegacyMigration:
             "code": self.code,
             "placeholder": self.placeholder,
         }
+
+
+def covered_checksum(migrations: list[LegacyMigration]) -> str:
+    """The `sha256` of a baseline's record: SHA-256 over `version:checksum` lines of the
+    legacy migrations it covers, in history order (each checksum as `LegacyMigration.checksum`)."""
+    digest = hashlib.sha256()
+    for m in migrations:
+        digest.update(f"{m.version}:{m.checksum}\n".encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

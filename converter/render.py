@@ -476,6 +476,18 @@ def _revision_text(plan: RevisionPlan) -> str:
         notes.append(
             "No downgrade: the legacy migration has no down and cannot be inverted exactly."
         )
+    version_text = m.version or f"({m.kind.value})"
+    checksum = m.checksum
+    if m.covers:  # a baseline (converter.baseline): what it replaces, not its generated SQL
+        version_text = f"{m.covers[0]} to {m.covers[-1]} (baseline of {len(m.covers)} migrations)"
+        legacy_files = ", ".join(m.covered_files)
+        checksum = m.covered_sha256 or checksum
+        notes.insert(
+            0,
+            f"Baseline: builds the schema{' and data' if m.baseline_data else ''} a "
+            f"{plan.dialect} database has after legacy {m.covers[0]} to {m.covers[-1]};",
+        )
+        notes.insert(1, "read back from that history applied to a scratch database.")
     down = plan.down_revision
     revises = ", ".join(down) if isinstance(down, tuple) else (down or "")
     text = _template("revision.py.mako").render(
@@ -484,9 +496,9 @@ def _revision_text(plan: RevisionPlan) -> str:
         revises=revises,
         create_date=f"{plan.date:%Y-%m-%d %H:%M:%S}",
         legacy_format=m.format,
-        legacy_version_text=doc(m.version or f"({m.kind.value})"),
+        legacy_version_text=doc(version_text),
         legacy_files=doc(legacy_files),
-        checksum=m.checksum,
+        checksum=checksum,
         header_notes=[doc(n) for n in notes],
         imports=import_block(imports, helpers),
         legacy_python=legacy_python,
@@ -520,6 +532,16 @@ def build_legacy_record(plan: RevisionPlan, variants: list[RevisionPlan]) -> dic
         "dialects": sorted({plan.dialect, *(plan.variants or {})}),
         **({"alembic_version_values": values} if (values := plan.alembic_version_values()) else {}),
     }
+    if m.covers:  # a baseline: the legacy migrations it replaces (see history.LegacyRecord)
+        record.update(
+            files=list(m.covered_files),
+            sha256=m.covered_sha256,
+            tool_checksum=None,
+            covers=list(m.covers),
+            baseline_data=list(m.baseline_data),
+            data_spec=m.baseline_spec,
+        )
+        record.pop("alembic_version_values", None)
     if m.code:  # a code migration: read as SQL, or a placeholder to port
         record["code"] = m.code
     if m.placeholder:
