@@ -548,7 +548,7 @@ class _Run:
         self.report.baseline_data_left_out = emptied
         if emptied:
             note = (
-                f"the baseline {pair.revision.revision if pair.revision else ''} carries the rows of "
+                f"the baseline revision {pair.revision.revision if pair.revision else '?'} carries the rows of "
                 f"{', '.join(pair.baseline_data) or 'no table'}; the rows the legacy history had "
                 f"at version {covers[-1].version} in {', '.join(emptied)} were left out (removed "
                 "from the legacy database before comparing)"
