@@ -5,6 +5,12 @@ through each revision's `legacy_version` (verify runs the pairs in lockstep). `b
 turns the same pairing into the legacy steps stamp maps tracking tables onto: per line of
 history (one, or one per `--modules` branch), each revision with its legacy version, kind,
 files and the legacy tool's checksum.
+
+A baseline revision (convert `--baseline-at`, `"kind": "baseline"` in its record) pairs with
+every legacy migration its record's `covers` names, which must be the start of the legacy
+history, in order, every file present (else a pairing problem saying which); its plan has
+one step per covered version, all on the baseline revision (`HistoryStep.baseline_at`), so
+that stamp can tell "at the baseline's version" from "inside it, below".
 """
 
 from __future__ import annotations

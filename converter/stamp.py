@@ -12,7 +12,10 @@ database. For each database:
    base. Anything unclear is refused, with what is wrong and what to do.
 2. Map it to the revision whose `legacy_version` is that migration (read through Alembic's
    ScriptDirectory; revisions pair with the legacy history by position, so a version that
-   appears twice, such as a reworked Sqitch change, still maps to the right one).
+   appears twice, such as a reworked Sqitch change, still maps to the right one). A
+   baseline revision stands for every legacy version it covers: a database at its last
+   version is stamped at it, one below is refused with the legacy migrations it still
+   needs (`locate.inside_baseline`).
 3. `--verify-schema`: the schema must also equal the snapshot of that step.
 4. Stamp through Alembic (`MigrationContext.stamp`) in one transaction holding a lock
    against concurrent stamping (PostgreSQL `pg_advisory_xact_lock`, MySQL `GET_LOCK`, SQLite

@@ -15,6 +15,11 @@ revision at a time and is compared with the legacy snapshot kept from the matchi
 NotImplementedError is "irreversible": reported, not a failure, unless the legacy migration
 had a down; the walk stops there.
 
+A baseline revision pairs with every legacy migration it covers: they all run on the legacy
+side, then the rows of the tables the baseline does not carry are removed there
+(`converter.baseline_rows`; the report names them); its downgrade is compared with the
+database before it (empty), never with the legacy down of its last version.
+
 Revisions without a `legacy_version` that come before the legacy history (it was chained
 after an existing head) are applied to both databases first; those after it (an existing
 history moved after the legacy one, or revisions written since) are applied to both at the
