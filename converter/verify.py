@@ -473,6 +473,16 @@ class _Run:
             return
         assert pair.revision is not None
         m = pair.migration
+        unread = next((c for c in pair.covers if c.placeholder is not None), None)
+        if unread is not None:
+            self.fail(
+                step,
+                FAILED,
+                f"the baseline {rev_text(pair.revision)} covers {legacy_text(unread)}, code the "
+                f"converter could not read ({unread.placeholder}): the legacy side cannot be built",
+            )
+            self.done(step, started)
+            return
         if m is not None and m.placeholder is not None:
             self.run_code_step(pair, step)
             self.done(step, started)

@@ -444,3 +444,50 @@ def test_rows_not_carried_are_removed_on_servers(dialect, make_db):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM parent").scalar() == 0
     engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# Every tracked sample: stamped at the baseline, refused inside it, by its tool's table
+
+TRACKED = [
+    "flyway",
+    "golang-migrate",
+    "dbmate",
+    "goose",
+    "sqitch",
+    "liquibase",
+    "yoyo",
+    "sqlalchemy-migrate",
+    "diesel",
+]
+
+
+@pytest.mark.parametrize("fmt", TRACKED)
+def test_every_tracked_sample_stamps_at_its_baseline_and_refuses_inside_it(fmt, make_db, tmp_path):
+    legacy = tmp_path / "legacy"
+    shutil.copytree(SAMPLES / fmt / "sqlite", legacy)
+    version = middle_version(legacy, "sqlite")
+    assert version is not None
+    out = tmp_path / "alembic"
+    convert(
+        legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101", baseline_at=version)
+    )
+    versioned = [
+        m
+        for m in read_legacy_history(legacy, "sqlite", None, None).migrations
+        if m.kind is not Kind.REPEATABLE or m.format != "flyway"
+    ]
+    k = next(i for i, m in enumerate(versioned, start=1) if m.version == version)
+    baseline = AlembicHistory(out).chain()[0].revision
+    at, below = make_db("sqlite"), make_db("sqlite")
+    for url, n in ((at, k), (below, k - 1)):
+        legacy_db(url, versioned[:n], tool=None)
+        own = "sqitch" if fmt == "sqitch" else None
+        fill_tracking(url, fmt, versioned[:n], registry=own)
+    for legacy_dir in (None, legacy):
+        report = stamp(out, StampOptions(urls=[at, below], legacy_dir=legacy_dir, dry_run=True))
+        first, second = report.results
+        assert first.action == WOULD and first.revision == baseline, first.reason
+        assert second.action == REFUSED, second.reason
+        assert "still needs 1 legacy migration(s)" in second.reason, second.reason
+        assert f"bring it to version {version}" in second.reason
