@@ -636,3 +636,50 @@ def test_the_command_line_and_the_configuration_take_the_baseline(tmp_path):
     )
     assert refused.exit_code == 2
     assert "--baseline-at 9: no legacy migration has that version" in refused.output
+
+
+# -- every sample, at its middle version -----------------------------------------------------------
+
+SAMPLE_FORMATS = sorted(
+    p.name
+    for p in SAMPLES.iterdir()
+    if p.is_dir() and p.name not in ("multi-dialect", "code-migrations")
+)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+@pytest.mark.parametrize("fmt", SAMPLE_FORMATS)
+def test_every_sample_baselined_at_its_middle_version(fmt, dialect, make_db, server, tmp_path):
+    legacy_dir = SAMPLES / fmt / dialect
+    migrations = _legacy(dialect, legacy_dir)
+    cut = (len(migrations) - 1) // 2
+    version = migrations[cut].version
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect,
+        date_from="20240101",
+        baseline_at=version,
+        baseline_data="*",  # every table's rows: the data is compared too
+        url=server(dialect),
+    )
+    result = convert(legacy_dir, out, options)
+    assert result.plans[0].migration.covers == tuple(m.version for m in migrations[: cut + 1])
+
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    cfg = alembic_config(out, alembic_url)
+    try:
+        apply_history(legacy, migrations[: cut + 1], dialect)
+        command.upgrade(cfg, result.plans[0].revision)
+        assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} at the baseline ({version})")
+        apply_history(legacy, migrations[cut + 1 :], dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(cfg, "head")
+    assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} at head")
+    empty_url = make_db(dialect)
+    cfg = alembic_config(out, empty_url)
+    command.upgrade(cfg, result.plans[0].revision)
+    command.downgrade(cfg, "base")
+    assert _objects(empty_url) == []
+    assert convert(legacy_dir, out, options).up_to_date
