@@ -683,3 +683,50 @@ def test_every_sample_baselined_at_its_middle_version(fmt, dialect, make_db, ser
     command.downgrade(cfg, "base")
     assert _objects(empty_url) == []
     assert convert(legacy_dir, out, options).up_to_date
+
+
+# -- a long generated history ----------------------------------------------------------------------
+
+
+def _bench_generate():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_generate", SAMPLES.parent / "bench" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_200_migration_history_baselined_at_150(dialect, make_db, server, tmp_path):
+    legacy_dir = tmp_path / "legacy"
+    _bench_generate().generate_history(legacy_dir, "ddl", 200, dialect)
+    migrations = _legacy(dialect, legacy_dir)
+    assert len(migrations) == 200
+    version = migrations[149].version
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect, date_from="20240101", baseline_at=version, url=server(dialect)
+    )
+    result = convert(legacy_dir, out, options)
+    assert len(result.plans) == 51
+    assert result.plans[0].migration.covers == tuple(m.version for m in migrations[:150])
+    assert result.plans[1].down_revision == result.plans[0].revision
+    assert len(list((out / "versions").glob("*.py"))) == 51
+
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    cfg = alembic_config(out, alembic_url)
+    try:
+        apply_history(legacy, migrations, dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(cfg, "head")
+    assert_same(legacy_url, alembic_url, f"{dialect}: 200 migrations, baseline at 150, at head")
+    command.downgrade(cfg, "base")
+    assert _objects(alembic_url) == []
