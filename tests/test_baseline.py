@@ -177,6 +177,14 @@ COMMENT ON COLUMN people.name IS 'full name';
 CREATE SEQUENCE ticket_seq START 100;
 CREATE INDEX ix_people_lower_name ON people (lower(name));
 CREATE UNIQUE INDEX ux_people_name_happy ON people (name) WHERE feeling = 'happy';
+CREATE SCHEMA billing;
+CREATE TABLE billing.accounts (id integer PRIMARY KEY, owner text);
+CREATE TABLE events (id integer, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE base_thing (id integer, label text);
+CREATE TABLE sub_thing (extra integer) INHERITS (base_thing);
+ALTER TABLE people ENABLE ROW LEVEL SECURITY;
+CREATE POLICY people_mine ON people USING (name = current_user);
 """,
         """CREATE FUNCTION people_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM people $$;
 CREATE TABLE audit (id serial PRIMARY KEY, what text NOT NULL);
@@ -198,6 +206,9 @@ INSERT INTO people (name, country, age, tags, doc, photo)
     VALUES ('Ann', 'FR', 30, '{a,b}', '{"k": [1, 2]}', '\\x00ff'), ('Bob', NULL, NULL, '{}', NULL, NULL);
 SELECT nextval('ticket_seq');
 REFRESH MATERIALIZED VIEW people_by_country;
+INSERT INTO events VALUES (1, '2024-05-01'), (2, '2024-06-01');
+INSERT INTO base_thing VALUES (1, 'a');
+INSERT INTO sub_thing VALUES (2, 'b', 5);
 """,
         "ALTER TABLE people ADD COLUMN nick text;\n",
     ],
@@ -281,6 +292,7 @@ DELETE FROM people WHERE name = 'Bob';
     ],
 }
 RICH_DATA = dict.fromkeys(RICH, "ref_*,people,audit")
+RICH_DATA["postgresql"] += ",events*,*_thing"
 
 
 def write_history(root: Path, scripts: list[str]) -> Path:
