@@ -742,3 +742,23 @@ def test_a_200_migration_history_baselined_at_150(dialect, make_db, server, tmp_
     assert_same(legacy_url, alembic_url, f"{dialect}: 200 migrations, baseline at 150, at head")
     command.downgrade(cfg, "base")
     assert _objects(alembic_url) == []
+
+
+def test_new_legacy_migrations_go_after_a_kept_baseline(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"][:3])
+    out = tmp_path / "alembic"
+    first = convert(legacy_dir, out, _sqlite_options("3"))
+    baseline_text = (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8")
+    (legacy_dir / "V4__step_4.sql").write_text(RICH["sqlite"][3], encoding="utf-8")
+    result = convert(legacy_dir, out, _sqlite_options("3"))
+    assert result.written == ["versions/20240101_step_4.py"]
+    assert result.plans[1].down_revision == first.plans[0].revision
+    assert (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8") == baseline_text
+    # a legacy file inside the baseline that changed rebuilds it
+    (legacy_dir / "V2__step_2.sql").write_text(
+        RICH["sqlite"][1] + "CREATE TABLE extra (id INTEGER);\n", encoding="utf-8"
+    )
+    rebuilt = convert(legacy_dir, out, _sqlite_options("3"))
+    assert rebuilt.written == ["versions/20240101_baseline.py"]
+    text = (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8")
+    assert '"extra"' in text  # op.create_table("extra", ...)
