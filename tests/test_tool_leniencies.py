@@ -10,11 +10,15 @@ outright); the sample `goose-liamstask` shows it in every dialect.
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from converter.cli import cli
 from converter.convert import ConvertOptions, convert
 from converter.errors import InputError
 from converter.formats.goose import GooseSyntaxError, parse_goose_sql
@@ -105,3 +109,96 @@ def test_verify_with_downgrades_on_the_servers(dialect, server, tmp_path):
     convert(legacy, out, ConvertOptions(dialect=dialect, date_from="20240101"))
     report = verify(legacy, out, VerifyOptions(url=server(dialect), downgrade=True))
     assert report.equivalent, report.text()
+
+
+# -- --goose-tool: the same choice on the command line of scan, convert, verify and stamp ----
+
+
+def _pressly_folder(tmp_path: Path) -> Path:
+    """The sample without its dbconf.yml: auto-detection says current goose."""
+    legacy = tmp_path / "migrations"
+    shutil.copytree(SAMPLE / "sqlite", legacy)
+    (legacy / "dbconf.yml").unlink()
+    return legacy
+
+
+def test_goose_tool_option_on_scan_wins_over_detection_and_configuration(tmp_path):
+    legacy = _pressly_folder(tmp_path)
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["scan", str(legacy)])
+    assert refused.exit_code == 1, refused.output
+    assert "no terminating `;`" in refused.output
+    accepted = runner.invoke(cli, ["scan", str(legacy), "--goose-tool", "liamstask"])
+    assert accepted.exit_code == 0, accepted.output
+    assert "20240106120000_create_customers.sql:15" in accepted.output
+    # the command line wins over the configuration file, both ways
+    (legacy / "converter.toml").write_text('goose-tool = "pressly"\n')
+    assert runner.invoke(cli, ["scan", str(legacy)]).exit_code == 1
+    assert runner.invoke(cli, ["scan", str(legacy), "--goose-tool", "liamstask"]).exit_code == 0
+    (legacy / "converter.toml").unlink()
+    shutil.copy(SAMPLE / "sqlite" / "dbconf.yml", legacy / "dbconf.yml")
+    assert runner.invoke(cli, ["scan", str(legacy)]).exit_code == 0
+    assert runner.invoke(cli, ["scan", str(legacy), "--goose-tool", "pressly"]).exit_code == 1
+    wrong = runner.invoke(cli, ["scan", str(legacy), "--goose-tool", "original"])
+    assert wrong.exit_code == 2 and "'original' is not one of" in wrong.output
+
+
+def test_goose_tool_option_on_convert_verify_and_stamp(tmp_path):
+    legacy = _pressly_folder(tmp_path)
+    out = tmp_path / "alembic"
+    runner = CliRunner()
+    refused = runner.invoke(
+        cli,
+        [
+            "convert",
+            str(legacy),
+            "--out",
+            str(out),
+            "--dialect",
+            "sqlite",
+            "--date-from",
+            "20240101",
+        ],
+    )
+    assert refused.exit_code == 1 and "no terminating `;`" in refused.output
+    converted = runner.invoke(
+        cli,
+        [
+            "convert",
+            str(legacy),
+            "--out",
+            str(out),
+            "--dialect",
+            "sqlite",
+            "--date-from",
+            "20240101",
+            "--goose-tool",
+            "liamstask",
+        ],
+    )
+    assert converted.exit_code == 0, converted.output
+    assert "20240106120000_create_customers.sql:15" in converted.output
+
+    assert runner.invoke(cli, ["verify", str(legacy), str(out)]).exit_code == 1
+    verified = runner.invoke(cli, ["verify", str(legacy), str(out), "--goose-tool", "liamstask"])
+    assert verified.exit_code == 0, verified.output
+
+    # a database the original goose migrated up to the second migration
+    db = tmp_path / "legacy.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL, tstamp TIMESTAMP)"
+        )
+        conn.executemany(
+            "INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1)",
+            [(0,), (20240105120000,), (20240106120000,)],
+        )
+    args = ["stamp", "--alembic-dir", str(out), "--url", f"sqlite:///{db}", "--legacy-dir"]
+    refused = runner.invoke(cli, [*args, str(legacy), "--report", "json"])
+    assert refused.exit_code == 1, refused.output
+    stamped = runner.invoke(
+        cli, [*args, str(legacy), "--goose-tool", "liamstask", "--report", "json"]
+    )
+    assert stamped.exit_code == 0, stamped.output
+    assert json.loads(stamped.stdout)["results"][0]["legacy_version"] == "20240106120000"

@@ -462,10 +462,12 @@ class GooseFormat(LegacyFormat):
 
     def _liamstask(self, root: Path, options: ReadOptions) -> bool:
         """Whether the folder was written for the original goose (bitbucket.org/liamstask/goose):
-        `goose-tool` in the configuration says so, else a `dbconf.yml` beside the migrations
-        or one level up (its `db/dbconf.yml` + `db/migrations/` layout) does."""
-        setting = reader_config(root, options).reader.get("goose-tool")
-        tool = setting.value if setting is not None else "auto"
+        `--goose-tool` or `goose-tool` in the configuration says so, else a `dbconf.yml` beside
+        the migrations or one level up (its `db/dbconf.yml` + `db/migrations/` layout) does."""
+        tool = options.goose_tool
+        if tool is None:
+            setting = reader_config(root, options).reader.get("goose-tool")
+            tool = setting.value if setting is not None else "auto"
         if tool == "auto":
             found = any((d / "dbconf.yml").is_file() for d in (root, root.parent))
             tool = "liamstask" if found else "pressly"
