@@ -202,3 +202,35 @@ def test_goose_tool_option_on_convert_verify_and_stamp(tmp_path):
     )
     assert stamped.exit_code == 0, stamped.output
     assert json.loads(stamped.stdout)["results"][0]["legacy_version"] == "20240106120000"
+
+
+# -- golang-migrate: a down file without its up ----------------------------------------------
+
+
+def test_golang_migrate_down_only_version_is_an_empty_upgrade_with_its_down(tmp_path):
+    """golang-migrate counts a version that has only a down file: `up` records it without
+    running anything (migrate.go, newMigration: "create empty migration"), `down` runs the
+    file. convert writes an empty upgrade with that downgrade and says so; verify walks the
+    history both ways and finds it equal."""
+    legacy = tmp_path / "migrations"
+    legacy.mkdir()
+    (legacy / "1_plans.up.sql").write_text("CREATE TABLE plans (id INTEGER PRIMARY KEY);\n")
+    (legacy / "1_plans.down.sql").write_text("DROP TABLE plans;\n")
+    (legacy / "2_hotfix.down.sql").write_text("CREATE TABLE plans_archive (id INTEGER);\n")
+    (legacy / "3_customers.up.sql").write_text("CREATE TABLE customers (id INTEGER);\n")
+    (legacy / "3_customers.down.sql").write_text("DROP TABLE customers;\n")
+    out = tmp_path / "alembic"
+    result = convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
+    assert [p.migration.version for p in result.plans] == ["1", "2", "3"]
+    assert any(
+        w.startswith("2_hotfix.down.sql: down file has no up file with version 2")
+        for w in result.warnings
+    )
+    hotfix = result.plans[1]
+    assert hotfix.downgrade.source == "legacy"
+    text = (out / "versions" / hotfix.filename).read_text()
+    upgrade = text[text.index("def upgrade") : text.index("def downgrade")]
+    assert "pass" in upgrade and "op." not in upgrade
+    assert "plans_archive" in text[text.index("def downgrade") :]
+    report = verify(legacy, out, VerifyOptions(downgrade=True))
+    assert report.equivalent, report.text()
