@@ -234,3 +234,54 @@ def test_golang_migrate_down_only_version_is_an_empty_upgrade_with_its_down(tmp_
     assert "plans_archive" in text[text.index("def downgrade") :]
     report = verify(legacy, out, VerifyOptions(downgrade=True))
     assert report.equivalent, report.text()
+
+
+# -- yoyo and Flyway: files the legacy tool reads without complaint --------------------------
+
+
+def test_yoyo_stepless_python_and_orphan_rollback_convert_and_verify(tmp_path):
+    """yoyo applies (and records) a Python migration that registers no step, and never reads
+    a rollback file without its migration: convert follows it, warning about both, and verify
+    finds the histories equal."""
+    legacy = tmp_path / "migrations"
+    legacy.mkdir()
+    (legacy / "yoyo.ini").write_text("[DEFAULT]\n")
+    (legacy / "0001_plans.sql").write_text("CREATE TABLE plans (id INTEGER PRIMARY KEY);\n")
+    (legacy / "0001_plans.rollback.sql").write_text("DROP TABLE plans;\n")
+    (legacy / "0002_placeholder.py").write_text('"""Kept to hold its id."""\n\nsteps = []\n')
+    (legacy / "0003_dropped.rollback.sql").write_text("DROP TABLE dropped;\n")
+    (legacy / "0004_customers.sql").write_text("CREATE TABLE customers (id INTEGER);\n")
+    (legacy / "0004_customers.rollback.sql").write_text("DROP TABLE customers;\n")
+    found = scan(legacy)
+    assert not found.errors
+    assert {(p.code, p.path.name) for p in found.warnings} >= {
+        ("python-no-steps", "0002_placeholder.py"),
+        ("down-without-up", "0003_dropped.rollback.sql"),
+    }
+    out = tmp_path / "alembic"
+    result = convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
+    assert [p.migration.version for p in result.plans] == [
+        "0001_plans",
+        "0002_placeholder",
+        "0004_customers",
+    ]
+    assert any(w.startswith("0002_placeholder.py:1: the Python migration") for w in result.warnings)
+    report = verify(legacy, out, VerifyOptions(downgrade=True))
+    assert report.equivalent, report.text()
+
+
+def test_flyway_undo_without_versioned_converts_without_it(tmp_path):
+    legacy = tmp_path / "sql"
+    legacy.mkdir()
+    (legacy / "V1__plans.sql").write_text("CREATE TABLE plans (id INTEGER PRIMARY KEY);\n")
+    (legacy / "U1__plans.sql").write_text("DROP TABLE plans;\n")
+    (legacy / "U2__gone.sql").write_text("DROP TABLE gone;\n")
+    found = scan(legacy)
+    assert [(p.severity.value, p.code, p.path.name) for p in found.problems] == [
+        ("warning", "undo-without-versioned", "U2__gone.sql")
+    ]
+    out = tmp_path / "alembic"
+    result = convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
+    assert [p.migration.version for p in result.plans] == ["1"]
+    report = verify(legacy, out, VerifyOptions(downgrade=True))
+    assert report.equivalent, report.text()
