@@ -285,3 +285,84 @@ def test_flyway_undo_without_versioned_converts_without_it(tmp_path):
     assert [p.migration.version for p in result.plans] == ["1"]
     report = verify(legacy, out, VerifyOptions(downgrade=True))
     assert report.equivalent, report.text()
+
+
+# -- the original goose: what it reads as text, skips or leaves unrun -------------------------
+
+
+def test_original_goose_skips_sql_before_up_and_reads_odd_annotations_as_comments():
+    text = (
+        "SET search_path = public;\n"  # before any direction: the original goose skips it
+        "-- +goose Up\n"
+        "CREATE TABLE t (id INT);\n"
+        "--+goose NO TRANSACTION\n"  # not `-- +goose `: a comment to the original goose
+        "-- +goose Down\n"
+        "DROP TABLE t;\n"
+    )
+    with pytest.raises(GooseSyntaxError) as caught:
+        parse_goose_sql(text)
+    assert caught.value.line == 1
+    parsed = parse_goose_sql(text, liamstask=True)
+    assert [line for line, _ in parsed.ignored] == [1, 4]
+    assert "SQL before the first" in parsed.ignored[0][1]
+    assert parsed.transactional  # the NO TRANSACTION line was a comment
+    assert [(p.start, p.end) for p in parsed.up] == [(2, 4)]
+    assert [(p.start, p.end) for p in parsed.down] == [(5, 7)]
+
+
+def test_original_goose_needs_its_exact_annotations():
+    """`-- +goose up` is Up to current goose (case-insensitive); the original compares
+    exactly, so the file has no Up section and both refuse it, for different reasons."""
+    text = "-- +goose up\nCREATE TABLE t (id INT);\n"
+    assert parse_goose_sql(text).up
+    with pytest.raises(GooseSyntaxError, match="no `-- \\+goose Up` annotation"):
+        parse_goose_sql(text, liamstask=True)
+
+
+def test_original_goose_leaves_an_unclosed_block_unrun():
+    text = (
+        "-- +goose Up\nCREATE TABLE t (id INT);\n-- +goose Down\n"
+        "-- +goose StatementBegin\nDROP TABLE t;\n"
+    )
+    with pytest.raises(GooseSyntaxError, match="no matching"):
+        parse_goose_sql(text)
+    parsed = parse_goose_sql(text, liamstask=True)
+    assert [line for line, _ in parsed.skipped] == [4]
+    assert all(p.start == p.end for p in parsed.down)  # nothing of the down runs
+    assert parsed.down_skipped
+
+
+def test_original_goose_leniencies_convert_and_verify(tmp_path):
+    legacy = tmp_path / "db" / "migrations"
+    legacy.mkdir(parents=True)
+    (tmp_path / "db" / "dbconf.yml").write_text("development:\n  driver: sqlite3\n  open: app.db\n")
+    (legacy / "20240101000000_plans.sql").write_text(
+        "-- +goose up\n"  # a comment to the original goose: this SQL comes before any direction
+        "CREATE TABLE ignored (id INTEGER);\n"
+        "-- +goose Up\n"
+        "CREATE TABLE plans (id INTEGER PRIMARY KEY);\n"
+        "-- +goose Down\n"
+        "DROP TABLE plans;\n"
+    )
+    (legacy / "20240102000000_customers.sql").write_text(
+        "-- +goose Up\n"
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY);\n"
+        "-- +goose Down\n"
+        "DROP TABLE customers;\n"
+        "-- +goose StatementBegin\n"
+        "DROP TABLE never_run;\n"
+    )
+    found = scan(legacy)
+    assert not found.errors, found.errors
+    assert sorted((p.code, p.path.name, p.line) for p in found.warnings) == [
+        ("goose-ignored", "20240101000000_plans.sql", 1),
+        ("goose-ignored", "20240101000000_plans.sql", 2),
+        ("goose-unfinished", "20240102000000_customers.sql", 5),
+    ]
+    out = tmp_path / "alembic"
+    result = convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101"))
+    assert any(w.startswith("20240101000000_plans.sql:2: SQL before") for w in result.warnings)
+    text = (out / "versions" / result.plans[0].filename).read_text()
+    assert "ignored" not in text.split("def upgrade", 1)[1].split("def downgrade", 1)[0]
+    report = verify(legacy, out, VerifyOptions(downgrade=True))
+    assert report.equivalent, report.text()

@@ -15,6 +15,14 @@ line whose last word (before any `--` comment) ends with `;`. Each StatementBegi
 becomes one Script with split=False (its exact text); each run of ordinary statements
 between annotations becomes one Script with split=True, so `up`/`down` keep file order.
 Go migrations are read when straight-line (`go_source.py`), else kept as placeholders.
+
+A folder written for the original goose (bitbucket.org/liamstask/goose: a `dbconf.yml`
+beside the migrations or one level up, `--goose-tool`/`goose-tool`) follows that goose where
+it was lenient, each time with a warning naming file:line: a statement left without `;` at
+the end of a section is skipped; an open StatementBegin block at the end is not run; a line
+is an annotation only when it starts with exactly `-- +goose ` and names a command exactly
+(anything else carrying `+goose` is a comment to it); SQL before the first direction is
+skipped. What it refused (no Up or Down at all) stays refused.
 """
 
 from __future__ import annotations
@@ -74,6 +82,9 @@ DOWN_SKIPPED_NOTE = (
     "goose (dbconf.yml) skipped them"
 )
 GOOSE_DOCS = "see https://github.com/pressly/goose#sql-migrations"
+# the original goose (liamstask) reads a line as an annotation only when it starts with exactly
+# this and the rest, trimmed, is a command it knows (its switch compares them exactly)
+LIAMSTASK_PREFIX = "-- +goose "
 
 
 class GooseSyntaxError(Exception):
@@ -99,6 +110,9 @@ class ParsedFile:
     up: list[Piece] = field(default_factory=list)
     # the original goose's leniencies followed: (1-based line, what it did), for warnings
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # lines the original goose reads as ordinary text or skips (not annotations to it, SQL
+    # before the first direction): (1-based line, what it did)
+    ignored: list[tuple[int, str]] = field(default_factory=list)
     down_skipped: bool = False  # the down's statements were all skipped (no `;`)
     down: list[Piece] = field(default_factory=list)
     up_marker: int | None = None  # 0-based line of `-- +goose Up`
@@ -134,6 +148,15 @@ def annotation_of(line: str) -> str | None:
     )
 
 
+def liamstask_annotation(line: str) -> str | None:
+    """The annotation the original goose reads on a line (its `sqlCmdPrefix` and exact
+    commands), None for a line it takes as ordinary text (an unknown command is ignored)."""
+    if not line.startswith(LIAMSTASK_PREFIX):
+        return None
+    cmd = line[len(LIAMSTASK_PREFIX) :].strip()
+    return cmd if cmd in ANNOTATIONS else None
+
+
 def ends_statement(line: str) -> bool:
     """goose's endsWithSemicolon: the last word before any `--` word ends with `;`."""
     last = ""
@@ -155,17 +178,20 @@ class _Parser:
         self.piece: Piece | None = None
         self.buffer: list[int] = []  # goose's statement buffer, as line indexes
         self.after_empty_block = False
+        self.before_up_warned = False
 
     def parse(self) -> ParsedFile:
         for i, line in enumerate(self.lines):
             if self.state == "start" and not line.strip():
                 continue
             try:
-                marker = annotation_of(line)
+                marker = self._marker(line, i)
             except GooseSyntaxError as exc:
                 raise GooseSyntaxError(exc.message, i + 1) from None
             if marker is not None:
                 self._annotation(marker, i)
+            elif self.state == "start" and self.liamstask:
+                self._before_up(line, i)
             else:
                 self._sql_line(line, i)
         if self.state == "start":
@@ -174,13 +200,79 @@ class _Parser:
             )
         if self.state.endswith("_block"):
             assert self.piece is not None
-            raise GooseSyntaxError(
-                "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`; add one",
-                self.piece.start,
-            )
+            if not self.liamstask:
+                raise GooseSyntaxError(
+                    "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`; add one",
+                    self.piece.start,
+                )
+            self._unclosed_block()
         self._check_unfinished("the end of the file")
         self._close(len(self.lines))
         return self.result
+
+    # -- the original goose's leniencies ------------------------------------------------------
+
+    def _marker(self, line: str, i: int) -> str | None:
+        """The annotation on line i; with `liamstask`, only what the original goose reads as
+        one: a line pressly/goose would take (or refuse) as an annotation but the original
+        reads as ordinary text is a comment, with a warning."""
+        if not self.liamstask:
+            return annotation_of(line)
+        marker = liamstask_annotation(line)
+        try:
+            pressly = annotation_of(line)
+        except GooseSyntaxError as exc:
+            pressly, why = None, exc.message
+        else:
+            why = "current goose reads it as an annotation"
+        if marker is None and (pressly is not None or "+goose" in line):
+            self.result.ignored.append(
+                (
+                    i + 1,
+                    "the original goose (dbconf.yml) does not read this line as an annotation "
+                    f"(it needs exactly `{LIAMSTASK_PREFIX}<Up|Down|StatementBegin|StatementEnd>`"
+                    f"), so it is a comment there ({why}); write it so if it is meant as one",
+                )
+            )
+        return marker
+
+    def _before_up(self, line: str, i: int) -> None:
+        """The original goose skips everything before its first direction annotation."""
+        if line.strip().startswith("--") or not line.strip():
+            return
+        if not self.before_up_warned:
+            self.before_up_warned = True
+            self.result.ignored.append(
+                (
+                    i + 1,
+                    "SQL before the first `-- +goose Up`: the original goose (dbconf.yml) runs "
+                    "only what follows a direction annotation, so it skips this; move it below "
+                    "`-- +goose Up` if it should run",
+                )
+            )
+
+    def _unclosed_block(self) -> None:
+        """The original goose warns "saw '-- +goose StatementBegin' with no matching
+        '-- +goose StatementEnd'" and never runs the open block."""
+        assert self.piece is not None
+        start = self.piece.start
+        self.result.skipped.append(
+            (
+                start,
+                "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`: the "
+                "original goose (dbconf.yml) warns and does not run the open block; add "
+                "`-- +goose StatementEnd` if it should run",
+            )
+        )
+        self.state = self.state.removesuffix("_block")
+        self.piece = None
+        self.buffer = []
+        if self.state == "down" and not any(
+            self.lines[j].strip() and not self.lines[j].strip().startswith("--")
+            for p in self.result.down
+            for j in range(p.start, p.end)
+        ):
+            self.result.down_skipped = True
 
     # -- annotations ----------------------------------------------------------------------
 
@@ -420,9 +512,13 @@ class GooseFormat(LegacyFormat):
             result.error("goose-syntax", exc.message, path, exc.line)
             return None
         warnings = []
-        for line, message in parsed.skipped:
-            result.warn("goose-unfinished", message, path, line)
-            warnings.append(f"{WARNING}{relname(root, path)}:{line}: {message}")
+        for code, found in (
+            ("goose-unfinished", parsed.skipped),
+            ("goose-ignored", parsed.ignored),
+        ):
+            for line, message in found:
+                result.warn(code, message, path, line)
+                warnings.append(f"{WARNING}{relname(root, path)}:{line}: {message}")
         for line in parsed.envsub_lines:
             result.warn(
                 "envsub",
