@@ -23,6 +23,10 @@ the end of a section is skipped; an open StatementBegin block at the end is not 
 is an annotation only when it starts with exactly `-- +goose ` and names a command exactly
 (anything else carrying `+goose` is a comment to it); SQL before the first direction is
 skipped. What it refused (no Up or Down at all) stays refused.
+
+Over 600 lines: one module per legacy tool is the rule the readers follow, and goose's holds
+the parser of two goose generations (pressly's and the original's leniencies, line by line)
+beside its tracking-table reader and the Go migrations' entry point.
 """
 
 from __future__ import annotations
