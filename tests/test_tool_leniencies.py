@@ -355,8 +355,8 @@ def test_original_goose_leniencies_convert_and_verify(tmp_path):
     found = scan(legacy)
     assert not found.errors, found.errors
     assert sorted((p.code, p.path.name, p.line) for p in found.warnings) == [
-        ("goose-ignored", "20240101000000_plans.sql", 1),
-        ("goose-ignored", "20240101000000_plans.sql", 2),
+        ("goose-original", "20240101000000_plans.sql", 1),
+        ("goose-original", "20240101000000_plans.sql", 2),
         ("goose-unfinished", "20240102000000_customers.sql", 5),
     ]
     out = tmp_path / "alembic"
@@ -366,3 +366,38 @@ def test_original_goose_leniencies_convert_and_verify(tmp_path):
     assert "ignored" not in text.split("def upgrade", 1)[1].split("def downgrade", 1)[0]
     report = verify(legacy, out, VerifyOptions(downgrade=True))
     assert report.equivalent, report.text()
+
+
+def test_original_goose_runs_several_sections_of_a_direction_in_order():
+    text = (
+        "-- +goose Down\nDROP TABLE u;\n"
+        "-- +goose Up\nCREATE TABLE t (id INT);\n"
+        "-- +goose Down\nDROP TABLE t;\n"
+        "-- +goose Up\nCREATE TABLE u (id INT);\n"
+    )
+    with pytest.raises(GooseSyntaxError, match="before `-- \\+goose Up`"):
+        parse_goose_sql(text)
+    parsed = parse_goose_sql(text, liamstask=True)
+    lines = text.split("\n")
+
+    def texts(pieces):
+        return ["".join(lines[j] for j in range(p.start, p.end)).strip() for p in pieces]
+
+    assert [t for t in texts(parsed.up) if t] == [
+        "CREATE TABLE t (id INT);",
+        "CREATE TABLE u (id INT);",
+    ]
+    assert [t for t in texts(parsed.down) if t] == ["DROP TABLE u;", "DROP TABLE t;"]
+    assert [line for line, _ in parsed.ignored] == [1, 3, 7]
+
+
+def test_original_goose_has_no_empty_block_quirk():
+    """Current goose swallows the line after an empty StatementBegin/End block (so the
+    converter refuses it for current goose); the original runs it as any other line."""
+    text = (
+        "-- +goose Up\n-- +goose StatementBegin\n-- +goose StatementEnd\nCREATE TABLE t (id INT);\n"
+    )
+    with pytest.raises(GooseSyntaxError, match="silently skips"):
+        parse_goose_sql(text)
+    parsed = parse_goose_sql(text, liamstask=True)
+    assert any(p.start <= 3 < p.end for p in parsed.up)

@@ -22,7 +22,9 @@ it was lenient, each time with a warning naming file:line: a statement left with
 the end of a section is skipped; an open StatementBegin block at the end is not run; a line
 is an annotation only when it starts with exactly `-- +goose ` and names a command exactly
 (anything else carrying `+goose` is a comment to it); SQL before the first direction is
-skipped. What it refused (no Up or Down at all) stays refused.
+skipped; several Up and Down sections (a Down first, too) run in file order per direction,
+and the line after an empty StatementBegin/End block is not swallowed (a quirk of current
+goose). What it refused (no Up or Down at all) stays refused.
 
 Over 600 lines: one module per legacy tool is the rule the readers follow, and goose's holds
 the parser of two goose generations (pressly's and the original's leniencies, line by line)
@@ -278,9 +280,40 @@ class _Parser:
         ):
             self.result.down_skipped = True
 
+    def _switch(self, marker: str, i: int) -> bool:
+        """The original goose toggles the direction at every Up and Down (its
+        `directionIsActive`), so a file may hold several sections of each, and a Down first;
+        current goose refuses both. True when line i was such a switch."""
+        target = {UP: "up", DOWN: "down"}.get(marker)
+        if target is None or self.state.endswith("_block"):
+            return False
+        first = self.state == "start"
+        if (target == "up" and first) or (target == "down" and self.state == "up"):
+            return False  # the ordinary order: handled as current goose handles it
+        self._check_unfinished(f"`-- +goose {marker}`")
+        self._close(i)
+        self.state = target
+        if target == "up" and self.result.up_marker is None:
+            self.result.up_marker = i
+        self._open(i + 1)
+        self.buffer = []
+        self.after_empty_block = False
+        self.result.ignored.append(
+            (
+                i + 1,
+                f"`-- +goose {marker}` "
+                + ("before any `-- +goose Up`" if first else "opens another section")
+                + ": current goose refuses this, the original goose (dbconf.yml) runs each "
+                "direction's sections in file order, and so does the converted revision",
+            )
+        )
+        return True
+
     # -- annotations ----------------------------------------------------------------------
 
     def _annotation(self, marker: str, i: int) -> None:
+        if self.liamstask and self._switch(marker, i):
+            return
         if marker == UP:
             if self.state != "start":
                 raise GooseSyntaxError(
@@ -329,7 +362,7 @@ class _Parser:
             assert self.piece is not None
             if not self.buffer:
                 self.result.empty_blocks.append(self.piece.start)
-                self.after_empty_block = True
+                self.after_empty_block = not self.liamstask  # pressly's quirk only
             self.buffer = []
             self._close(i)
             self.state = self.state.removesuffix("_block")
@@ -518,7 +551,7 @@ class GooseFormat(LegacyFormat):
         warnings = []
         for code, found in (
             ("goose-unfinished", parsed.skipped),
-            ("goose-ignored", parsed.ignored),
+            ("goose-original", parsed.ignored),
         ):
             for line, message in found:
                 result.warn(code, message, path, line)
