@@ -401,3 +401,39 @@ def test_original_goose_has_no_empty_block_quirk():
         parse_goose_sql(text)
     parsed = parse_goose_sql(text, liamstask=True)
     assert any(p.start <= 3 < p.end for p in parsed.up)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("-- +goose Up\n-- +goose StatementEnd\nCREATE TABLE t (id INT);\n", 2),
+        (
+            "-- +goose Up\n-- +goose StatementBegin\n-- +goose StatementBegin\n"
+            "CREATE TABLE t (id INT);\n-- +goose StatementEnd\n",
+            3,
+        ),
+        ("-- +goose StatementBegin\n-- +goose Up\nCREATE TABLE t (id INT);\n", 1),
+    ],
+    ids=["end-without-begin", "nested-begin", "begin-before-up"],
+)
+def test_original_goose_reads_stray_block_annotations_as_comments(text, line):
+    with pytest.raises(GooseSyntaxError):
+        parse_goose_sql(text)
+    parsed = parse_goose_sql(text, liamstask=True)
+    assert [n for n, _ in parsed.ignored] == [line]
+    lines = text.split("\n")
+    up = "".join(lines[j] for p in parsed.up for j in range(p.start, p.end))
+    assert "CREATE TABLE t (id INT);" in up
+
+
+def test_original_goose_skips_a_file_name_without_version(tmp_path):
+    legacy = tmp_path / "migrations"
+    shutil.copytree(SAMPLE / "sqlite", legacy)
+    (legacy / "notes_on_plans.sql").write_text("-- +goose Up\nSELECT 1;\n")
+    found = scan(legacy)
+    assert not found.errors
+    assert ("bad-name", "notes_on_plans.sql") in {(p.code, p.path.name) for p in found.warnings}
+    assert "notes_on_plans.sql" not in {m.name for m in found.migrations}
+    (legacy / "dbconf.yml").unlink()
+    found = scan(legacy)
+    assert ("bad-name", "notes_on_plans.sql") in {(p.code, p.path.name) for p in found.errors}

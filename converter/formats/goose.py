@@ -309,10 +309,32 @@ class _Parser:
         )
         return True
 
+    def _no_op(self, marker: str, i: int) -> bool:
+        """A StatementBegin or StatementEnd that changes nothing for the original goose (a
+        second Begin inside a block, an End outside one, either before any direction): it
+        reads the line as text where current goose refuses it. True when line i was one."""
+        inside = self.state.endswith("_block")
+        if marker == BEGIN and (inside or self.state == "start"):
+            why = "inside a StatementBegin block" if inside else "before any direction"
+        elif marker == END and not inside:
+            why = "without a StatementBegin" if self.state != "start" else "before any direction"
+        else:
+            return False
+        self.result.ignored.append(
+            (
+                i + 1,
+                f"`-- +goose {marker}` {why}: current goose refuses it, the original goose "
+                "(dbconf.yml) changes nothing for it and reads the line as a comment",
+            )
+        )
+        if self.state != "start":
+            self._sql_line(self.lines[i], i)
+        return True
+
     # -- annotations ----------------------------------------------------------------------
 
     def _annotation(self, marker: str, i: int) -> None:
-        if self.liamstask and self._switch(marker, i):
+        if self.liamstask and (self._switch(marker, i) or self._no_op(marker, i)):
             return
         if marker == UP:
             if self.state != "start":
@@ -509,15 +531,15 @@ class GooseFormat(LegacyFormat):
     def read(self, root: Path, options: ReadOptions) -> Scan:
         result = Scan(self.name, root)
         found: list[tuple[int, Path, str]] = []
+        liamstask = self._liamstask(root, options)
         for path in iter_files(root):
             if path.suffix not in (".sql", ".go") or path.name.endswith("_test.go"):
                 continue
-            version = _version(path, result)
+            version = _version(path, result, liamstask)
             if version is None:
                 continue
             found.append((version, path, FILE_NAME.match(path.name)["desc"]))  # type: ignore[index]
 
-        liamstask = self._liamstask(root, options)
         for version, path, desc in sorted(found, key=lambda f: (f[0], f[1].name)):
             if path.suffix == ".go":
                 migration = self._read_go(root, path, version, desc, options, result)
@@ -642,8 +664,10 @@ def _go_migration(
     )
 
 
-def _version(path: Path, result: Scan) -> int | None:
-    """goose's version for a file name; None (with an error for .sql files) when there is none."""
+def _version(path: Path, result: Scan, liamstask: bool = False) -> int | None:
+    """goose's version for a file name; None (with an error for .sql files) when there is none.
+    The original goose skips such a file (its CollectMigrations keeps only the names whose
+    NumericComponent parses): a warning then."""
     m = FILE_NAME.match(path.name)
     problem = None
     if not m:
@@ -652,7 +676,16 @@ def _version(path: Path, result: Scan) -> int | None:
         problem = f"version {m['version']!r} is not a positive 64-bit integer"
     if problem is None:
         return int(m["version"])  # type: ignore[index]
-    if path.suffix == ".sql":  # goose refuses the directory; Go files without a version are skipped
+    if path.suffix == ".sql" and liamstask:
+        result.warn(
+            "bad-name",
+            f"file name {problem}: the original goose (dbconf.yml) skips the file, and so does "
+            "the converter; rename it to <version>_<name>.sql if it is a migration",
+            path,
+        )
+    elif (
+        path.suffix == ".sql"
+    ):  # goose refuses the directory; Go files without a version are skipped
         result.error(
             "bad-name",
             f"file name {problem}; goose refuses the directory: rename it to <version>_<name>.sql",
