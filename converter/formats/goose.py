@@ -22,9 +22,11 @@ it was lenient, each time with a warning naming file:line: a statement left with
 the end of a section is skipped; an open StatementBegin block at the end is not run; a line
 is an annotation only when it starts with exactly `-- +goose ` and names a command exactly
 (anything else carrying `+goose` is a comment to it); SQL before the first direction is
-skipped; several Up and Down sections (a Down first, too) run in file order per direction,
-and the line after an empty StatementBegin/End block is not swallowed (a quirk of current
-goose). What it refused (no Up or Down at all) stays refused.
+skipped; several Up and Down sections (a Down first, too) run in file order per direction;
+a stray StatementBegin/StatementEnd (nested, unpaired) is a comment; the line after an empty
+StatementBegin/End block is not swallowed (a quirk of current goose); a `.sql` name without
+a version is skipped. What it refused (no Up or Down at all, two files of one version) stays
+refused.
 
 Over 600 lines: one module per legacy tool is the rule the readers follow, and goose's holds
 the parser of two goose generations (pressly's and the original's leniencies, line by line)
