@@ -392,14 +392,16 @@ def test_original_goose_runs_several_sections_of_a_direction_in_order():
 
 
 def test_original_goose_has_no_empty_block_quirk():
-    """Current goose swallows the line after an empty StatementBegin/End block (so the
-    converter refuses it for current goose); the original runs it as any other line."""
+    """Current goose swallows the line after an empty StatementBegin/End block (and convert
+    leaves it out too, warning); the original runs it as any other line."""
     text = (
         "-- +goose Up\n-- +goose StatementBegin\n-- +goose StatementEnd\nCREATE TABLE t (id INT);\n"
     )
-    with pytest.raises(GooseSyntaxError, match="silently skips"):
-        parse_goose_sql(text)
+    pressly = parse_goose_sql(text)
+    assert [line for line, _ in pressly.skipped] == [4]
+    assert not any(p.start <= 3 < p.end for p in pressly.up)
     parsed = parse_goose_sql(text, liamstask=True)
+    assert not parsed.skipped
     assert any(p.start <= 3 < p.end for p in parsed.up)
 
 
@@ -437,3 +439,20 @@ def test_original_goose_skips_a_file_name_without_version(tmp_path):
     (legacy / "dbconf.yml").unlink()
     found = scan(legacy)
     assert ("bad-name", "notes_on_plans.sql") in {(p.code, p.path.name) for p in found.errors}
+
+
+@pytest.mark.parametrize("liamstask", [False, True], ids=["pressly", "original"])
+def test_goose_glues_an_unfinished_statement_to_the_next_block(liamstask):
+    """Neither goose checks its buffer at StatementBegin: the unfinished statement and the
+    block run as one statement. The converter keeps them together, with a warning."""
+    text = (
+        "-- +goose Up\n"
+        "CREATE TABLE t (id INT)\n"
+        "-- +goose StatementBegin\n"
+        "\n"
+        "-- +goose StatementEnd\n"
+    )
+    parsed = parse_goose_sql(text, liamstask=liamstask)
+    assert [line for line, _ in parsed.glued] == [2]
+    blocks = [(p.start, p.end) for p in parsed.up if p.block]
+    assert blocks == [(1, 4)]  # from the unfinished statement to the StatementEnd

@@ -11,7 +11,10 @@ carrying `+goose` is an error to goose, and so is an indented annotation; a comm
 merely mentions "Down" is ordinary text. `NO TRANSACTION` anywhere applies to the whole file.
 
 goose splits statements itself: outside StatementBegin/StatementEnd a statement ends on a
-line whose last word (before any `--` comment) ends with `;`. Each StatementBegin/End block
+line whose last word (before any `--` comment) ends with `;`. Where goose runs a file
+oddly rather than refusing it, the reader follows and warns: a statement left without `;`
+before a StatementBegin runs glued to the block; the first line after an empty block is
+swallowed (goose is still in its StatementEnd state there and does not buffer it). Each StatementBegin/End block
 becomes one Script with split=False (its exact text); each run of ordinary statements
 between annotations becomes one Script with split=True, so `up`/`down` keep file order.
 Go migrations are read when straight-line (`go_source.py`), else kept as placeholders.
@@ -121,6 +124,8 @@ class ParsedFile:
     # lines the original goose reads as ordinary text or skips (not annotations to it, SQL
     # before the first direction): (1-based line, what it did)
     ignored: list[tuple[int, str]] = field(default_factory=list)
+    # statements left without `;` before a StatementBegin, run glued to its block (both gooses)
+    glued: list[tuple[int, str]] = field(default_factory=list)
     down_skipped: bool = False  # the down's statements were all skipped (no `;`)
     down: list[Piece] = field(default_factory=list)
     up_marker: int | None = None  # 0-based line of `-- +goose Up`
@@ -368,15 +373,22 @@ class _Parser:
                     i + 1,
                 )
             pending = self._pending()
+            start = i + 1
             if pending is not None:
-                raise GooseSyntaxError(
-                    "statement has no terminating `;` before `-- +goose StatementBegin`; goose "
-                    "would run it glued to the block: end it with `;`",
-                    pending,
+                # both gooses keep the unfinished statement in their buffer, so the block's
+                # lines are appended to it and all of it runs as one statement
+                self.result.glued.append(
+                    (
+                        pending,
+                        "statement has no terminating `;` before `-- +goose StatementBegin`: "
+                        "goose runs it glued to the block as one statement, and so does the "
+                        "revision; end it with `;` if they are two statements",
+                    )
                 )
-            self._close(i)
+                start = self.buffer[0]
+            self._close(min(start, i))
             self.state += "_block"
-            self.piece = Piece(i + 1, block=True)
+            self.piece = Piece(start, block=True)
             self.after_empty_block = False
         elif marker == END:
             if not self.state.endswith("_block"):
@@ -416,14 +428,21 @@ class _Parser:
                 "SQL before the `-- +goose Up` annotation; goose refuses it: move it below", i + 1
             )
         if self.after_empty_block:
-            # goose's state machine swallows the first such line after an empty block
+            # goose's state machine swallows the first such line after an empty block: the
+            # StatementEnd line passed as a comment, so the state is still "StatementEnd"
+            # here, and goose leaves that state's line out of its buffer
             self.after_empty_block = False
             if line.strip():
-                raise GooseSyntaxError(
-                    "goose silently skips this line because the StatementBegin/StatementEnd "
-                    "block just before it is empty; remove the empty block",
-                    i + 1,
+                self.result.skipped.append(
+                    (
+                        i + 1,
+                        "goose silently skips this line, because the StatementBegin/"
+                        "StatementEnd block just before it is empty, and so does the revision; "
+                        "remove the empty block if the line should run",
+                    )
                 )
+                self._close(i)
+                self._open(i + 1)
             return
         self.buffer.append(i)
         if self.state in ("up", "down") and ends_statement(line):
@@ -576,6 +595,7 @@ class GooseFormat(LegacyFormat):
         for code, found in (
             ("goose-unfinished", parsed.skipped),
             ("goose-original", parsed.ignored),
+            ("goose-glued", parsed.glued),
         ):
             for line, message in found:
                 result.warn(code, message, path, line)
