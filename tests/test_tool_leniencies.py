@@ -128,6 +128,7 @@ def test_goose_tool_option_on_scan_wins_over_detection_and_configuration(tmp_pat
     refused = runner.invoke(cli, ["scan", str(legacy)])
     assert refused.exit_code == 1, refused.output
     assert "no terminating `;`" in refused.output
+    assert "--goose-tool liamstask" in refused.output  # the refusal says how to name the tool
     accepted = runner.invoke(cli, ["scan", str(legacy), "--goose-tool", "liamstask"])
     assert accepted.exit_code == 0, accepted.output
     assert "20240106120000_create_customers.sql:15" in accepted.output

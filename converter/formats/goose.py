@@ -478,7 +478,9 @@ class _Parser:
         if self.state in ("up", "down") and pending is not None:
             raise GooseSyntaxError(
                 f"statement has no terminating `;` before {where}; goose refuses it "
-                "(it ends a statement only on a line whose last word ends with `;`)",
+                "(it ends a statement only on a line whose last word ends with `;`); a folder "
+                "written for the original goose, which skipped such a statement, says so with "
+                "a dbconf.yml or --goose-tool liamstask",
                 pending,
             )
 
