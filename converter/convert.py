@@ -78,6 +78,7 @@ class ConvertOptions:
     # port by hand, or an error
     code_migrations: str = "placeholder"
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
+    goose_tool: str | None = None  # goose: which goose (None: configuration, else auto)
 
     @property
     def dialects(self) -> list[str]:
@@ -190,7 +191,12 @@ def read_legacy(
 ) -> tuple[str, list[LegacyMigration]]:
     """The legacy history for one dialect: one directory, or with `modules` one history per
     subfolder."""
-    read = ReadOptions(encoding=options.encoding, dialect=dialect, java_dirs=options.java_dirs)
+    read = ReadOptions(
+        encoding=options.encoding,
+        dialect=dialect,
+        java_dirs=options.java_dirs,
+        goose_tool=options.goose_tool,
+    )
     legacy_dir = legacy_root(legacy_dir, dialect)
     if not options.modules:
         found = _checked_scan(legacy_dir, options.format, read, options)
