@@ -141,6 +141,19 @@ def java_dir_option(func):
     )(func)
 
 
+def goose_tool_option(func):
+    from converter.config import GOOSE_TOOLS
+
+    return click.option(
+        "--goose-tool",
+        type=click.Choice(GOOSE_TOOLS),
+        help="goose: the goose the folder was written for. liamstask: the original goose "
+        "(skips a last statement without `;`, with a warning); pressly: current goose (refuses "
+        "it); auto: liamstask when a dbconf.yml lies beside the migrations or one level up. "
+        "Default: `goose-tool` in the configuration, else auto.",
+    )(func)
+
+
 def encoding_option(func):
     return click.option(
         "--encoding",
@@ -285,6 +298,7 @@ def cli(debug: bool) -> None:
 @format_option
 @encoding_option
 @java_dir_option
+@goose_tool_option
 @click.option(
     "--dialect", type=click.Choice(DIALECTS), help="Pick per-database sources for this database."
 )
@@ -295,6 +309,7 @@ def scan(
     format_name: str | None,
     encoding: str | None,
     java_dirs: tuple[Path, ...],
+    goose_tool: str | None,
     dialect: str | None,
     as_json: bool,
 ) -> None:
@@ -303,7 +318,9 @@ def scan(
 
     Example: converter scan samples/flyway/postgresql
     """
-    read = ReadOptions(encoding=encoding, dialect=dialect, java_dirs=java_dirs)
+    read = ReadOptions(
+        encoding=encoding, dialect=dialect, java_dirs=java_dirs, goose_tool=goose_tool
+    )
     result = scan_directory(directory, format_name, read, statements=True)
     if as_json:
         click.echo(
@@ -368,6 +385,7 @@ def scan(
 @format_option
 @encoding_option
 @java_dir_option
+@goose_tool_option
 @click.option(
     "--style",
     type=click.Choice(["ops", "sql"]),
@@ -455,6 +473,7 @@ def convert(
     format_name: str | None,
     encoding: str | None,
     java_dirs: tuple[Path, ...],
+    goose_tool: str | None,
     style: str,
     rev_id: str,
     date_from: str,
@@ -494,6 +513,7 @@ def convert(
         missing_variant=missing_variant,
         code_migrations=code_migrations,
         java_dirs=java_dirs,
+        goose_tool=goose_tool,
         baseline_at=baseline_at,
         baseline_data=baseline_data,
         url=url,
@@ -567,6 +587,7 @@ def print_convert_summary(result: ConvertResult, dry_run: bool) -> None:
 @format_option
 @encoding_option
 @java_dir_option
+@goose_tool_option
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),
@@ -608,6 +629,7 @@ def verify(
     format_name: str | None,
     encoding: str | None,
     java_dirs: tuple[Path, ...],
+    goose_tool: str | None,
     dialect: str | None,
     stepwise: bool,
     downgrade: bool,
@@ -638,6 +660,7 @@ def verify(
         json=json_file,
         encoding=encoding,
         java_dirs=java_dirs,
+        goose_tool=goose_tool,
         progress=lambda line: err_console.print(escape(line), soft_wrap=True, style="dim"),
     )
     with progress_bar("verifying") as advance:
@@ -711,6 +734,7 @@ def drift(
 )
 @format_option
 @encoding_option
+@goose_tool_option
 @click.option(
     "--from-table",
     default="auto",
@@ -781,6 +805,7 @@ def stamp_command(
     legacy_dir: Path | None,
     format_name: str | None,
     encoding: str | None,
+    goose_tool: str | None,
     from_table: str,
     table: str | None,
     version_column: str | None,
@@ -841,6 +866,7 @@ def stamp_command(
             drop_legacy_table=drop_legacy_table,
             format=format_name,
             encoding=encoding,
+            goose_tool=goose_tool,
             scratch_url=scratch_url,
             progress=done,
         )

@@ -115,7 +115,11 @@ Schema = Mapping[str, Mapping[str, OptionSpec]]  # command -> key -> spec
 # What a Python migration of the custom format can be given (converter.legacy_python.CALLINGS)
 PYTHON_ARGUMENTS = ("connection", "cursor", "dbapi", "dialect", "engine")
 
-# Keys that are not command-line options.
+# Which goose a goose folder was written for: auto (a `dbconf.yml` says the original goose),
+# pressly (current goose), liamstask (the original, bitbucket.org/liamstask/goose).
+GOOSE_TOOLS = ("auto", "pressly", "liamstask")
+
+# Keys that are not command-line options (but for goose-tool, which is both).
 PYTHON_KEYS: dict[str, OptionSpec] = {
     spec.key: spec
     for spec in (
@@ -128,10 +132,8 @@ READER_KEYS: dict[str, OptionSpec] = {
     "placeholder-prefix": OptionSpec("placeholder-prefix", "placeholder_prefix"),
     "placeholder-suffix": OptionSpec("placeholder-suffix", "placeholder_suffix"),
     **PYTHON_KEYS,  # the plain format's Python calling convention (custom: in its own table)
-    # which goose a goose folder was written for (converter.formats.goose)
-    "goose-tool": OptionSpec(
-        "goose-tool", "goose_tool", "choice", ("auto", "pressly", "liamstask")
-    ),
+    # which goose a goose folder was written for (converter.formats.goose; also --goose-tool)
+    "goose-tool": OptionSpec("goose-tool", "goose_tool", "choice", GOOSE_TOOLS),
 }
 CUSTOM_KEYS: dict[str, OptionSpec] = {
     spec.key: spec

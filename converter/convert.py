@@ -79,6 +79,7 @@ class ConvertOptions:
     # port by hand, or an error
     code_migrations: str = "placeholder"
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
+    goose_tool: str | None = None  # goose: which goose (None: configuration, else auto)
     # fold the legacy history up to this version into one baseline revision (converter.baseline)
     baseline_at: str | None = None
     baseline_data: str | None = None  # the tables whose rows the baseline carries
@@ -212,7 +213,12 @@ def read_legacy(
 ) -> tuple[str, list[LegacyMigration]]:
     """The legacy history for one dialect: one directory, or with `modules` one history per
     subfolder."""
-    read = ReadOptions(encoding=options.encoding, dialect=dialect, java_dirs=options.java_dirs)
+    read = ReadOptions(
+        encoding=options.encoding,
+        dialect=dialect,
+        java_dirs=options.java_dirs,
+        goose_tool=options.goose_tool,
+    )
     legacy_dir = legacy_root(legacy_dir, dialect)
     if not options.modules:
         found = _checked_scan(legacy_dir, options.format, read, options)

@@ -13,6 +13,7 @@ in a session set to READ ONLY transactions, SQLite opened read-only (`mode=ro`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -99,8 +100,46 @@ class DriftReport:
 
 
 def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
-    """Compare the live database with the schema its stamped revision should have."""
+    """Compare the live database with the schema its stamped revision should have.
+
+    `--json` is written on every outcome: when the check itself fails (no connection, a
+    revision the directory lacks, a revision that fails to build), the error is the report
+    (`"drifted": null`, `"error": ...`), so a CI job that archives it never finds it missing.
+    """
     started = time.perf_counter()
+    try:
+        report = _drift(alembic_dir, options, started)
+    except BaseException as exc:
+        if options.json is not None:
+            with contextlib.suppress(Exception):
+                write_file(Path(options.json), _error_json(exc, alembic_dir, options, started))
+        raise
+    if options.json is not None:
+        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
+    return report
+
+
+def _error_json(
+    exc: BaseException, alembic_dir: Path, options: DriftOptions, started: float
+) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        error = "interrupted (Ctrl-C)"
+    elif isinstance(exc, SystemExit):
+        error = f"stopped by a signal (exit {exc.code})"
+    else:
+        error = redact(str(exc) or type(exc).__name__, options.url)
+    report = {
+        "drifted": None,
+        "summary": f"drift check failed: {error}",
+        "error": error,
+        "url": mask(options.url),
+        "alembic_dir": str(alembic_dir),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return json.dumps(report, indent=2) + "\n"
+
+
+def _drift(alembic_dir: Path, options: DriftOptions, started: float) -> DriftReport:
     live_url = parse_url(options.url)
     dialect = dialect_of(live_url)
     if options.scratch_url is not None and dialect_of(options.scratch_url) != dialect:
@@ -148,8 +187,6 @@ def drift(alembic_dir: Path, options: DriftOptions) -> DriftReport:
         left_out=tuple(not_compared),
         cleanup=notes,
     )
-    if options.json is not None:
-        write_file(Path(options.json), json.dumps(report.to_json(), indent=2) + "\n")
     return report
 
 

@@ -203,14 +203,21 @@ def read_legacy_history(
     format: str | None,
     encoding: str | None,
     java_dirs: tuple[Path, ...] = (),
+    goose_tool: str | None = None,
 ):
     root = legacy_root(legacy_dir, dialect)
-    read = ReadOptions(encoding=encoding, dialect=dialect, java_dirs=java_dirs)
+    read = ReadOptions(
+        encoding=encoding, dialect=dialect, java_dirs=java_dirs, goose_tool=goose_tool
+    )
     return require_clean(scan(root, format, read))
 
 
 def versions_elsewhere(
-    legacy_dir: Path, dialect: str, format: str | None, encoding: str | None
+    legacy_dir: Path,
+    dialect: str,
+    format: str | None,
+    encoding: str | None,
+    goose_tool: str | None = None,
 ) -> set[str]:
     """Versions that the other databases' histories have (per-database variants)."""
     versions: set[str] = set()
@@ -221,7 +228,7 @@ def versions_elsewhere(
             found = scan(
                 legacy_root(legacy_dir, other),
                 format,
-                ReadOptions(encoding=encoding, dialect=other),
+                ReadOptions(encoding=encoding, dialect=other, goose_tool=goose_tool),
             )
             versions.update(m.version for m in found.migrations)
     return versions

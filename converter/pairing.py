@@ -43,6 +43,8 @@ class PlanOptions(Protocol):
     @property
     def encoding(self) -> str | None: ...
     @property
+    def goose_tool(self) -> str | None: ...
+    @property
     def table(self) -> str | None: ...
     @property
     def version_column(self) -> str | None: ...
@@ -423,7 +425,9 @@ def _elsewhere(
         if not cache:
             if module is None:
                 cache.append(
-                    versions_elsewhere(legacy_dir, dialect, options.format, options.encoding)
+                    versions_elsewhere(
+                        legacy_dir, dialect, options.format, options.encoding, options.goose_tool
+                    )
                 )
             else:
                 found: set[str] = set()
@@ -434,7 +438,11 @@ def _elsewhere(
                             found |= {
                                 m.version
                                 for m in read_legacy_history(
-                                    folder, other, options.format, options.encoding
+                                    folder,
+                                    other,
+                                    options.format,
+                                    options.encoding,
+                                    goose_tool=options.goose_tool,
                                 ).migrations
                             }
                 cache.append(found)
@@ -486,7 +494,9 @@ def build_branch(
 
     legacy_dir = Path(options.legacy_dir)
     where = legacy_root(legacy_dir, dialect) / module if module else legacy_dir
-    found = read_legacy_history(where, dialect, options.format, options.encoding)
+    found = read_legacy_history(
+        where, dialect, options.format, options.encoding, goose_tool=options.goose_tool
+    )
     plan = pair_history(found.migrations, chain, _elsewhere(legacy_dir, module, dialect, options))
     for pair in plan.pairs:
         if pair.problem is not None:

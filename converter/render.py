@@ -480,7 +480,12 @@ def _revision_text(plan: RevisionPlan) -> str:
     checksum = m.checksum
     if m.covers:  # a baseline (converter.baseline): what it replaces, not its generated SQL
         version_text = f"{m.covers[0]} to {m.covers[-1]} (baseline of {len(m.covers)} migrations)"
-        legacy_files = ", ".join(m.covered_files)
+        covered = m.covered_files
+        legacy_files = (  # all of them are in the record below
+            ", ".join(covered)
+            if len(covered) <= 8
+            else f"{covered[0]}, {covered[1]}, ... {covered[-1]} ({len(covered)} files)"
+        )
         checksum = m.covered_sha256 or checksum
         notes.insert(
             0,

@@ -90,6 +90,7 @@ class StampOptions:
     drop_legacy_table: bool = False  # drop the legacy tracking table once stamped
     format: str | None = None  # the legacy format of legacy_dir (default: detected)
     encoding: str | None = None  # of the legacy files
+    goose_tool: str | None = None  # goose: which goose (None: configuration, else auto)
     scratch_url: str | None = None  # server for the fingerprint build (default: the target's)
     lock_timeout: float = 30.0  # seconds to wait for another stamping of the same database
     progress: Callable[[StampResult], None] | None = None  # called as each database finishes

@@ -101,6 +101,7 @@ class VerifyOptions:
     json: Path | None = None  # write a JSON report here
     encoding: str | None = None  # of the legacy files
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
+    goose_tool: str | None = None  # goose: which goose (None: configuration, else auto)
     progress: Callable[[str], None] | None = None  # called with a line per step as it ends
     advance: Callable[[int, int], None] | None = None  # (steps done, of) in the step's phase
 
@@ -182,7 +183,7 @@ def _verify(
     dialect = resolve_dialect(options.url, options.dialect)
     report.dialect = dialect
     found = read_legacy_history(
-        legacy_dir, dialect, options.format, options.encoding, options.java_dirs
+        legacy_dir, dialect, options.format, options.encoding, options.java_dirs, options.goose_tool
     )
     history = AlembicHistory(alembic_dir)
     require_converted_for(history, dialect, mask(options.url) if options.url else None)
@@ -190,7 +191,11 @@ def _verify(
 
     def elsewhere() -> set[str]:
         if not cache:
-            cache.append(versions_elsewhere(legacy_dir, dialect, options.format, options.encoding))
+            cache.append(
+                versions_elsewhere(
+                    legacy_dir, dialect, options.format, options.encoding, options.goose_tool
+                )
+            )
         return cache[0]
 
     plan = pair_history(found.migrations, history.chain(), elsewhere)

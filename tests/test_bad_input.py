@@ -273,15 +273,6 @@ def test_an_empty_or_comments_only_migration_keeps_its_number(legacy, content):
             ("down file has no matching up file", "rename it to match its up, or remove it"), id="down-without-up",
         ),
         pytest.param(
-            "golang-migrate", {"1_a.up.sql": CREATE, "2_b.down.sql": "DROP TABLE t;\n"}, "2_b.down.sql",
-            ("down file has no up file with version 2", "add the up file, or remove it"), id="golang-down-without-up",
-        ),
-        pytest.param(
-            "flyway", {"V1__a.sql": CREATE, "U2__b.sql": "DROP TABLE t;\n"}, "U2__b.sql",
-            ("undo migration has no versioned migration V2__", "rename it to match its V file, or remove it"),
-            id="flyway-undo-without-versioned",
-        ),
-        pytest.param(
             "sqitch",
             {
                 "sqitch.plan": "%project=x\n\na 2024-01-01T00:00:00Z A <a@b.c> # a\nb 2024-01-01T00:01:00Z A <a@b.c> # b\n",

@@ -177,6 +177,14 @@ COMMENT ON COLUMN people.name IS 'full name';
 CREATE SEQUENCE ticket_seq START 100;
 CREATE INDEX ix_people_lower_name ON people (lower(name));
 CREATE UNIQUE INDEX ux_people_name_happy ON people (name) WHERE feeling = 'happy';
+CREATE SCHEMA billing;
+CREATE TABLE billing.accounts (id integer PRIMARY KEY, owner text);
+CREATE TABLE events (id integer, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE base_thing (id integer, label text);
+CREATE TABLE sub_thing (extra integer) INHERITS (base_thing);
+ALTER TABLE people ENABLE ROW LEVEL SECURITY;
+CREATE POLICY people_mine ON people USING (name = current_user);
 """,
         """CREATE FUNCTION people_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM people $$;
 CREATE TABLE audit (id serial PRIMARY KEY, what text NOT NULL);
@@ -198,6 +206,9 @@ INSERT INTO people (name, country, age, tags, doc, photo)
     VALUES ('Ann', 'FR', 30, '{a,b}', '{"k": [1, 2]}', '\\x00ff'), ('Bob', NULL, NULL, '{}', NULL, NULL);
 SELECT nextval('ticket_seq');
 REFRESH MATERIALIZED VIEW people_by_country;
+INSERT INTO events VALUES (1, '2024-05-01'), (2, '2024-06-01');
+INSERT INTO base_thing VALUES (1, 'a');
+INSERT INTO sub_thing VALUES (2, 'b', 5);
 """,
         "ALTER TABLE people ADD COLUMN nick text;\n",
     ],
@@ -281,6 +292,7 @@ DELETE FROM people WHERE name = 'Bob';
     ],
 }
 RICH_DATA = dict.fromkeys(RICH, "ref_*,people,audit")
+RICH_DATA["postgresql"] += ",events*,*_thing"
 
 
 def write_history(root: Path, scripts: list[str]) -> Path:
@@ -636,3 +648,117 @@ def test_the_command_line_and_the_configuration_take_the_baseline(tmp_path):
     )
     assert refused.exit_code == 2
     assert "--baseline-at 9: no legacy migration has that version" in refused.output
+
+
+# -- every sample, at its middle version -----------------------------------------------------------
+
+SAMPLE_FORMATS = sorted(
+    p.name
+    for p in SAMPLES.iterdir()
+    if p.is_dir() and p.name not in ("multi-dialect", "code-migrations")
+)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+@pytest.mark.parametrize("fmt", SAMPLE_FORMATS)
+def test_every_sample_baselined_at_its_middle_version(fmt, dialect, make_db, server, tmp_path):
+    legacy_dir = SAMPLES / fmt / dialect
+    migrations = _legacy(dialect, legacy_dir)
+    cut = (len(migrations) - 1) // 2
+    version = migrations[cut].version
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect,
+        date_from="20240101",
+        baseline_at=version,
+        baseline_data="*",  # every table's rows: the data is compared too
+        url=server(dialect),
+    )
+    result = convert(legacy_dir, out, options)
+    assert result.plans[0].migration.covers == tuple(m.version for m in migrations[: cut + 1])
+
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    cfg = alembic_config(out, alembic_url)
+    try:
+        apply_history(legacy, migrations[: cut + 1], dialect)
+        command.upgrade(cfg, result.plans[0].revision)
+        assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} at the baseline ({version})")
+        apply_history(legacy, migrations[cut + 1 :], dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(cfg, "head")
+    assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} at head")
+    empty_url = make_db(dialect)
+    cfg = alembic_config(out, empty_url)
+    command.upgrade(cfg, result.plans[0].revision)
+    command.downgrade(cfg, "base")
+    assert _objects(empty_url) == []
+    assert convert(legacy_dir, out, options).up_to_date
+
+
+# -- a long generated history ----------------------------------------------------------------------
+
+
+def _bench_generate():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_generate", SAMPLES.parent / "bench" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_200_migration_history_baselined_at_150(dialect, make_db, server, tmp_path):
+    legacy_dir = tmp_path / "legacy"
+    _bench_generate().generate_history(legacy_dir, "ddl", 200, dialect)
+    migrations = _legacy(dialect, legacy_dir)
+    assert len(migrations) == 200
+    version = migrations[149].version
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect, date_from="20240101", baseline_at=version, url=server(dialect)
+    )
+    result = convert(legacy_dir, out, options)
+    assert len(result.plans) == 51
+    assert result.plans[0].migration.covers == tuple(m.version for m in migrations[:150])
+    assert result.plans[1].down_revision == result.plans[0].revision
+    assert len(list((out / "versions").glob("*.py"))) == 51
+
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    cfg = alembic_config(out, alembic_url)
+    try:
+        apply_history(legacy, migrations, dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(cfg, "head")
+    assert_same(legacy_url, alembic_url, f"{dialect}: 200 migrations, baseline at 150, at head")
+    command.downgrade(cfg, "base")
+    assert _objects(alembic_url) == []
+
+
+def test_new_legacy_migrations_go_after_a_kept_baseline(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"][:3])
+    out = tmp_path / "alembic"
+    first = convert(legacy_dir, out, _sqlite_options("3"))
+    baseline_text = (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8")
+    (legacy_dir / "V4__step_4.sql").write_text(RICH["sqlite"][3], encoding="utf-8")
+    result = convert(legacy_dir, out, _sqlite_options("3"))
+    assert result.written == ["versions/20240101_step_4.py"]
+    assert result.plans[1].down_revision == first.plans[0].revision
+    assert (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8") == baseline_text
+    # a legacy file inside the baseline that changed rebuilds it
+    (legacy_dir / "V2__step_2.sql").write_text(
+        RICH["sqlite"][1] + "CREATE TABLE extra (id INTEGER);\n", encoding="utf-8"
+    )
+    rebuilt = convert(legacy_dir, out, _sqlite_options("3"))
+    assert rebuilt.written == ["versions/20240101_baseline.py"]
+    text = (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8")
+    assert '"extra"' in text  # op.create_table("extra", ...)

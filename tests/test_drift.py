@@ -159,3 +159,35 @@ def test_a_rejected_password_is_not_printed(mysql_server, tmp_path):
     assert result.exit_code == 2, result.output
     assert "Sup3rS3cretPw" not in result.output
     assert "mysql+pymysql://root:***@127.0.0.1:3306/app" in result.output
+
+
+def test_json_is_written_when_the_check_itself_fails(tmp_path):
+    """A CI job archives --json: a failing check (here a revision the directory lacks)
+    writes the error as the report, with no password, and exits 2."""
+    out = converted(tmp_path, "sqlite")
+    db = tmp_path / "live.db"
+    url = f"sqlite:///{db}"
+    execute(
+        url,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('from_a_newer_checkout')",
+    )
+    report_file = tmp_path / "drift.json"
+    result = run_drift(url, out, "--json", str(report_file))
+    assert result.exit_code == 2, result.output
+    doc = json.loads(report_file.read_text())
+    assert doc["drifted"] is None
+    assert "from_a_newer_checkout" in doc["error"] and doc["summary"].startswith(
+        "drift check failed"
+    )
+
+
+def test_json_on_a_failed_connection_hides_the_password(tmp_path):
+    out = converted(tmp_path, "sqlite")
+    report_file = tmp_path / "drift.json"
+    url = "postgresql+psycopg://app:s3cret@127.0.0.1:1/app"
+    result = run_drift(url, out, "--json", str(report_file), "--timeout", "2")
+    assert result.exit_code == 2, result.output
+    text = report_file.read_text()
+    assert "s3cret" not in text and "s3cret" not in result.output
+    assert json.loads(text)["drifted"] is None

@@ -227,7 +227,7 @@ def test_pg_begin_atomic_without_end_is_an_error():
         ("\\connect other", 1, "\\connect", "against that database"),
         ("\\c other", 1, "\\c", "against that database"),
         ("\\i other.sql", 1, "\\i", "included file"),
-        ("  \\echo it's done", 3, "\\echo", "remove the line"),
+        ("  \\copy t FROM 'it''s.csv'", 3, "\\copy", "remove the line"),
         ("\\set x 5", 1, "\\set", ":variable"),
     ],
 )
@@ -254,6 +254,27 @@ def test_pg_on_error_stop_is_dropped_and_counted():
         Directive("psql", "\\set ON_ERROR_STOP on", 1),
         Directive("psql", "\\set ON_ERROR_STOP 1", 3),
     ]
+
+
+def test_pg_output_only_meta_commands_are_dropped_as_psql_runs_them():
+    """`\\echo`, `\\qecho`, `\\warn`, `\\timing`, `\\pset` change only what psql prints: a
+    history run by psql (Sqitch on PostgreSQL, plain files) ran the file with them."""
+    result = split_report(
+        script("\\echo creating t\nCREATE TABLE t (id int);\n\\timing on\nSELECT 1;\n"),
+        "postgresql",
+    )
+    assert [(s.text, s.line) for s in result.statements] == [
+        ("CREATE TABLE t (id int)", 2),
+        ("SELECT 1", 4),
+    ]
+    assert result.dropped == [
+        Directive("psql", "\\echo creating t", 1),
+        Directive("psql", "\\timing on", 3),
+    ]
+    # a command that changes what runs is still refused
+    assert input_error("\\echoes\nSELECT 1;\n", "postgresql").message.startswith(
+        "psql meta-command \\echoes"
+    )
 
 
 def test_pg_backslash_lines_inside_literals_and_comments_are_sql():

@@ -38,7 +38,7 @@ def _names(conn: sa.Connection, sql: str) -> list[tuple]:
 
 def read_schema(conn: sa.Connection, url: str) -> SchemaText:
     database = conn.exec_driver_sql("SELECT DATABASE()").scalar_one()
-    unqualified = re.compile(re.escape(quote(conn, database)) + r"\.")
+    unqualified = re.compile(f"(`{re.escape(database)}`|{re.escape(database)})\\.(?=`)")
 
     def clean(text: str) -> str:
         return unqualified.sub("", _DEFINER.sub("", text, count=1))

@@ -169,7 +169,8 @@ def counters(conn: sa.Connection) -> list[str]:
 def rows(conn: sa.Connection, table: str, columns: list[str], order: list[str]) -> list[list[str]]:
     cols = ", ".join(f"{quote(conn, c)}::text AS c{i}" for i, c in enumerate(columns))
     by = ", ".join(quote(conn, c) for c in order) or ", ".join(f"c{i}" for i in range(len(columns)))
-    result = conn.exec_driver_sql(f"SELECT {cols} FROM {quote(conn, table)} ORDER BY {by}")
+    # ONLY: an inherited table's rows are its own table's, not its parent's
+    result = conn.exec_driver_sql(f"SELECT {cols} FROM ONLY {quote(conn, table)} ORDER BY {by}")
     return [["NULL" if v is None else sql_string(v) for v in row] for row in result]
 
 

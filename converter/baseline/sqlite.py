@@ -66,11 +66,11 @@ def literal(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return (
-            repr(value)
-            if value == value and abs(value) != float("inf")
-            else sql_string(repr(value))
-        )
+        if value != value:  # NaN: SQLite stores it as NULL
+            return "NULL"
+        if abs(value) == float("inf"):
+            return "9e999" if value > 0 else "-9e999"
+        return repr(value)
     if isinstance(value, bytes | bytearray | memoryview):
         return "X'" + bytes(value).hex().upper() + "'"
     return sql_string(str(value))

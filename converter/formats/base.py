@@ -33,6 +33,9 @@ class ReadOptions:
     dialect: str | None = None  # "postgresql" | "mysql" | "sqlite": picks per-database sources
     config: Config | None = None  # a configuration named with --config; else found per folder
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
+    # goose: which goose the folder was written for ("auto", "pressly", "liamstask");
+    # None: the configuration's `goose-tool`, else auto (converter.formats.goose)
+    goose_tool: str | None = None
 
 
 class LegacyFormat:

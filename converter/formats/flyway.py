@@ -571,10 +571,13 @@ class FlywayFormat(LegacyFormat):
         versioned = {version_key(i.name.version) for i in found if i.name.prefix == "V"}
         for key, item in undos.items():
             if key not in versioned:
-                result.error(
+                # Flyway refuses nothing here: `migrate` never runs undo files, and `undo` only
+                # undoes an applied versioned migration, so this file never runs
+                result.warn(
                     "undo-without-versioned",
-                    f"undo migration has no versioned migration V{item.name.version}__...; "
-                    "rename it to match its V file, or remove it",
+                    f"undo migration has no versioned migration V{item.name.version}__...: Flyway "
+                    "never runs it (migrate ignores undo files, undo only undoes an applied "
+                    "version), so it is left out; rename it to match its V file, or remove it",
                     item.path,
                 )
 

@@ -21,6 +21,7 @@ from converter.formats.base import (
     date_from_version,
     describe,
     iter_files,
+    relname,
     sql_script,
 )
 from converter.formats.tracking import (
@@ -33,7 +34,7 @@ from converter.formats.tracking import (
     select_rows,
     truthy,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.model import WARNING, Kind, LegacyMigration, Scan, Script
 
 NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.(?P<direction>up|down)\.(?P<ext>.*)$")
 NUMBERED = re.compile(r"^[0-9]+")
@@ -95,6 +96,7 @@ class GolangMigrateFormat(LegacyFormat):
         result = Scan(self.name, root)
         ups: list[tuple[int, Path]] = []
         downs: dict[int, Path] = {}
+        followed: dict[Path, str] = {}  # leniencies of golang-migrate followed: convert says so
         for path in iter_files(root):
             m = NAME.match(path.name)
             if not m:
@@ -115,13 +117,13 @@ class GolangMigrateFormat(LegacyFormat):
                 )
                 continue
             if m["ext"].lower() != "sql":
-                result.error(
-                    "not-convertible",
-                    f"golang-migrate runs this file as a migration, but its extension .{m['ext']} is not "
-                    "SQL; convert it by hand, or move it out of the migrations folder",
-                    path,
+                # golang-migrate ignores the extension: the file's text goes to the database
+                # driver as it is (source.DefaultParse, iofs.ReadUp/ReadDown)
+                followed[path] = (
+                    f"extension .{m['ext']} is not .sql, but golang-migrate runs this file all the "
+                    "same, sending its text to the database: it is read as SQL"
                 )
-                continue
+                result.warn("not-sql-extension", followed[path], path)
             if m["direction"] == "up":
                 ups.append((version, path))
             elif version in downs:
@@ -134,27 +136,39 @@ class GolangMigrateFormat(LegacyFormat):
             else:
                 downs[version] = path
 
+        entries: list[tuple[int, Path | None]] = list(ups)
         up_versions = {v for v, _ in ups}
         for version, path in downs.items():
             if version not in up_versions:
-                result.error(
-                    "down-without-up",
-                    f"down file has no up file with version {version}; add the up file, or remove it",
-                    path,
+                entries.append((version, None))
+                # golang-migrate lists the version anyway: `up` runs an empty migration
+                # (newMigration: "create empty migration") that only records the version,
+                # and `down` runs this file (migrate.go)
+                followed[path] = (
+                    f"down file has no up file with version {version}: golang-migrate still "
+                    "counts the version, records it on `up` without running anything, and runs "
+                    "this file on `down`; the revision does the same (an empty upgrade)"
                 )
+                result.warn("down-without-up", followed[path], path)
 
-        for version, path in sorted(ups):
+        for version, up_path in sorted(entries, key=lambda e: e[0]):
             result.migrations.append(
-                self._migration(root, version, path, downs.get(version), options)
+                self._migration(root, version, up_path, downs.get(version), options, followed)
             )
         return result
 
     def _migration(
-        self, root: Path, version: int, path: Path, down_path: Path | None, options: ReadOptions
+        self,
+        root: Path,
+        version: int,
+        path: Path | None,
+        down_path: Path | None,
+        options: ReadOptions,
+        followed: dict[Path, str],
     ) -> LegacyMigration:
-        m = NAME.match(path.name)
+        m = NAME.match((path or down_path or Path()).name)
         assert m is not None
-        up = (sql_script(root, path, options),)
+        up = () if path is None else (sql_script(root, path, options),)
         down: tuple[Script, ...] = ()
         if down_path is not None:
             down = (sql_script(root, down_path, options),)
@@ -168,6 +182,11 @@ class GolangMigrateFormat(LegacyFormat):
             date=date_from_version(m["version"]),
             sort_key=(version,),
             batch=True,
+            notes=tuple(
+                f"{WARNING}{relname(root, p)}: {followed[p]}"
+                for p in (path, down_path)
+                if p is not None and p in followed
+            ),
         )
 
 

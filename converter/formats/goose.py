@@ -11,10 +11,29 @@ carrying `+goose` is an error to goose, and so is an indented annotation; a comm
 merely mentions "Down" is ordinary text. `NO TRANSACTION` anywhere applies to the whole file.
 
 goose splits statements itself: outside StatementBegin/StatementEnd a statement ends on a
-line whose last word (before any `--` comment) ends with `;`. Each StatementBegin/End block
+line whose last word (before any `--` comment) ends with `;`. Where goose runs a file
+oddly rather than refusing it, the reader follows and warns: a statement left without `;`
+before a StatementBegin runs glued to the block; the first line after an empty block is
+swallowed (goose is still in its StatementEnd state there and does not buffer it). Each StatementBegin/End block
 becomes one Script with split=False (its exact text); each run of ordinary statements
 between annotations becomes one Script with split=True, so `up`/`down` keep file order.
 Go migrations are read when straight-line (`go_source.py`), else kept as placeholders.
+
+A folder written for the original goose (bitbucket.org/liamstask/goose: a `dbconf.yml`
+beside the migrations or one level up, `--goose-tool`/`goose-tool`) follows that goose where
+it was lenient, each time with a warning naming file:line: a statement left without `;` at
+the end of a section is skipped; an open StatementBegin block at the end is not run; a line
+is an annotation only when it starts with exactly `-- +goose ` and names a command exactly
+(anything else carrying `+goose` is a comment to it); SQL before the first direction is
+skipped; several Up and Down sections (a Down first, too) run in file order per direction;
+a stray StatementBegin/StatementEnd (nested, unpaired) is a comment; the line after an empty
+StatementBegin/End block is not swallowed (a quirk of current goose); a `.sql` name without
+a version is skipped. What it refused (no Up or Down at all, two files of one version) stays
+refused.
+
+Over 600 lines: one module per legacy tool is the rule the readers follow, and goose's holds
+the parser of two goose generations (pressly's and the original's leniencies, line by line)
+beside its tracking-table reader and the Go migrations' entry point.
 """
 
 from __future__ import annotations
@@ -74,6 +93,9 @@ DOWN_SKIPPED_NOTE = (
     "goose (dbconf.yml) skipped them"
 )
 GOOSE_DOCS = "see https://github.com/pressly/goose#sql-migrations"
+# the original goose (liamstask) reads a line as an annotation only when it starts with exactly
+# this and the rest, trimmed, is a command it knows (its switch compares them exactly)
+LIAMSTASK_PREFIX = "-- +goose "
 
 
 class GooseSyntaxError(Exception):
@@ -99,6 +121,11 @@ class ParsedFile:
     up: list[Piece] = field(default_factory=list)
     # the original goose's leniencies followed: (1-based line, what it did), for warnings
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # lines the original goose reads as ordinary text or skips (not annotations to it, SQL
+    # before the first direction): (1-based line, what it did)
+    ignored: list[tuple[int, str]] = field(default_factory=list)
+    # statements left without `;` before a StatementBegin, run glued to its block (both gooses)
+    glued: list[tuple[int, str]] = field(default_factory=list)
     down_skipped: bool = False  # the down's statements were all skipped (no `;`)
     down: list[Piece] = field(default_factory=list)
     up_marker: int | None = None  # 0-based line of `-- +goose Up`
@@ -134,6 +161,15 @@ def annotation_of(line: str) -> str | None:
     )
 
 
+def liamstask_annotation(line: str) -> str | None:
+    """The annotation the original goose reads on a line (its `sqlCmdPrefix` and exact
+    commands), None for a line it takes as ordinary text (an unknown command is ignored)."""
+    if not line.startswith(LIAMSTASK_PREFIX):
+        return None
+    cmd = line[len(LIAMSTASK_PREFIX) :].strip()
+    return cmd if cmd in ANNOTATIONS else None
+
+
 def ends_statement(line: str) -> bool:
     """goose's endsWithSemicolon: the last word before any `--` word ends with `;`."""
     last = ""
@@ -155,17 +191,20 @@ class _Parser:
         self.piece: Piece | None = None
         self.buffer: list[int] = []  # goose's statement buffer, as line indexes
         self.after_empty_block = False
+        self.before_up_warned = False
 
     def parse(self) -> ParsedFile:
         for i, line in enumerate(self.lines):
             if self.state == "start" and not line.strip():
                 continue
             try:
-                marker = annotation_of(line)
+                marker = self._marker(line, i)
             except GooseSyntaxError as exc:
                 raise GooseSyntaxError(exc.message, i + 1) from None
             if marker is not None:
                 self._annotation(marker, i)
+            elif self.state == "start" and self.liamstask:
+                self._before_up(line, i)
             else:
                 self._sql_line(line, i)
         if self.state == "start":
@@ -174,17 +213,136 @@ class _Parser:
             )
         if self.state.endswith("_block"):
             assert self.piece is not None
-            raise GooseSyntaxError(
-                "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`; add one",
-                self.piece.start,
-            )
+            if not self.liamstask:
+                raise GooseSyntaxError(
+                    "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`; add one",
+                    self.piece.start,
+                )
+            self._unclosed_block()
         self._check_unfinished("the end of the file")
         self._close(len(self.lines))
         return self.result
 
+    # -- the original goose's leniencies ------------------------------------------------------
+
+    def _marker(self, line: str, i: int) -> str | None:
+        """The annotation on line i; with `liamstask`, only what the original goose reads as
+        one: a line pressly/goose would take (or refuse) as an annotation but the original
+        reads as ordinary text is a comment, with a warning."""
+        if not self.liamstask:
+            return annotation_of(line)
+        marker = liamstask_annotation(line)
+        try:
+            pressly = annotation_of(line)
+        except GooseSyntaxError as exc:
+            pressly, why = None, exc.message
+        else:
+            why = "current goose reads it as an annotation"
+        if marker is None and (pressly is not None or "+goose" in line):
+            self.result.ignored.append(
+                (
+                    i + 1,
+                    "the original goose (dbconf.yml) does not read this line as an annotation "
+                    f"(it needs exactly `{LIAMSTASK_PREFIX}<Up|Down|StatementBegin|StatementEnd>`"
+                    f"), so it is a comment there ({why}); write it so if it is meant as one",
+                )
+            )
+        return marker
+
+    def _before_up(self, line: str, i: int) -> None:
+        """The original goose skips everything before its first direction annotation."""
+        if line.strip().startswith("--") or not line.strip():
+            return
+        if not self.before_up_warned:
+            self.before_up_warned = True
+            self.result.ignored.append(
+                (
+                    i + 1,
+                    "SQL before the first `-- +goose Up`: the original goose (dbconf.yml) runs "
+                    "only what follows a direction annotation, so it skips this; move it below "
+                    "`-- +goose Up` if it should run",
+                )
+            )
+
+    def _unclosed_block(self) -> None:
+        """The original goose warns "saw '-- +goose StatementBegin' with no matching
+        '-- +goose StatementEnd'" and never runs the open block."""
+        assert self.piece is not None
+        start = self.piece.start
+        self.result.skipped.append(
+            (
+                start,
+                "`-- +goose StatementBegin` has no matching `-- +goose StatementEnd`: the "
+                "original goose (dbconf.yml) warns and does not run the open block; add "
+                "`-- +goose StatementEnd` if it should run",
+            )
+        )
+        self.state = self.state.removesuffix("_block")
+        self.piece = None
+        self.buffer = []
+        if self.state == "down" and not any(
+            self.lines[j].strip() and not self.lines[j].strip().startswith("--")
+            for p in self.result.down
+            for j in range(p.start, p.end)
+        ):
+            self.result.down_skipped = True
+
+    def _switch(self, marker: str, i: int) -> bool:
+        """The original goose toggles the direction at every Up and Down (its
+        `directionIsActive`), so a file may hold several sections of each, and a Down first;
+        current goose refuses both. True when line i was such a switch."""
+        target = {UP: "up", DOWN: "down"}.get(marker)
+        if target is None or self.state.endswith("_block"):
+            return False
+        first = self.state == "start"
+        if (target == "up" and first) or (target == "down" and self.state == "up"):
+            return False  # the ordinary order: handled as current goose handles it
+        self._check_unfinished(f"`-- +goose {marker}`")
+        self._close(i)
+        self.state = target
+        if target == "up" and self.result.up_marker is None:
+            self.result.up_marker = i
+        self._open(i + 1)
+        self.buffer = []
+        self.after_empty_block = False
+        self.result.ignored.append(
+            (
+                i + 1,
+                f"`-- +goose {marker}` "
+                + ("before any `-- +goose Up`" if first else "opens another section")
+                + ": current goose refuses this, the original goose (dbconf.yml) runs each "
+                "direction's sections in file order, and so does the converted revision",
+            )
+        )
+        return True
+
+    def _no_op(self, marker: str, i: int) -> bool:
+        """A StatementBegin or StatementEnd that changes nothing for the original goose (a
+        second Begin inside a block, an End outside one, either before any direction): it
+        reads the line as text where current goose refuses it. True when line i was one."""
+        inside = self.state.endswith("_block")
+        if marker == BEGIN and (inside or self.state == "start"):
+            why = "inside a StatementBegin block" if inside else "before any direction"
+        elif marker == END and not inside:
+            why = "without a StatementBegin" if self.state != "start" else "before any direction"
+        else:
+            return False
+        self.result.ignored.append(
+            (
+                i + 1,
+                f"`-- +goose {marker}` {why}: current goose refuses it, the original goose "
+                "(dbconf.yml) changes nothing for it and reads the line as a comment",
+            )
+        )
+        if self.state != "start":
+            self._sql_line(self.lines[i], i)
+        return True
+
     # -- annotations ----------------------------------------------------------------------
 
     def _annotation(self, marker: str, i: int) -> None:
+        if self.liamstask and (self._switch(marker, i) or self._no_op(marker, i)):
+            return
         if marker == UP:
             if self.state != "start":
                 raise GooseSyntaxError(
@@ -215,15 +373,22 @@ class _Parser:
                     i + 1,
                 )
             pending = self._pending()
+            start = i + 1
             if pending is not None:
-                raise GooseSyntaxError(
-                    "statement has no terminating `;` before `-- +goose StatementBegin`; goose "
-                    "would run it glued to the block: end it with `;`",
-                    pending,
+                # both gooses keep the unfinished statement in their buffer, so the block's
+                # lines are appended to it and all of it runs as one statement
+                self.result.glued.append(
+                    (
+                        pending,
+                        "statement has no terminating `;` before `-- +goose StatementBegin`: "
+                        "goose runs it glued to the block as one statement, and so does the "
+                        "revision; end it with `;` if they are two statements",
+                    )
                 )
-            self._close(i)
+                start = self.buffer[0]
+            self._close(min(start, i))
             self.state += "_block"
-            self.piece = Piece(i + 1, block=True)
+            self.piece = Piece(start, block=True)
             self.after_empty_block = False
         elif marker == END:
             if not self.state.endswith("_block"):
@@ -233,7 +398,7 @@ class _Parser:
             assert self.piece is not None
             if not self.buffer:
                 self.result.empty_blocks.append(self.piece.start)
-                self.after_empty_block = True
+                self.after_empty_block = not self.liamstask  # pressly's quirk only
             self.buffer = []
             self._close(i)
             self.state = self.state.removesuffix("_block")
@@ -263,14 +428,21 @@ class _Parser:
                 "SQL before the `-- +goose Up` annotation; goose refuses it: move it below", i + 1
             )
         if self.after_empty_block:
-            # goose's state machine swallows the first such line after an empty block
+            # goose's state machine swallows the first such line after an empty block: the
+            # StatementEnd line passed as a comment, so the state is still "StatementEnd"
+            # here, and goose leaves that state's line out of its buffer
             self.after_empty_block = False
             if line.strip():
-                raise GooseSyntaxError(
-                    "goose silently skips this line because the StatementBegin/StatementEnd "
-                    "block just before it is empty; remove the empty block",
-                    i + 1,
+                self.result.skipped.append(
+                    (
+                        i + 1,
+                        "goose silently skips this line, because the StatementBegin/"
+                        "StatementEnd block just before it is empty, and so does the revision; "
+                        "remove the empty block if the line should run",
+                    )
                 )
+                self._close(i)
+                self._open(i + 1)
             return
         self.buffer.append(i)
         if self.state in ("up", "down") and ends_statement(line):
@@ -306,7 +478,9 @@ class _Parser:
         if self.state in ("up", "down") and pending is not None:
             raise GooseSyntaxError(
                 f"statement has no terminating `;` before {where}; goose refuses it "
-                "(it ends a statement only on a line whose last word ends with `;`)",
+                "(it ends a statement only on a line whose last word ends with `;`); a folder "
+                "written for the original goose, which skipped such a statement, says so with "
+                "a dbconf.yml or --goose-tool liamstask",
                 pending,
             )
 
@@ -380,15 +554,15 @@ class GooseFormat(LegacyFormat):
     def read(self, root: Path, options: ReadOptions) -> Scan:
         result = Scan(self.name, root)
         found: list[tuple[int, Path, str]] = []
+        liamstask = self._liamstask(root, options)
         for path in iter_files(root):
             if path.suffix not in (".sql", ".go") or path.name.endswith("_test.go"):
                 continue
-            version = _version(path, result)
+            version = _version(path, result, liamstask)
             if version is None:
                 continue
             found.append((version, path, FILE_NAME.match(path.name)["desc"]))  # type: ignore[index]
 
-        liamstask = self._liamstask(root, options)
         for version, path, desc in sorted(found, key=lambda f: (f[0], f[1].name)):
             if path.suffix == ".go":
                 migration = self._read_go(root, path, version, desc, options, result)
@@ -420,9 +594,14 @@ class GooseFormat(LegacyFormat):
             result.error("goose-syntax", exc.message, path, exc.line)
             return None
         warnings = []
-        for line, message in parsed.skipped:
-            result.warn("goose-unfinished", message, path, line)
-            warnings.append(f"{WARNING}{relname(root, path)}:{line}: {message}")
+        for code, found in (
+            ("goose-unfinished", parsed.skipped),
+            ("goose-original", parsed.ignored),
+            ("goose-glued", parsed.glued),
+        ):
+            for line, message in found:
+                result.warn(code, message, path, line)
+                warnings.append(f"{WARNING}{relname(root, path)}:{line}: {message}")
         for line in parsed.envsub_lines:
             result.warn(
                 "envsub",
@@ -462,10 +641,12 @@ class GooseFormat(LegacyFormat):
 
     def _liamstask(self, root: Path, options: ReadOptions) -> bool:
         """Whether the folder was written for the original goose (bitbucket.org/liamstask/goose):
-        `goose-tool` in the configuration says so, else a `dbconf.yml` beside the migrations
-        or one level up (its `db/dbconf.yml` + `db/migrations/` layout) does."""
-        setting = reader_config(root, options).reader.get("goose-tool")
-        tool = setting.value if setting is not None else "auto"
+        `--goose-tool` or `goose-tool` in the configuration says so, else a `dbconf.yml` beside
+        the migrations or one level up (its `db/dbconf.yml` + `db/migrations/` layout) does."""
+        tool = options.goose_tool
+        if tool is None:
+            setting = reader_config(root, options).reader.get("goose-tool")
+            tool = setting.value if setting is not None else "auto"
         if tool == "auto":
             found = any((d / "dbconf.yml").is_file() for d in (root, root.parent))
             tool = "liamstask" if found else "pressly"
@@ -507,8 +688,10 @@ def _go_migration(
     )
 
 
-def _version(path: Path, result: Scan) -> int | None:
-    """goose's version for a file name; None (with an error for .sql files) when there is none."""
+def _version(path: Path, result: Scan, liamstask: bool = False) -> int | None:
+    """goose's version for a file name; None (with an error for .sql files) when there is none.
+    The original goose skips such a file (its CollectMigrations keeps only the names whose
+    NumericComponent parses): a warning then."""
     m = FILE_NAME.match(path.name)
     problem = None
     if not m:
@@ -517,7 +700,16 @@ def _version(path: Path, result: Scan) -> int | None:
         problem = f"version {m['version']!r} is not a positive 64-bit integer"
     if problem is None:
         return int(m["version"])  # type: ignore[index]
-    if path.suffix == ".sql":  # goose refuses the directory; Go files without a version are skipped
+    if path.suffix == ".sql" and liamstask:
+        result.warn(
+            "bad-name",
+            f"file name {problem}: the original goose (dbconf.yml) skips the file, and so does "
+            "the converter; rename it to <version>_<name>.sql if it is a migration",
+            path,
+        )
+    elif (
+        path.suffix == ".sql"
+    ):  # goose refuses the directory; Go files without a version are skipped
         result.error(
             "bad-name",
             f"file name {problem}; goose refuses the directory: rename it to <version>_<name>.sql",

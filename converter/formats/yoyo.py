@@ -50,7 +50,7 @@ from converter.formats.tracking import (
     TrackingState,
     select_rows,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.model import WARNING, Kind, LegacyMigration, Scan, Script
 
 GENERATED_ID = re.compile(
     r"^(?P<prefix>.*?)(?P<date>\d{8})_(?P<number>\d+)_(?P<random>[A-Za-z0-9]{5})(?:-(?P<slug>.+))?$"
@@ -370,14 +370,16 @@ def load_python(candidate: Candidate, root: Path, options: ReadOptions, result: 
         return False
     steps = [s for s in steps if s.apply is not None or s.rollback is not None]
     if not steps:
-        result.error(
-            "python-no-steps",
+        # yoyo loads it all the same: a migration with no steps, recorded as applied
+        message = (
             "the Python migration registers no steps (no step(...) call at the top level): yoyo "
-            "would apply nothing; add its steps or remove the file",
-            path,
-            1,
+            "applies it doing nothing and records it, and so does the revision (an empty "
+            "upgrade); add its steps or remove the file if that is not what you meant"
         )
-        return False
+        result.warn("python-no-steps", message, path, 1)
+        candidate.notes.append(f"{WARNING}{relname(root, path)}:1: {message}")
+        candidate.up = (Script("sql", "", path, relname(root, path)),)  # names the file
+        return True
     candidate.up = tuple(s.apply for s in steps if s.apply is not None)
     candidate.down = tuple(s.rollback for s in reversed(steps) if s.rollback is not None)
     scripts = candidate.up + candidate.down
@@ -611,10 +613,13 @@ class YoyoFormat(LegacyFormat):
                     not (path.parent / f"{migration_id}.sql").exists()
                     and not (path.parent / f"{migration_id}.py").exists()
                 ):
-                    result.error(
+                    # yoyo skips .rollback.sql files when it lists migrations and reads one
+                    # only beside its .sql migration: this one is never read, nothing refuses it
+                    result.warn(
                         "down-without-up",
-                        f"rollback file without its migration {migration_id}.sql: rename it to "
-                        "match its migration, or remove it",
+                        f"rollback file without its migration {migration_id}.sql: yoyo never "
+                        "reads it, so it is left out; rename it to match its migration, or "
+                        "remove it",
                         path,
                     )
                 continue

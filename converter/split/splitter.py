@@ -43,6 +43,10 @@ MYSQL_DELIMITER_LINE = re.compile(
     r"^[ \t]*delimiter[ \t]+(\S+)[^\n]*", re.MULTILINE | re.IGNORECASE
 )
 ON_ERROR_STOP = re.compile(r"\\set[ \t]+ON_ERROR_STOP\b")
+# psql meta-commands that change only what psql prints, never the database: psql runs the
+# file with them (Sqitch on PostgreSQL, plain files run by psql), so they are dropped like
+# `\set ON_ERROR_STOP`; every other meta-command is refused (no driver can run it)
+PSQL_OUTPUT_ONLY = re.compile(r"\\(?:echo|qecho|warn|timing|pset)(?![^\s])")
 # Used only to word the error when COPY data made the text impossible to tokenize.
 COPY_FROM_STDIN = re.compile(
     r"^[ \t]*COPY\b[^;]*?\bFROM[ \t\n]+STDIN\b", re.IGNORECASE | re.MULTILINE
@@ -193,7 +197,7 @@ class Splitter:
 
     def _meta_command(self, m: re.Match) -> None:
         line = m[0].strip()
-        if ON_ERROR_STOP.match(line):
+        if ON_ERROR_STOP.match(line) or PSQL_OUTPUT_ONLY.match(line):
             self.dropped.append(Directive("psql", line, self._where(m.start())[0]))
             return
         self._meta_error(line, m.start() + len(m[0]) - len(m[0].lstrip()))

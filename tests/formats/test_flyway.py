@@ -224,12 +224,15 @@ def test_undo_becomes_the_down_of_the_same_version(tmp_path):
     assert two.down == ()
 
 
-def test_undo_without_versioned_is_an_error(tmp_path):
+def test_undo_without_versioned_is_left_out_with_a_warning(tmp_path):
+    """Flyway never runs an undo without its V file (migrate ignores undo files; undo only
+    undoes an applied version) and refuses nothing: the scan warns and leaves it out."""
     write(tmp_path / "V1__a.sql")
     write(tmp_path / "U2__b.sql")
     result = scan(tmp_path, "flyway")
-    assert located_codes(result) == [("error", "undo-without-versioned", "U2__b.sql")]
+    assert located_codes(result) == [("warning", "undo-without-versioned", "U2__b.sql")]
     assert [m.version for m in result.migrations] == ["1"]
+    assert result.migrations[0].down == ()
 
 
 def test_two_undos_for_one_version_is_an_error(tmp_path):

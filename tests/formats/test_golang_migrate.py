@@ -125,12 +125,19 @@ def test_name_may_be_empty_and_hold_dots(tmp_path):
 # -- problems --------------------------------------------------------------------------------
 
 
-def test_down_without_up_is_an_error(tmp_path):
+def test_down_without_up_is_an_empty_up_as_golang_migrate_runs_it(tmp_path):
+    """golang-migrate lists a down-only version and runs an empty up for it (the version is
+    recorded, nothing runs; migrate.go newMigration), and the down file on `down`."""
     write(tmp_path / "1_a.up.sql")
-    write(tmp_path / "2_b.down.sql")
+    write(tmp_path / "2_b.down.sql", "DROP TABLE t;\n")
+    write(tmp_path / "3_c.up.sql")
     result = scan(tmp_path, "golang-migrate")
-    assert located_codes(result) == [("error", "down-without-up", "2_b.down.sql")]
-    assert [m.version for m in result.migrations] == ["1"]
+    assert ("warning", "down-without-up", "2_b.down.sql") in located_codes(result)
+    assert not result.errors
+    assert [m.version for m in result.migrations] == ["1", "2", "3"]
+    two = result.migrations[1]
+    assert two.up == () and [s.name for s in two.down] == ["2_b.down.sql"]
+    assert two.description == "b"
 
 
 def test_two_downs_for_one_version_is_an_error(tmp_path):
@@ -167,14 +174,19 @@ def test_unmatched_files_are_warned(tmp_path):
     )
 
 
-def test_non_sql_migrations_are_not_convertible(tmp_path):
+def test_any_extension_runs_as_sql_and_a_backup_beside_its_file_is_a_duplicate(tmp_path):
+    """golang-migrate ignores the extension (`.up.json` is sent to the database as text), so a
+    `1_a.up.sql.bak` beside `1_a.up.sql` is a second up of version 1: golang-migrate refuses
+    the folder (ErrDuplicateMigration), and so does the scan."""
     write(tmp_path / "1_a.up.sql")
-    write(tmp_path / "2_mongo.up.json", '[{"create": "users"}]\n')
+    write(tmp_path / "2_data.up.txt", "CREATE TABLE d (id int);\n")
+    result = scan(tmp_path, "golang-migrate")
+    assert located_codes(result) == [("warning", "not-sql-extension", "2_data.up.txt")]
+    assert [m.version for m in result.migrations] == ["1", "2"]
     write(tmp_path / "1_a.up.sql.bak")
     result = scan(tmp_path, "golang-migrate")
-    assert sorted(located_codes(result)) == [
-        ("error", "not-convertible", "1_a.up.sql.bak"),
-        ("error", "not-convertible", "2_mongo.up.json"),
+    assert [(p.code, p.message.split(":")[0]) for p in result.errors] == [
+        ("duplicate-version", "version 1 is used by 2 migrations")
     ]
 
 

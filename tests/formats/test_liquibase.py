@@ -192,6 +192,27 @@ def test_xml_master_problems(tmp_path):
     assert result.migrations == []
 
 
+def test_missing_includes_that_liquibase_is_told_to_skip(tmp_path):
+    """`errorIfMissing="false"` (include) and `errorIfMissingOrEmpty="false"` (includeAll):
+    Liquibase skips the missing file or folder instead of refusing the changelog."""
+    write(
+        tmp_path / "master.xml",
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
+        '  <include file="local-only.sql" errorIfMissing="false"/>\n'
+        '  <include file="a.sql"/>\n'
+        '  <includeAll path="optional/" errorIfMissingOrEmpty="false"/>\n'
+        "</databaseChangeLog>\n",
+    )
+    write(tmp_path / "a.sql", HEADER + "--changeset x:a\nSELECT 1;\n")
+    result = read(tmp_path)
+    assert [m.version for m in result.migrations] == ["a"]
+    assert [(p.severity.value, p.code) for p in result.problems] == [
+        ("warning", "missing-include"),
+        ("warning", "missing-include"),
+    ]
+    assert "errorIfMissing" in result.problems[0].message
+
+
 def test_raw_sql_files_run_whole_as_liquibase_does(tmp_path):
     write(tmp_path / "001.sql", HEADER + "--changeset x:1\nSELECT 1;\n")
     write(tmp_path / "002_raw.sql", "CREATE TABLE t (id INT);\nINSERT INTO t VALUES (1);\n")

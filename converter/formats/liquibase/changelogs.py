@@ -47,6 +47,10 @@ def _is_true(value: str | None) -> bool:
     return value is not None and value.strip().lower() == "true"
 
 
+def _is_false(value: str | None) -> bool:
+    return value is not None and value.strip().lower() == "false"
+
+
 def _attr(element: ET.Element, name: str) -> str | None:
     for key, value in element.attrib.items():
         if key.rsplit("}", 1)[-1].lower() == name.lower():
@@ -192,9 +196,18 @@ class ChangelogReader:
         ref = _attr(element, "file")
         target = self._resolve(changelog, ref or "", element) if ref else None
         if target is None or not target.is_file():
+            if _is_false(_attr(element, "errorIfMissing")):  # Liquibase skips it, saying so
+                self.result.warn(
+                    "missing-include",
+                    f"<include file={ref!r}> points to no file under the directory; "
+                    'errorIfMissing="false", so Liquibase skips it, and so does the converter',
+                    changelog,
+                )
+                return []
             self.result.error(
                 "missing-include",
-                f"<include file={ref!r}> points to no file under the directory; fix the path",
+                f"<include file={ref!r}> points to no file under the directory; fix the path "
+                '(Liquibase refuses it too, unless errorIfMissing="false")',
                 changelog,
             )
             return []
@@ -213,9 +226,18 @@ class ChangelogReader:
         if not directory.is_dir():
             directory = self._resolve(changelog, ref, element) or directory
         if not directory.is_dir():
+            if _is_false(_attr(element, "errorIfMissingOrEmpty")):  # Liquibase skips it
+                self.result.warn(
+                    "missing-include",
+                    f"<includeAll path={ref!r}> is not a directory under the root; "
+                    'errorIfMissingOrEmpty="false", so Liquibase skips it, and so does the converter',
+                    changelog,
+                )
+                return []
             self.result.error(
                 "missing-include",
-                f"<includeAll path={ref!r}> is not a directory under the root; fix the path",
+                f"<includeAll path={ref!r}> is not a directory under the root; fix the path "
+                '(Liquibase refuses it too, unless errorIfMissingOrEmpty="false")',
                 changelog,
             )
             return []
