@@ -417,7 +417,11 @@ class Locator:
                 if s.revision == first.revision and s.version == first.legacy_version
             )
             others = (
-                f" (and {len(matches) - 1} other step(s) with the same schema)"
+                f" and {len(matches) - 1} later step(s) ("
+                + ", ".join(s.title for s in matches[1:4])
+                + (", ..." if len(matches) > 4 else "")
+                + "): the migrations between them change only data, so the schema cannot tell "
+                "which of them ran (the list below counts from the earliest)"
                 if len(matches) > 1
                 else ""
             )

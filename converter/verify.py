@@ -566,6 +566,10 @@ class _Run:
             f"applied to the legacy database"
         )
         self.report.baseline_data_left_out = emptied
+        self.report.baseline = (
+            f"{pair.revision.revision if pair.revision else '?'}: legacy {covers[0].version}.."
+            f"{covers[-1].version} ({len(covers)} migrations)"
+        )
         if emptied:
             note = (
                 f"the baseline revision {pair.revision.revision if pair.revision else '?'} carries the rows of "

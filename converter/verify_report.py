@@ -89,6 +89,7 @@ class VerifyReport:
     error: str | None = None  # the run could not finish (connection lost, interrupted, ...)
     # a baseline revision: the tables whose legacy rows it does not carry (left out)
     baseline_data_left_out: list[str] = field(default_factory=list)
+    baseline: str | None = None  # "revision R: legacy 1..150 (150 migrations)"
 
     @property
     def equivalent(self) -> bool:
@@ -107,6 +108,8 @@ class VerifyReport:
         where = f"{self.dialect}" + (f" on {self.url}" if self.url else " (temporary SQLite files)")
         if self.equivalent:
             text = f"equivalent: {len(upgrades)} steps compared {mode} on {where}"
+            if self.baseline:
+                text += f" (the first, the baseline {self.baseline})"
             if self.count(PORTED):
                 text += f" ({self.count(PORTED)} ported by hand: applied, not comparable)"
             walked = [s for s in self.steps if s.phase == DOWNGRADE and s.status == EQUAL]
@@ -153,6 +156,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "steps": [s.to_json() for s in self.steps],
             "notes": list(self.notes),
+            "baseline": self.baseline,
             "baseline_data_left_out": list(self.baseline_data_left_out),
             "error": self.error,
         }

@@ -180,6 +180,7 @@ def test_200_migrations_baselined_at_150_verify_stepwise_with_downgrade(big):
     assert report.baseline_data_left_out == ["events"]
     assert any("in events were left out" in n for n in report.notes), report.notes
     assert report.to_json()["baseline_data_left_out"] == ["events"]
+    assert "(the first, the baseline baseline: legacy 1..150 (150 migrations))" in report.summary()
 
 
 def test_200_migrations_baselined_at_150_stamp_150_170_and_refuse_120(big, make_db):
@@ -204,6 +205,10 @@ def test_200_migrations_baselined_at_150_stamp_150_170_and_refuse_120(big, make_
         assert "bring it to version 150 with the legacy tool first" in refused.reason
         if legacy_dir is not None:
             assert "121 (V121__create_t121.sql)" in refused.reason
+    # --verify-schema checks the baseline's own schema (never a state inside it)
+    checked = stamp(out, StampOptions(urls=[urls[150]], verify_schema=True, dry_run=True))
+    assert checked.results[0].action == WOULD, checked.results[0].reason
+    assert any("schema verified" in d for d in checked.results[0].details)
     # stamped for real, then `alembic upgrade head` runs exactly the rest
     report = stamp(out, StampOptions(urls=[urls[150], urls[170]]))
     assert [r.action for r in report.results] == [STAMPED, STAMPED]
@@ -222,6 +227,12 @@ def test_200_migrations_baselined_at_150_fingerprints_inside_the_baseline(big, m
     assert got[120].action == REFUSED
     assert got[120].reason.startswith("the schema matches legacy version 120")
     assert "still needs 30 legacy migration(s): 121 (V121__create_t121.sql)" in got[120].reason
+    # a data-only migration leaves the schema as it was: the schema cannot tell them apart
+    at_122 = legacy_db(make_db("sqlite"), migrations[:122], tool=None)
+    twin = stamp(out, StampOptions(urls=[at_122], legacy_dir=legacy, dry_run=True)).results[0]
+    assert twin.action == REFUSED
+    assert twin.reason.startswith("the schema matches legacy version 122 and 1 later step(s)")
+    assert "which of them ran" in twin.reason and "still needs 28" in twin.reason
     # without the legacy folder the states inside the baseline are unknown: it says so
     alone = stamp(out, StampOptions(urls=[urls[120]], dry_run=True, from_table="none"))
     assert alone.results[0].action == REFUSED
