@@ -115,7 +115,9 @@ def inside_baseline(branch: Branch, step: HistoryStep, where: str) -> Refusal:
     inside = [s for s in branch.steps if s.revision == step.revision]
     first = inside[0].version or inside[0].label
     names = [s.label for s in rest]
-    shown = ", ".join(names[:40]) + (f" and {len(names) - 40} more" if len(names) > 40 else "")
+    shown = ", ".join(names[:10]) + (
+        f" and {len(names) - 10} more (all listed below)" if len(names) > 10 else ""
+    )
     return Refusal(
         f"{where}, inside the baseline revision {step.revision} (legacy {first}..{step.baseline_at}) "
         f"but below its version {step.baseline_at}: the database still needs {len(rest)} legacy "
