@@ -344,6 +344,10 @@ def convert(
     }
     if reuse:  # the baseline on disk already is this one (baseline.reusable)
         kept[0] = matched[0]
+        folded_notes.append(
+            f"versions/{matched[0].name} is the baseline of these legacy files and data choice "
+            "already: kept as it is, not rebuilt (--force rebuilds it)"
+        )
     for i, found in kept.items():
         names[i] = found.name
     clash = set(names) & set(existing.foreign)

@@ -762,3 +762,26 @@ def test_new_legacy_migrations_go_after_a_kept_baseline(tmp_path):
     assert rebuilt.written == ["versions/20240101_baseline.py"]
     text = (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8")
     assert '"extra"' in text  # op.create_table("extra", ...)
+
+
+def test_placeholders_are_replaced_before_the_prefix_is_applied(tmp_path):
+    from click.testing import CliRunner
+
+    from converter.cli import cli
+
+    legacy_dir = write_history(
+        tmp_path / "legacy",
+        ["CREATE TABLE ${table} (id INTEGER PRIMARY KEY);\n", "INSERT INTO ${table} VALUES (1);\n"],
+    )
+    (legacy_dir / "converter.toml").write_text('[placeholders]\ntable = "things"\n')
+    out = tmp_path / "alembic"
+    args = ["convert", str(legacy_dir), "--out", str(out), "--dialect", "sqlite"]
+    args += ["--date-from", "20240101", "--baseline-at", "2", "--baseline-data", "things"]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    text = (out / "versions" / "20240101_baseline.py").read_text(encoding="utf-8")
+    assert '"things"' in text and "${table}" not in text
+    (legacy_dir / "converter.toml").write_text("[placeholders]\n")
+    refused = CliRunner().invoke(cli, [*args, "--force"])
+    assert refused.exit_code == 1
+    assert "V1__step_1.sql:1" in refused.output and "table" in refused.output
