@@ -125,7 +125,7 @@ def _pair_baseline(migrations: list[LegacyMigration], i: int, r: Script) -> tupl
             ),
             i,
         )
-    present = [m.version for m in migrations]
+    present = {m.version for m in migrations}
     missing = [v for v in covers if v not in present]
     if missing:
         shown = ", ".join(missing[:10]) + (
