@@ -501,3 +501,25 @@ def test_every_tracked_sample_stamps_at_its_baseline_and_refuses_inside_it(fmt, 
         assert second.action == REFUSED, second.reason
         assert "still needs 1 legacy migration(s)" in second.reason, second.reason
         assert f"bring it to version {version}" in second.reason
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_fingerprints_inside_a_baseline_on_every_database(dialect, make_db, server, tmp_path):
+    legacy = tmp_path / "legacy"
+    shutil.copytree(SAMPLES / "flyway" / dialect, legacy)
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect, date_from="20240101", baseline_at="3", url=server(dialect)
+    )
+    convert(legacy, out, options)
+    baseline = AlembicHistory(out).chain()[0].revision
+    migrations = read_legacy_history(legacy, dialect, None, None).migrations
+    at, below = (legacy_db(make_db(dialect), migrations[:k], tool=None) for k in (3, 1))
+    report = stamp(
+        out, StampOptions(urls=[at, below], legacy_dir=legacy, from_table="none", dry_run=True)
+    )
+    first, second = report.results
+    assert first.action == WOULD and first.revision == baseline, first.reason
+    assert second.action == REFUSED, second.reason
+    assert second.reason.startswith("the schema matches legacy version 1")
+    assert "still needs 2 legacy migration(s): 2 (V2__create_customers.sql), 3" in second.reason
