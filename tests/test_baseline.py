@@ -79,13 +79,14 @@ def _objects(url: str) -> list[str]:
                     )
                 ]
             if conn.dialect.name == "mysql":
-                names += [
-                    f"routine {r[0]}"
-                    for r in conn.exec_driver_sql(
-                        "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                        "WHERE ROUTINE_SCHEMA = DATABASE()"
-                    )
-                ]
+                for kind, sql in (
+                    ("routine", "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA"),
+                    ("event", "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA"),
+                    ("trigger", "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA"),
+                    ("sequence", "SELECT TABLE_NAME FROM information_schema.TABLES "
+                     "WHERE TABLE_TYPE = 'SEQUENCE' AND TABLE_SCHEMA"),
+                ):  # fmt: skip
+                    names += [f"{kind} {r[0]}" for r in conn.exec_driver_sql(f"{sql} = DATABASE()")]
             if conn.dialect.name == "sqlite":
                 names += [
                     r[0]
@@ -249,10 +250,14 @@ END//
 DELIMITER ;
 CREATE VIEW zz_people AS SELECT id, name FROM people;
 CREATE VIEW aa_names AS SELECT name FROM zz_people;
+CREATE SEQUENCE ticket_seq START WITH 100;
+CREATE TABLE tickets (id INT NOT NULL DEFAULT NEXTVAL(ticket_seq) PRIMARY KEY);
+CREATE EVENT purge_audit ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM audit WHERE id < 0;
 """,
         """INSERT INTO ref_country VALUES ('FR', 'France'), ('JP', 'Japan'), ('NZ', 'It''s \\\\ here');
 INSERT INTO people (name, country, born, wake, photo)
     VALUES ('Ann', 'FR', '1990-01-02', '07:30:00', X'00FF'), ('Bob', NULL, NULL, NULL, NULL);
+INSERT INTO tickets VALUES (DEFAULT), (DEFAULT);
 """,
         "ALTER TABLE people ADD COLUMN nick VARCHAR(20);\n",
     ],
@@ -293,6 +298,7 @@ DELETE FROM people WHERE name = 'Bob';
 }
 RICH_DATA = dict.fromkeys(RICH, "ref_*,people,audit")
 RICH_DATA["postgresql"] += ",events*,*_thing"
+RICH_DATA["mysql"] += ",tickets"
 
 
 def write_history(root: Path, scripts: list[str]) -> Path:
