@@ -68,10 +68,10 @@ class BaselineRequest:
 def find_cut(migrations: list[LegacyMigration], version: str, where: Path) -> int:
     """The index of the migration whose version is `version`; UsageError listing nearby
     versions when there is none."""
-    versions = [m.version for m in migrations]
     for i, m in enumerate(migrations):
         if m.version == version and m.kind is not Kind.REPEATABLE:
             return i
+    versions = [m.version for m in migrations if m.version and m.kind is not Kind.REPEATABLE]
     close = difflib.get_close_matches(version, versions, n=3, cutoff=0.5)
     around = _around(versions, version)
     hint = "versions of this history: " + ", ".join(around)
