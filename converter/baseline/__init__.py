@@ -36,6 +36,15 @@ legacy version folded in, in history order), their `files`, `sha256` (`covered_c
 Decisions: a baseline is built from one engine, so several dialects are refused (convert
 once per database); VERSION may be the last version (the baseline is then the whole
 history); a placeholder code migration inside the prefix is refused (it cannot be applied).
+
+Re-runs (`reusable`, `fold_existing`): an intact baseline built from the same legacy files
+(checksum), dialect and data choice is kept as it is, never rebuilt (the rows a history
+writes may hold the time it ran; rebuilding could not be byte-identical); --force rebuilds.
+Otherwise the baseline takes the revision id of VERSION's revision on disk when there is
+one (a converted revision, or the baseline at VERSION), so databases stamped there stay
+right, and the revisions of ours it now covers (an earlier baseline included) are removed;
+one edited by hand or adopted is refused, naming it. Moving a baseline earlier is refused:
+databases stamped at it never ran the revisions that would come back.
 """
 
 from __future__ import annotations
