@@ -271,6 +271,7 @@ CREATE TABLE people (
 );
 CREATE INDEX ix_people_lower_name ON people (lower(name));
 CREATE UNIQUE INDEX ux_people_name ON people (name) WHERE country IS NOT NULL;
+CREATE VIRTUAL TABLE notes USING fts5(body);
 """,
         """CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL);
 CREATE TRIGGER people_audit AFTER INSERT ON people BEGIN
@@ -292,6 +293,7 @@ CREATE VIEW people_names AS SELECT name FROM people;
         """INSERT INTO ref_country VALUES ('FR', 'France'), ('NZ', 'It''s here');
 INSERT INTO people (name, country, photo) VALUES ('Ann', 'FR', X'00FF'), ('Bob', NULL, NULL);
 DELETE FROM people WHERE name = 'Bob';
+INSERT INTO notes (body) VALUES ('first note'), ('second note');
 """,
         "ALTER TABLE people ADD COLUMN nick TEXT;\n",
     ],
@@ -299,6 +301,7 @@ DELETE FROM people WHERE name = 'Bob';
 RICH_DATA = dict.fromkeys(RICH, "ref_*,people,audit")
 RICH_DATA["postgresql"] += ",events*,*_thing"
 RICH_DATA["mysql"] += ",tickets"
+RICH_DATA["sqlite"] += ",notes"
 
 
 def write_history(root: Path, scripts: list[str]) -> Path:
@@ -541,12 +544,13 @@ def test_bad_data_choices_are_refused(spec, message, tmp_path):
 def test_max_rows_chooses_the_small_tables(tmp_path):
     legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
     out = tmp_path / "out"
-    # at 3: people holds 1 row, ref_country 2, audit none (an empty table carries nothing);
+    # at 3: people holds 1 row, ref_country and notes 2 (its FTS5 shadow tables are not
+    # tables of their own here), audit none (an empty table carries nothing);
     # people's rows reference ref_country
     with pytest.raises(UsageError, match="rows of people reference rows of ref_country"):
         convert(legacy_dir, out, _sqlite_options("3", baseline_data="max-rows:1"))
     result = convert(legacy_dir, out, _sqlite_options("3", baseline_data="max-rows:2"))
-    assert result.plans[0].migration.baseline_data == ("people", "ref_country")
+    assert result.plans[0].migration.baseline_data == ("notes", "people", "ref_country")
 
 
 def test_pg_dump_that_is_not_there_is_a_clear_error(monkeypatch, pg_server, server, tmp_path):
