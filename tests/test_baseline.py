@@ -795,3 +795,12 @@ def test_placeholders_are_replaced_before_the_prefix_is_applied(tmp_path):
     refused = CliRunner().invoke(cli, [*args, "--force"])
     assert refused.exit_code == 1
     assert "V1__step_1.sql:1" in refused.output and "table" in refused.output
+
+
+def test_a_kept_baseline_is_dated_like_a_built_one(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    options = ConvertOptions(dialect="sqlite", date_from="mtime", baseline_at="3")
+    first = convert(legacy_dir, out, options)
+    again = convert(legacy_dir, out, options)
+    assert again.up_to_date and again.plans[0].date == first.plans[0].date

@@ -179,8 +179,8 @@ def build(
     scratch database holds after them, its down script drops all of it."""
     check_covered(covered)
     last = covered[-1]
-    if reuse:
-        return _synthetic(covered, dialect, request, (), (), (), last.path or Path("."))
+    if reuse:  # not rebuilt: a stand-in (its file is kept); its path dates it like the real one
+        return _synthetic(covered, dialect, request, ("",), (), (), last.path or Path("."))
     with scratch_databases(request.url, ("baseline",), prefix=SCRATCH_PREFIX, notes=notes) as urls:
         engine = engine_for(urls["baseline"])
         try:
