@@ -804,3 +804,15 @@ def test_a_kept_baseline_is_dated_like_a_built_one(tmp_path):
     first = convert(legacy_dir, out, options)
     again = convert(legacy_dir, out, options)
     assert again.up_to_date and again.plans[0].date == first.plans[0].date
+
+
+def test_assert_converted_takes_the_baseline_options(tmp_path):
+    from converter.testing import assert_converted
+
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    convert(legacy_dir, out, _sqlite_options(None))
+    with pytest.raises(AssertionError, match=r"remove versions/20240101_step_1.py \(folded"):
+        assert_converted(legacy_dir, out, "sqlite", date_from="20240101", baseline_at="2")
+    convert(legacy_dir, out, _sqlite_options("2"))
+    assert_converted(legacy_dir, out, "sqlite", date_from="20240101", baseline_at="2")
