@@ -258,6 +258,7 @@ CREATE EVENT purge_audit ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM audit WH
 INSERT INTO people (name, country, born, wake, photo)
     VALUES ('Ann', 'FR', '1990-01-02', '07:30:00', X'00FF'), ('Bob', NULL, NULL, NULL, NULL);
 INSERT INTO tickets VALUES (DEFAULT), (DEFAULT);
+DELETE FROM people WHERE name = 'Bob';
 """,
         "ALTER TABLE people ADD COLUMN nick VARCHAR(20);\n",
     ],
@@ -816,3 +817,57 @@ def test_assert_converted_takes_the_baseline_options(tmp_path):
         assert_converted(legacy_dir, out, "sqlite", date_from="20240101", baseline_at="2")
     convert(legacy_dir, out, _sqlite_options("2"))
     assert_converted(legacy_dir, out, "sqlite", date_from="20240101", baseline_at="2")
+
+
+NEXT_VALUES = {  # what the next row or sequence value is, asked the same way of both databases
+    "sqlite": ["INSERT INTO people (name) VALUES ('Cy') RETURNING id"],
+    "postgresql": [
+        "SELECT nextval('ticket_seq')",
+        "INSERT INTO people (name) VALUES ('Cy') RETURNING id",
+        "INSERT INTO audit (what) VALUES ('x') RETURNING id",
+    ],
+    "mysql": [
+        "INSERT INTO people (name) VALUES ('Cy')",
+        "SELECT LAST_INSERT_ID()",
+        "INSERT INTO audit (what) VALUES ('x')",
+        "SELECT LAST_INSERT_ID()",
+    ],
+}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_counters_continue_where_the_legacy_database_left_them(dialect, make_db, server, tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH[dialect])
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect,
+        date_from="20240101",
+        baseline_at="3",
+        baseline_data=RICH_DATA[dialect],
+        url=server(dialect),
+    )
+    result = convert(legacy_dir, out, options)
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    try:
+        apply_history(legacy, _legacy(dialect, legacy_dir)[:3], dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(alembic_config(out, alembic_url), result.plans[0].revision)
+
+    def next_values(url: str) -> list:
+        engine = engine_for(url)
+        try:
+            with engine.begin() as conn:
+                return [
+                    conn.exec_driver_sql(sql).rowcount
+                    if sql.startswith("INSERT") and "RETURNING" not in sql
+                    else conn.exec_driver_sql(sql).scalar()
+                    for sql in NEXT_VALUES[dialect]
+                ]
+        finally:
+            engine.dispose()
+
+    expected = next_values(legacy_url)
+    assert max(expected) > 2  # the legacy history moved the counters on
+    assert next_values(alembic_url) == expected
