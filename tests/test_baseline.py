@@ -871,3 +871,16 @@ def test_counters_continue_where_the_legacy_database_left_them(dialect, make_db,
     expected = next_values(legacy_url)
     assert max(expected) > 2  # the legacy history moved the counters on
     assert next_values(alembic_url) == expected
+
+
+def test_pg_dump_missing_from_path_is_a_clear_error(monkeypatch, pg_server, server, tmp_path):
+    monkeypatch.delenv("CONVERTER_PG_DUMP", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    legacy_dir = write_history(tmp_path / "legacy", RICH["postgresql"])
+    with pytest.raises(UsageError, match="pg_dump, which is not installed") as exc:
+        convert(
+            legacy_dir,
+            tmp_path / "out",
+            ConvertOptions(dialect="postgresql", baseline_at="2", url=server("postgresql")),
+        )
+    assert "CONVERTER_PG_DUMP" in str(exc.value.hint)
