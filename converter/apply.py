@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from converter.bookkeeping import IF_EXISTS, classify
 from converter.callbacks import statements as callback_statements
+from converter.callbacks import transactional as callback_transactional
 from converter.errors import DatabaseError
 from converter.legacy_python import call_legacy
 from converter.model import Kind, LegacyCallback, LegacyMigration, Script
@@ -173,7 +174,7 @@ def _run_own(
     for c in callbacks:
         if c.event != event:
             continue
-        if c.transactional:
+        if callback_transactional(c, dialect):
             with engine.begin() as conn:
                 _run_callbacks(conn, [c], event, dialect)
         else:

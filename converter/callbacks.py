@@ -38,9 +38,20 @@ rewrites it from the legacy callbacks.
 def statements(callback: LegacyCallback, dialect: str) -> list[str]:
     """The statements `callback` runs on `dialect`, exactly as written (transaction control
     left out: the runner owns the transaction, as for a migration)."""
+    return [st.text for st in _split(callback, dialect)]
+
+
+def transactional(callback: LegacyCallback, dialect: str) -> bool:
+    """Whether Flyway runs the callback in a transaction: not when its `.sql.conf` says
+    executeInTransaction=false, nor when a statement cannot run in one (`VACUUM`,
+    `CREATE INDEX CONCURRENTLY`: Flyway then runs the script without one)."""
+    return callback.transactional and not any(st.no_transaction for st in _split(callback, dialect))
+
+
+def _split(callback: LegacyCallback, dialect: str):
     script = callback.script
     return [
-        st.text
+        st
         for st in iter_statements(script, dialect, script_source(script))
         if st.kind is StatementKind.SQL
     ]
@@ -67,10 +78,10 @@ def callbacks_module(by_dialect: dict[str, list[LegacyCallback]]) -> str:
         for c in callbacks:
             key = (c.order, c.name)
             entry = entries.setdefault(
-                key,
-                {"event": c.event, "source": c.name, "transactional": c.transactional, "sql": {}},
+                key, {"event": c.event, "source": c.name, "transactional": True, "sql": {}}
             )
             entry["sql"][dialect] = statements(c, dialect)
+            entry["transactional"] = entry["transactional"] and transactional(c, dialect)
     sources = "".join(f"\n- {entries[k]['source']}: {entries[k]['event']}" for k in sorted(entries))
     lines = [MODULE_DOC.format(sources=sources + "\n" if sources else "").rstrip(), ""]
     lines.append("CALLBACKS = [")

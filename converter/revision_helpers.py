@@ -259,17 +259,21 @@ class MigrateCallbacks:
                     ctx.impl.emit_commit()
                 continue
             external = getattr(ctx, "_in_external_transaction", False)
-            connection = ctx.connection
-            for sql in statements:
-                if transactional or external:
-                    connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
-                else:
+            if own_transaction and not external:
+                if ctx.connection.in_transaction():
+                    ctx.connection.commit()  # what ran before is not this callback's
+                if not transactional:  # executeInTransaction=false, VACUUM, ...
                     with ctx.autocommit_block():
-                        connection.exec_driver_sql(
-                            sql, execution_options={"no_parameters": True}
-                        )
-            if own_transaction and not external and connection.in_transaction():
-                connection.commit()
+                        self._execute(ctx, statements)
+                    continue
+            self._execute(ctx, statements)
+            if own_transaction and not external and ctx.connection.in_transaction():
+                ctx.connection.commit()
+
+    @staticmethod
+    def _execute(ctx, statements) -> None:
+        for sql in statements:
+            ctx.connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
 
 
 # fmt: on
