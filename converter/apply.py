@@ -17,7 +17,7 @@ them: `revision_helpers.MigrateCallbacks`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -141,12 +141,15 @@ def apply_step(
     m: LegacyMigration | None,
     dialect: str,
     callbacks: Sequence[LegacyCallback] = (),
+    applied: Collection[str] = (),
 ) -> None:
     """One legacy migrate run that applies `m` (None: nothing for this database, as its
     converted revision does nothing here, but is applied), with the migrate callbacks at
     Flyway's events: beforeMigrate; afterVersioned and beforeRepeatables before a
     repeatable; beforeEachMigrate, the migration, afterEachMigrate in its transaction;
-    afterVersioned after a versioned one; afterMigrateApplied; afterMigrate."""
+    afterVersioned after a versioned one; afterMigrateApplied; afterMigrate. A callback with
+    `after_version` (Liquibase runAlways) runs only when that version is in `applied`."""
+    callbacks = [c for c in callbacks if c.after_version is None or c.after_version in applied]
     if not callbacks:
         if m is not None:
             apply_migration(engine, m, dialect)

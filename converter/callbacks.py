@@ -68,11 +68,19 @@ def describe(callback: LegacyCallback) -> str:
         "afterMigrateApplied": "after every upgrade that applied a revision",
         "afterMigrate": "after every upgrade",
     }[callback.event]
+    if callback.after_version is not None:
+        return (
+            f"{callback.name}: changeset {callback.description} (Liquibase runAlways), runs "
+            "again at the start of every upgrade once its own revision is applied (env.py)"
+        )
     return f"{callback.name}: Flyway callback {callback.event}, runs {when} (env.py)"
 
 
-def callbacks_module(by_dialect: dict[str, list[LegacyCallback]]) -> str:
-    """The text of `converter_callbacks.py` for the callbacks of each database."""
+def callbacks_module(
+    by_dialect: dict[str, list[LegacyCallback]], revisions: dict[str, str] | None = None
+) -> str:
+    """The text of `converter_callbacks.py` for the callbacks of each database; `revisions`
+    maps a legacy version to its revision id (for `after_version`)."""
     entries: dict[tuple, dict] = {}
     for dialect, callbacks in by_dialect.items():
         for c in callbacks:
@@ -80,6 +88,8 @@ def callbacks_module(by_dialect: dict[str, list[LegacyCallback]]) -> str:
             entry = entries.setdefault(
                 key, {"event": c.event, "source": c.name, "transactional": True, "sql": {}}
             )
+            if c.after_version is not None:
+                entry["after_revision"] = (revisions or {}).get(c.after_version)
             entry["sql"][dialect] = statements(c, dialect)
             entry["transactional"] = entry["transactional"] and transactional(c, dialect)
     sources = "".join(f"\n- {entries[k]['source']}: {entries[k]['event']}" for k in sorted(entries))
@@ -91,6 +101,8 @@ def callbacks_module(by_dialect: dict[str, list[LegacyCallback]]) -> str:
         lines.append(f'        "event": {py_string(e["event"])},')
         lines.append(f'        "source": {py_string(e["source"])},')
         lines.append(f'        "transactional": {e["transactional"]},')
+        if "after_revision" in e:  # runs only where this revision is already applied
+            lines.append(f'        "after_revision": {py_string(str(e["after_revision"]))},')
         lines.append('        "statements": {')
         for dialect, sqls in e["sql"].items():
             lines.append(f"            {py_string(dialect)}: [")
@@ -103,7 +115,10 @@ def callbacks_module(by_dialect: dict[str, list[LegacyCallback]]) -> str:
 
 
 def callback_files(
-    out_dir: Path, by_dialect: dict[str, list[LegacyCallback]], warnings: list[str]
+    out_dir: Path,
+    by_dialect: dict[str, list[LegacyCallback]],
+    warnings: list[str],
+    revisions: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """`converter_callbacks.py` when there are callbacks (or when an earlier run wrote one:
     then it is rewritten, possibly empty), with a warning where a kept env.py does not run
@@ -128,4 +143,5 @@ def callback_files(
             "instead of `context.configure(...)` (see converter_helpers.py), or delete env.py "
             "to get converter's"
         )
-    return {CALLBACKS_FILE: with_trailer(format_sources([callbacks_module(by_dialect)])[0])}
+    text = callbacks_module(by_dialect, revisions)
+    return {CALLBACKS_FILE: with_trailer(format_sources([text])[0])}

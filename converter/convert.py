@@ -41,7 +41,7 @@ from converter.formats.base import ReadOptions, require_dir
 from converter.formats.code_source import CODE_LANGUAGES, awaiting_port, source_file_name
 from converter.history import RevisionFile, read_revision_file
 from converter.legacy import legacy_root, require_clean, scan
-from converter.model import LegacyCallback, LegacyMigration
+from converter.model import Kind, LegacyCallback, LegacyMigration
 from converter.naming import (
     REV_ID_STYLES,
     check_date_from,
@@ -317,6 +317,7 @@ def convert(
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
     result.callbacks = {d: h[2] for d, h in histories.items()}
+    _changed_reruns(migrations, matched, result)
     base_down = _chain_start(existing, matched, ids, set(stale), options, result)
 
     # data files of very large scripts (converter.bulk) are written here while planning, on
@@ -393,7 +394,8 @@ def convert(
                 files[f"versions/{p.data_file.name}"] = p.data_file
             _keep_code_source(p, names[i], files, kept.get(i), result)
         files.update(scaffold_files(out_dir, result.warnings))
-        files.update(callback_files(out_dir, result.callbacks, result.warnings))
+        versions = {m.version: ids[i] for i, m in enumerate(migrations)}
+        files.update(callback_files(out_dir, result.callbacks, result.warnings, versions))
 
         if options.before_base and existing.foreign:
             if options.modules:
@@ -443,6 +445,30 @@ def convert(
         return result
     finally:
         shutil.rmtree(spool, ignore_errors=True)
+
+
+def _changed_reruns(
+    migrations: list[LegacyMigration], matched: dict[int, OnDisk], result: ConvertResult
+) -> None:
+    """Name each converted migration that the legacy tool runs again when it changes (a
+    Flyway repeatable, a Liquibase runOnChange changeset) and that changed since: its
+    revision is rewritten, so new databases get the new SQL, but a database already past it
+    does not run it again under Alembic, as the legacy tool would."""
+    for i, found in matched.items():
+        m, record = migrations[i], found.file.legacy
+        flyway = m.kind is Kind.REPEATABLE and m.format == "flyway"
+        on_change = "runOnChange" in m.notes and "runAlways" not in m.notes
+        if not (flyway or on_change) or record is None or not isinstance(record.sha256, str):
+            continue
+        if record.sha256 != m.checksum and found.state != EDITED:
+            tool = "Flyway" if flyway else "Liquibase"
+            result.warnings.append(
+                f"{m.name}: changed since it was converted; {tool} would run it again on "
+                f"databases that already ran it, `alembic upgrade` does not (their "
+                f"alembic_version is at or past {found.revision}, rewritten with the new SQL "
+                "for new databases): to change those too, write a new revision after the head "
+                f"that runs the new SQL (the upgrade of versions/{found.name})"
+            )
 
 
 def _module_dependencies(

@@ -185,17 +185,24 @@ CALLBACK_EVENTS = (
 class LegacyCallback:
     """SQL the legacy tool runs at an event of every migrate run, not a migration (Flyway's
     `afterMigrate__upsert_reference_data.sql`). Callbacks of one event run in `order` (Flyway:
-    the one without a description first, then by description)."""
+    the one without a description first, then by description; `position` first).
+
+    `after_version`: the callback runs only on a database where the migration of that
+    version is already applied (a Liquibase `runAlways` changeset: its own revision runs it
+    the first time, and every later update runs it again before anything else)."""
 
     event: str  # one of CALLBACK_EVENTS
     description: str | None
     script: Script
     transactional: bool = True  # False: each statement in autocommit (`.sql.conf`)
+    position: int = 0  # Liquibase: the changeset's place in the changelog
+    after_version: str | None = None
 
     @property
     def order(self) -> tuple:
         return (
             CALLBACK_EVENTS.index(self.event),
+            self.position,
             self.description is not None,
             self.description or "",
         )

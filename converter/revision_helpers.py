@@ -171,6 +171,7 @@ class MigrateCallbacks:
     def __init__(self, callbacks=()):
         self.callbacks = list(callbacks)
         self.active = None  # the MigrationContext of the upgrade run under way
+        self.applied = set()  # the revisions applied when the run began
 
     @classmethod
     def load(cls, directory: str):
@@ -203,6 +204,7 @@ class MigrateCallbacks:
                 yield from steps  # not `alembic upgrade`: downgrade, stamp, current, ...
                 return
             self.active = ctx
+            self.applied = self._applied(ctx, heads)
             try:
                 self._run(ctx, "beforeMigrate", own_transaction=True)
                 versioned = True
@@ -227,6 +229,16 @@ class MigrateCallbacks:
         if self.active is ctx and step.is_upgrade and step.is_migration:
             self._run(ctx, "afterEachMigrate")
 
+    def _applied(self, ctx, heads) -> set:
+        """The revisions applied at `heads` (for a callback with `after_revision`: a
+        Liquibase runAlways changeset, run again once its own revision is applied)."""
+        script = ctx.opts.get("script")
+        if not heads or script is None:
+            return set()
+        if not any("after_revision" in c for c in self.callbacks):
+            return set()
+        return {s.revision for s in script.iterate_revisions(tuple(heads), "base")}
+
     @staticmethod
     def _repeatable(info) -> bool:
         """A revision converted from a Flyway repeatable (its `legacy` record says so)."""
@@ -247,6 +259,9 @@ class MigrateCallbacks:
             statements = self._statements(ctx, callback)
             if callback["event"] != event or not statements:
                 continue
+            after = callback.get("after_revision")
+            if after is not None and after not in self.applied:
+                continue  # runAlways: its own revision runs it the first time
             transactional = callback.get("transactional", True)
             if ctx.as_sql:
                 ctx.impl.static_output(f"-- {event} callback {callback['source']}")

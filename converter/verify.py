@@ -285,6 +285,7 @@ class _Run:
         self.stopped = False
         self.legacy_follows = True  # the legacy database is at the state the walk down is at
         self.callbacks: list[LegacyCallback] = []  # the legacy tool's migrate callbacks
+        self.applied: set[str] = set()  # legacy versions applied so far
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -476,12 +477,14 @@ class _Run:
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
         try:
-            apply_step(self.legacy, m, self.dialect, self.callbacks)
+            apply_step(self.legacy, m, self.dialect, self.callbacks, self.applied)
         except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
             what = legacy_text(m) if m is not None else "legacy migrate callbacks"
             self.fail(step, ERROR, f"the {what} failed: {self.error_text(exc)}", exc)
             self.done(step, started)
             return
+        if m is not None:
+            self.applied.add(m.version)
         try:
             self.history.upgrade(self.alembic_url, pair.revision.revision)
         except Exception as exc:  # noqa: BLE001
