@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
-from dbhelpers import alembic_config
+from dbhelpers import alembic_config, engine_for
 
 from converter.cli import cli
 from converter.convert import ConvertOptions, convert
@@ -307,3 +307,36 @@ def test_the_sample_verifies_stepwise_with_downgrades(dialect, server, tmp_path)
     report = verify(legacy, out, VerifyOptions(url=server(dialect)))
     assert not report.equivalent
     assert "migration_log" in report.text() or "plans" in report.text()
+
+
+def test_one_history_for_all_databases_runs_each_databases_callbacks(tmp_path):
+    out = tmp_path / "alembic"
+    convert(SAMPLE, out, ConvertOptions(dialect="all", date_from="20240101"))
+    text = (out / "converter_callbacks.py").read_text()
+    assert "ON DUPLICATE KEY UPDATE" in text and "ON CONFLICT (code)" in text
+    report = verify(SAMPLE, out, VerifyOptions())
+    assert report.equivalent, report.text()
+
+
+def test_a_callers_connection_in_a_transaction_is_left_to_its_owner(tmp_path, sqlite_url):
+    root = logging_callbacks(tmp_path, "afterEachMigrate", "afterMigrate")
+    out = tmp_path / "alembic"
+    convert(root, out, OPTIONS)
+    cfg = alembic_config(out, sqlite_url)
+    engine = engine_for(sqlite_url)  # pysqlite made transactional for DDL: rollback works
+    try:
+        with engine.connect() as conn:
+            conn.begin()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            assert conn.in_transaction()  # nothing committed behind the caller's back
+            conn.rollback()
+        with engine.connect() as conn:
+            assert not sa.inspect(conn).has_table("log")
+            conn.rollback()
+            cfg.attributes["connection"] = conn
+            with conn.begin():
+                command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()
+    assert log(sqlite_url) == ["afterEachMigrate", "afterMigrate"]
