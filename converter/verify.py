@@ -197,6 +197,11 @@ def _verify(
                 options.progress(note)
         run = _Run(history, plan, dialect, urls, options, report)
         run.callbacks = found.callbacks  # run by the legacy replay at their events
+        if found.callbacks:
+            report.notes.append(
+                "legacy migrate callbacks run at their events on both sides (legacy replay, "
+                "env.py): " + ", ".join(c.name for c in found.callbacks)
+            )
         try:
             run.execute()
         finally:

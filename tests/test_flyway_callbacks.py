@@ -302,6 +302,11 @@ def test_the_sample_verifies_stepwise_with_downgrades(dialect, server, tmp_path)
     report = verify(legacy, out, VerifyOptions(url=server(dialect), downgrade=True))
     assert report.equivalent, report.text()
     assert len([s for s in report.steps if s.phase == "downgrade"]) == 3
+    assert any(
+        n.startswith("legacy migrate callbacks run at their events on both sides")
+        and "afterMigrate__upsert_reference_data.sql" in n
+        for n in report.notes
+    )
     # the proof can fail: without the callbacks the Alembic-built database misses the rows
     (out / "converter_callbacks.py").unlink()
     report = verify(legacy, out, VerifyOptions(url=server(dialect)))
