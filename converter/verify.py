@@ -47,14 +47,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic.script import Script
 
-from converter.apply import apply_migration
+from converter.apply import apply_migration, apply_step
 from converter.dialects import DIALECTS
 from converter.diff import RunClock, SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
 from converter.history import AlembicHistory, awaiting_port, legacy_version, require_converted_for
 from converter.junit import junit_xml
 from converter.legacy import read_legacy_history, versions_elsewhere
-from converter.model import Kind, LegacyMigration
+from converter.model import Kind, LegacyCallback, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
@@ -201,6 +201,12 @@ def _verify(
             for note in report.notes:
                 options.progress(note)
         run = _Run(history, plan, dialect, urls, options, report)
+        run.callbacks = found.callbacks  # run by the legacy replay at their events
+        if found.callbacks:
+            report.notes.append(
+                "legacy migrate callbacks run at their events on both sides (legacy replay, "
+                "env.py): " + ", ".join(c.name for c in found.callbacks)
+            )
         try:
             run.execute()
         finally:
@@ -288,6 +294,8 @@ class _Run:
         self.legacy_states: list[SchemaSnapshot] = []  # legacy state after k pairs
         self.stopped = False
         self.legacy_follows = True  # the legacy database is at the state the walk down is at
+        self.callbacks: list[LegacyCallback] = []  # the legacy tool's migrate callbacks
+        self.applied: set[str] = set()  # legacy versions applied so far
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -478,13 +486,15 @@ class _Run:
             step.message = (
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
-        else:
-            try:
-                apply_migration(self.legacy, m, self.dialect)
-            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-                self.fail(step, ERROR, f"the {legacy_text(m)} failed: {self.error_text(exc)}", exc)
-                self.done(step, started)
-                return
+        try:
+            apply_step(self.legacy, m, self.dialect, self.callbacks, self.applied)
+        except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+            what = legacy_text(m) if m is not None else "legacy migrate callbacks"
+            self.fail(step, ERROR, f"the {what} failed: {self.error_text(exc)}", exc)
+            self.done(step, started)
+            return
+        if m is not None:
+            self.applied.add(m.version)
         try:
             self.history.upgrade(self.alembic_url, pair.revision.revision)
         except Exception as exc:  # noqa: BLE001

@@ -36,6 +36,10 @@ legacy version folded in, in history order), their `files`, `sha256` (`covered_c
 Decisions: a baseline is built from one engine, so several dialects are refused (convert
 once per database); VERSION may be the last version (the baseline is then the whole
 history); a placeholder code migration inside the prefix is refused (it cannot be applied).
+The legacy tool's migrate callbacks (Flyway's `beforeMigrate.sql`, ...) are not run in the
+scratch database: the converted history runs them itself (env.py, at every upgrade, around
+the baseline as around any revision), so what they create and write stays theirs; a
+baseline that also created it would collide with them.
 
 Re-runs (`reusable`, `fold_existing`): an intact baseline built from the same legacy files
 (checksum), dialect and data choice is kept as it is, never rebuilt (the rows a history
@@ -184,7 +188,7 @@ def build(
     with scratch_databases(request.url, ("baseline",), prefix=SCRATCH_PREFIX, notes=notes) as urls:
         engine = engine_for(urls["baseline"])
         try:
-            apply_history(engine, covered, dialect)
+            apply_history(engine, covered, dialect)  # without callbacks: see the docstring
             reader = reader_for(dialect)
             with engine.connect() as conn:
                 schema: SchemaText = reader.read_schema(conn, urls["baseline"])
