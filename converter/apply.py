@@ -10,19 +10,23 @@ PyMySQL and sqlite3 cannot run several statements in one call safely. A statemen
 tracking table runs only where that table exists (`converter.bookkeeping`); Alembic's
 `alembic_version` is the legacy files' own here and runs as written. Transaction control written in the legacy text
 is left to this runner, as the converter leaves it to Alembic. Python scripts are called with
-the connection the legacy way.
+the connection the legacy way. `apply_step` is one legacy migrate run of one migration with
+the tool's migrate callbacks at their events (Flyway's order, as the converted env.py runs
+them: `revision_helpers.MigrateCallbacks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import sqlalchemy as sa
 
 from converter.bookkeeping import IF_EXISTS, classify
+from converter.callbacks import statements as callback_statements
+from converter.callbacks import transactional as callback_transactional
 from converter.errors import DatabaseError
 from converter.legacy_python import call_legacy
-from converter.model import LegacyMigration, Script
+from converter.model import Kind, LegacyCallback, LegacyMigration, Script
 from converter.plan import runs_outside_transaction
 from converter.split import Statement, StatementKind, iter_statements, split_script
 from converter.textio import TextFile, script_source
@@ -109,17 +113,91 @@ def _autocommit(conn: sa.Connection, sql: str) -> None:
 
 
 def apply_migration(
-    engine: sa.Engine, m: LegacyMigration, dialect: str, direction: str = "up"
+    engine: sa.Engine,
+    m: LegacyMigration,
+    dialect: str,
+    direction: str = "up",
+    callbacks: Sequence[LegacyCallback] = (),
 ) -> None:
+    """Run one migration; `callbacks`: its beforeEachMigrate / afterEachMigrate ones run
+    around it on its connection, inside its transaction (Flyway's order)."""
     scripts = m.up if direction == "up" else m.down
     if m.transactional:
         with engine.connect() as conn:
             conn.begin()
+            _run_callbacks(conn, callbacks, "beforeEachMigrate", dialect)
             run_scripts(conn, scripts, dialect, m.batch, m)
+            _run_callbacks(conn, callbacks, "afterEachMigrate", dialect)
             conn.commit()
     else:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            _run_callbacks(conn, callbacks, "beforeEachMigrate", dialect)
             run_scripts(conn, scripts, dialect, m.batch, m)
+            _run_callbacks(conn, callbacks, "afterEachMigrate", dialect)
+
+
+def apply_step(
+    engine: sa.Engine,
+    m: LegacyMigration | None,
+    dialect: str,
+    callbacks: Sequence[LegacyCallback] = (),
+    applied: Collection[str] = (),
+) -> None:
+    """One legacy migrate run that applies `m` (None: nothing for this database, as its
+    converted revision does nothing here, but is applied), with the migrate callbacks at
+    Flyway's events: beforeMigrate; afterVersioned and beforeRepeatables before a
+    repeatable; beforeEachMigrate, the migration, afterEachMigrate in its transaction;
+    afterVersioned after a versioned one; afterMigrateApplied; afterMigrate. A callback with
+    `after_version` (Liquibase runAlways) runs only when that version is in `applied`."""
+    callbacks = [c for c in callbacks if c.after_version is None or c.after_version in applied]
+    if not callbacks:
+        if m is not None:
+            apply_migration(engine, m, dialect)
+        return
+    repeatable = m is not None and m.kind is Kind.REPEATABLE and m.format == "flyway"
+    own = ["beforeMigrate"] + (["afterVersioned", "beforeRepeatables"] if repeatable else [])
+    for event in own:
+        _run_own(engine, callbacks, event, dialect)
+    if m is not None:
+        apply_migration(engine, m, dialect, callbacks=callbacks)
+    else:
+        with engine.begin() as conn:
+            _run_callbacks(conn, callbacks, "beforeEachMigrate", dialect)
+            _run_callbacks(conn, callbacks, "afterEachMigrate", dialect)
+    after = ([] if repeatable else ["afterVersioned"]) + ["afterMigrateApplied", "afterMigrate"]
+    for event in after:
+        _run_own(engine, callbacks, event, dialect)
+
+
+def _run_own(
+    engine: sa.Engine, callbacks: Sequence[LegacyCallback], event: str, dialect: str
+) -> None:
+    """The callbacks of a run-level event, each in its own transaction (in autocommit when
+    its `.sql.conf` says executeInTransaction=false), as Flyway runs them."""
+    for c in callbacks:
+        if c.event != event:
+            continue
+        if callback_transactional(c, dialect):
+            with engine.begin() as conn:
+                _run_callbacks(conn, [c], event, dialect)
+        else:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                _run_callbacks(conn, [c], event, dialect)
+
+
+def _run_callbacks(
+    conn: sa.Connection, callbacks: Sequence[LegacyCallback], event: str, dialect: str
+) -> None:
+    for c in callbacks:
+        if c.event != event:
+            continue
+        for sql in callback_statements(c, dialect):
+            try:
+                conn.exec_driver_sql(sql, execution_options=NO_PARAMETERS)
+            except sa.exc.DBAPIError as exc:
+                raise DatabaseError(
+                    f"legacy {event} callback failed: {exc.orig}", path=c.script.path
+                ) from exc
 
 
 def apply_history(

@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from converter import __version__
+from converter.callbacks import describe
 from converter.convert import ConvertOptions, ConvertResult
 from converter.convert import convert as convert_directory
 from converter.dialects import DIALECTS
@@ -330,6 +331,10 @@ def scan(
                     "root": str(result.root),
                     "migrations": [m.to_json() for m in result.migrations],
                     "problems": [p.to_json() for p in result.problems],
+                    "callbacks": [
+                        {"event": c.event, "path": str(c.script.path), "runs": describe(c)}
+                        for c in result.callbacks
+                    ],
                 },
                 indent=2,
             )
@@ -348,6 +353,10 @@ def scan(
                 f"sql ({m.code})" if m.code and not m.placeholder else m.script,
             )
         console.print(table)
+        if result.callbacks:
+            console.print("callbacks (carried: the converted env.py runs them):")
+        for c in result.callbacks:
+            console.print("  " + escape(describe(c)), soft_wrap=True)
         for p in result.problems:
             color = "red" if p.severity.value == "error" else "yellow"
             console.print(

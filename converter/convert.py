@@ -26,6 +26,7 @@ from mako.template import Template
 
 from converter import baseline
 from converter.bulk import data_file_name, data_spool
+from converter.callbacks import callback_files
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError, write_error
 from converter.existing import (
@@ -41,7 +42,7 @@ from converter.formats.base import ReadOptions, require_dir
 from converter.formats.code_source import CODE_LANGUAGES, awaiting_port, source_file_name
 from converter.history import RevisionFile, read_revision_file
 from converter.legacy import legacy_root, require_clean, scan
-from converter.model import LegacyMigration
+from converter.model import Kind, LegacyCallback, LegacyMigration
 from converter.naming import (
     REV_ID_STYLES,
     check_date_from,
@@ -109,6 +110,8 @@ class ConvertResult:
     # revisions that are still placeholders for code migrations: "versions/<file> (<legacy>)"
     placeholders: list[str] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)  # ours, removed: inside the baseline now
+    # the legacy callbacks carried into converter_callbacks.py, per database
+    callbacks: dict[str, list[LegacyCallback]] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
@@ -144,6 +147,9 @@ class ConvertResult:
             "warnings": self.warnings,
             "placeholders": self.placeholders,
             "folded": self.folded,
+            "callbacks": sorted(
+                {c.name: c.event for cs in self.callbacks.values() for c in cs}.items()
+            ),
             "up_to_date": self.up_to_date,
         }
 
@@ -210,9 +216,9 @@ def check_paths(legacy_dir: Path, out_dir: Path) -> None:
 
 def read_legacy(
     legacy_dir: Path, options: ConvertOptions, dialect: str
-) -> tuple[str, list[LegacyMigration]]:
+) -> tuple[str, list[LegacyMigration], list[LegacyCallback]]:
     """The legacy history for one dialect: one directory, or with `modules` one history per
-    subfolder."""
+    subfolder; and its migrate callbacks."""
     read = ReadOptions(
         encoding=options.encoding,
         dialect=dialect,
@@ -222,7 +228,7 @@ def read_legacy(
     legacy_dir = legacy_root(legacy_dir, dialect)
     if not options.modules:
         found = _checked_scan(legacy_dir, options.format, read, options)
-        return found.format, found.migrations
+        return found.format, found.migrations, found.callbacks
     require_dir(legacy_dir)
     subdirs = sorted(
         p for p in legacy_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
@@ -240,11 +246,13 @@ def read_legacy(
         raise InputError("--modules found no module subfolders", path=legacy_dir)
     formats: set[str] = set()
     migrations: list[LegacyMigration] = []
+    callbacks: list[LegacyCallback] = []
     for sub in subdirs:
         found = _checked_scan(sub, options.format, read, options)
         formats.add(found.format)
         migrations.extend(dataclasses.replace(m, module=sub.name) for m in found.migrations)
-    return ",".join(sorted(formats)), migrations
+        callbacks.extend(found.callbacks)
+    return ",".join(sorted(formats)), migrations, callbacks
 
 
 def _checked_scan(root: Path, format: str | None, read: ReadOptions, options: ConvertOptions):
@@ -256,16 +264,16 @@ def _checked_scan(root: Path, format: str | None, read: ReadOptions, options: Co
 
 
 def align(
-    histories: dict[str, tuple[str, list[LegacyMigration]]],
+    histories: dict[str, tuple[str, list[LegacyMigration], list[LegacyCallback]]],
 ) -> list[dict[str, LegacyMigration | None]]:
     """One row per migration of the union of the dialects' histories, in order; each row
     maps every dialect to its variant, or None where that dialect has none."""
     if len(histories) == 1:  # the reader's order, exactly
-        ((d, (_, migrations)),) = histories.items()
+        ((d, (_, migrations, _)),) = histories.items()
         return [{d: m} for m in migrations]
     modules: list[str | None] = []
     rows: dict[tuple, dict[str, LegacyMigration | None]] = {}
-    for d, (_, migrations) in histories.items():
+    for d, (_, migrations, _) in histories.items():
         for m in migrations:
             if m.module not in modules:
                 modules.append(m.module)
@@ -302,7 +310,7 @@ def convert(
         request = baseline.BaselineRequest(options.baseline_at, options.baseline_data, options.url)
         baseline.check_dialects(dialects, request)
     histories = {d: read_legacy(legacy_dir, options, d) for d in dialects}
-    formats = {f for f, _ in histories.values()}
+    formats = {h[0] for h in histories.values()}
     if len(formats) > 1:
         raise InputError(
             "the per-database histories are in different formats: " + ", ".join(sorted(formats)),
@@ -367,6 +375,8 @@ def convert(
 
     result = ConvertResult(out=out_dir, format=format_name, plans=[])
     result.notes.extend(folded_notes)
+    result.callbacks = {d: h[2] for d, h in histories.items()}
+    _changed_reruns(migrations, matched, result)
     graph = fold.graph(existing) if fold is not None else existing
     base_down = _chain_start(graph, matched, ids, set(stale) | removed, options, result)
 
@@ -446,6 +456,8 @@ def convert(
                 files[f"versions/{p.data_file.name}"] = p.data_file
             _keep_code_source(p, names[i], files, kept.get(i), result)
         files.update(scaffold_files(out_dir, result.warnings))
+        versions = {m.version: ids[i] for i, m in enumerate(migrations)}
+        files.update(callback_files(out_dir, result.callbacks, result.warnings, versions))
 
         if options.before_base and existing.foreign:
             if options.modules:
@@ -497,6 +509,30 @@ def convert(
         return result
     finally:
         shutil.rmtree(spool, ignore_errors=True)
+
+
+def _changed_reruns(
+    migrations: list[LegacyMigration], matched: dict[int, OnDisk], result: ConvertResult
+) -> None:
+    """Name each converted migration that the legacy tool runs again when it changes (a
+    Flyway repeatable, a Liquibase runOnChange changeset) and that changed since: its
+    revision is rewritten, so new databases get the new SQL, but a database already past it
+    does not run it again under Alembic, as the legacy tool would."""
+    for i, found in matched.items():
+        m, record = migrations[i], found.file.legacy
+        flyway = m.kind is Kind.REPEATABLE and m.format == "flyway"
+        on_change = "runOnChange" in m.notes and "runAlways" not in m.notes
+        if not (flyway or on_change) or record is None or not isinstance(record.sha256, str):
+            continue
+        if record.sha256 != m.checksum and found.state != EDITED:
+            tool = "Flyway" if flyway else "Liquibase"
+            result.warnings.append(
+                f"{m.name}: changed since it was converted; {tool} would run it again on "
+                f"databases that already ran it, `alembic upgrade` does not (their "
+                f"alembic_version is at or past {found.revision}, rewritten with the new SQL "
+                "for new databases): to change those too, write a new revision after the head "
+                f"that runs the new SQL (the upgrade of versions/{found.name})"
+            )
 
 
 def _module_dependencies(

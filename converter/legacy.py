@@ -68,27 +68,29 @@ def check_statements(result: Scan) -> None:
     per-database script) a failure is an error; with no dialect known, an error when every
     dialect rejects the script, a warning naming the dialects that do otherwise (a MySQL
     `DELIMITER $$` is a dollar quote to PostgreSQL)."""
-    for m in result.migrations:
-        for script in [*m.up, *m.down]:
-            if script.language != "sql":
-                continue
-            known = result.dialect or m.dialect
-            dialects = [known] if known else list(DIALECTS)
-            failed = {d: e for d in dialects if (e := statement_error(script, d)) is not None}
-            if not failed:
-                continue
-            first = next(iter(failed.values()))
-            if len(failed) == len(dialects):
-                result.error("sql", first.message, Path(first.path or script.path), first.line)
-            else:
-                names = ", ".join(failed)
-                result.warn(
-                    "sql",
-                    f"for {names}: {first.message} (convert --dialect {names} rejects it; "
-                    "scan --dialect checks for one database)",
-                    Path(first.path or script.path),
-                    first.line,
-                )
+    scripts = [(m, s) for m in result.migrations for s in (*m.up, *m.down)]
+    for m, script in scripts + [(None, c.script) for c in result.callbacks]:
+        if script.language == "sql":
+            known = result.dialect or (m.dialect if m is not None else None)
+            _check_script(result, script, [known] if known else list(DIALECTS))
+
+
+def _check_script(result: Scan, script: Script, dialects: list[str]) -> None:
+    failed = {d: e for d in dialects if (e := statement_error(script, d)) is not None}
+    if not failed:
+        return
+    first = next(iter(failed.values()))
+    if len(failed) == len(dialects):
+        result.error("sql", first.message, Path(first.path or script.path), first.line)
+    else:
+        names = ", ".join(failed)
+        result.warn(
+            "sql",
+            f"for {names}: {first.message} (convert --dialect {names} rejects it; "
+            "scan --dialect checks for one database)",
+            Path(first.path or script.path),
+            first.line,
+        )
 
 
 def require_clean(result: Scan, also: list | None = None) -> Scan:

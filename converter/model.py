@@ -182,6 +182,52 @@ def covered_checksum(migrations: list[LegacyMigration]) -> str:
     return digest.hexdigest()
 
 
+# The events of a legacy tool's migrate run at which a callback runs, in the order they fire
+# (Flyway's DbMigrate): once before the run; per migration applied, before it and after it
+# (inside its transaction); once after the versioned ones (before the first repeatable, or at
+# the end); before the first repeatable; after the run when it applied anything; after the run.
+CALLBACK_EVENTS = (
+    "beforeMigrate",
+    "beforeEachMigrate",
+    "afterEachMigrate",
+    "afterVersioned",
+    "beforeRepeatables",
+    "afterMigrateApplied",
+    "afterMigrate",
+)
+
+
+@dataclass(frozen=True)
+class LegacyCallback:
+    """SQL the legacy tool runs at an event of every migrate run, not a migration (Flyway's
+    `afterMigrate__upsert_reference_data.sql`). Callbacks of one event run in `order` (Flyway:
+    the one without a description first, then by description; `position` first).
+
+    `after_version`: the callback runs only on a database where the migration of that
+    version is already applied (a Liquibase `runAlways` changeset: its own revision runs it
+    the first time, and every later update runs it again before anything else)."""
+
+    event: str  # one of CALLBACK_EVENTS
+    description: str | None
+    script: Script
+    transactional: bool = True  # False: each statement in autocommit (`.sql.conf`)
+    position: int = 0  # Liquibase: the changeset's place in the changelog
+    after_version: str | None = None
+
+    @property
+    def order(self) -> tuple:
+        return (
+            CALLBACK_EVENTS.index(self.event),
+            self.position,
+            self.description is not None,
+            self.description or "",
+        )
+
+    @property
+    def name(self) -> str:
+        return self.script.name
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong or suspicious in a legacy directory, with where it is."""
@@ -217,6 +263,7 @@ class Scan:
     migrations: list[LegacyMigration] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dialect: str | None = None  # the database the per-database sources were picked for
+    callbacks: list[LegacyCallback] = field(default_factory=list)  # in the order they run
 
     @property
     def errors(self) -> list[Problem]:

@@ -205,4 +205,8 @@ def apply_placeholders(result: Scan, placeholders: Placeholders) -> Scan:
     `placeholders_for(root, options)`: it does nothing unless placeholders are configured."""
     if placeholders.enabled:
         result.migrations = [substitute_migration(m, placeholders) for m in result.migrations]
+        result.callbacks = [
+            dataclasses.replace(c, script=substitute_script(c.script, placeholders))
+            for c in result.callbacks
+        ]
     return result

@@ -54,6 +54,7 @@ HELPERS = (
     revision_helpers.LegacyEngine,
     revision_helpers.execute_data_file,
     revision_helpers.data_file_statements,
+    revision_helpers.MigrateCallbacks,
 )
 HELPERS_DOC = '''"""Helpers that the revisions converted by converter import.
 

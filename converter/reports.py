@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from converter.callbacks import CALLBACKS_FILE, describe
 from converter.convert import ConvertResult
 from converter.drift import DriftReport
 from converter.plan import RevisionPlan
@@ -115,6 +116,10 @@ def convert_renderables(result: ConvertResult, dry_run: bool, terminal: bool = T
     if unparsed:
         parts.append(Text("kept verbatim because sqlglot could not structure them:"))
         parts.extend(Text(f"  {at} (revision {rev})") for rev, at in unparsed)
+    carried = {c.name: c for cs in result.callbacks.values() for c in cs}
+    if carried:
+        parts.append(Text(f"legacy migrate callbacks carried into {CALLBACKS_FILE}:"))
+        parts.extend(Text(f"  {describe(c)}") for c in carried.values())
     verb = "would write" if dry_run else "wrote"
     parts.append(Text(f"{verb} {len(result.written)} files, {len(result.unchanged)} unchanged"))
     if result.chained_after:

@@ -73,6 +73,7 @@ def assert_converted(
         lines += [f"  write {w}" for w in result.written]
         lines += [f"  rename {a} -> {b}" for a, b in result.renamed]
         lines += [f"  move {s} to stale/" for s in result.moved_stale]
+        lines += [f"  remove {f} (folded into the baseline)" for f in result.folded]
         lines += [
             f"  keep the hand edits of {k} (review them, or --force)" for k in result.kept_edits
         ]

@@ -53,14 +53,14 @@ import sqlalchemy as sa
 from alembic.script import Script
 
 from converter import baseline_rows
-from converter.apply import apply_migration
+from converter.apply import apply_migration, apply_step
 from converter.dialects import DIALECTS
 from converter.diff import RunClock, SchemaDiff, diff_snapshots
 from converter.errors import ConverterError, DatabaseError, UsageError
 from converter.history import AlembicHistory, awaiting_port, legacy_version, require_converted_for
 from converter.junit import junit_xml
 from converter.legacy import read_legacy_history, versions_elsewhere
-from converter.model import Kind, LegacyMigration
+from converter.model import Kind, LegacyCallback, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
 from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
@@ -207,6 +207,12 @@ def _verify(
             for note in report.notes:
                 options.progress(note)
         run = _Run(history, plan, dialect, urls, options, report)
+        run.callbacks = found.callbacks  # run by the legacy replay at their events
+        if found.callbacks:
+            report.notes.append(
+                "legacy migrate callbacks run at their events on both sides (legacy replay, "
+                "env.py): " + ", ".join(c.name for c in found.callbacks)
+            )
         try:
             run.execute()
         finally:
@@ -294,6 +300,8 @@ class _Run:
         self.legacy_states: list[SchemaSnapshot] = []  # legacy state after k pairs
         self.stopped = False
         self.legacy_follows = True  # the legacy database is at the state the walk down is at
+        self.callbacks: list[LegacyCallback] = []  # the legacy tool's migrate callbacks
+        self.applied: set[str] = set()  # legacy versions applied so far
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -496,19 +504,30 @@ class _Run:
             step.message = (
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
-        else:
-            for each in pair.covers or [m]:
-                try:
-                    apply_migration(self.legacy, each, self.dialect)
-                except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-                    self.fail(
-                        step, ERROR, f"the {legacy_text(each)} failed: {self.error_text(exc)}", exc
-                    )
-                    self.done(step, started)
-                    return
-            if pair.is_baseline and not self.run_baseline_data(pair, step):
+        # a baseline: the migrations it covers run first, the migrate callbacks once around
+        # its last one (the Alembic side runs them once, around the baseline revision)
+        for each in pair.covers[:-1]:
+            try:
+                apply_migration(self.legacy, each, self.dialect)
+            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+                self.fail(
+                    step, ERROR, f"the {legacy_text(each)} failed: {self.error_text(exc)}", exc
+                )
                 self.done(step, started)
                 return
+            self.applied.add(each.version)
+        try:
+            apply_step(self.legacy, m, self.dialect, self.callbacks, self.applied)
+        except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+            what = legacy_text(m) if m is not None else "legacy migrate callbacks"
+            self.fail(step, ERROR, f"the {what} failed: {self.error_text(exc)}", exc)
+            self.done(step, started)
+            return
+        if m is not None:
+            self.applied.add(m.version)
+        if pair.is_baseline and not self.run_baseline_data(pair, step):
+            self.done(step, started)
+            return
         try:
             self.history.upgrade(self.alembic_url, pair.revision.revision)
         except Exception as exc:  # noqa: BLE001

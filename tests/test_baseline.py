@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from dbhelpers import alembic_config, assert_same, engine_for
+from dbhelpers import alembic_config, assert_same, engine_for, snapshot
 
-from converter.apply import apply_history
+from converter.apply import apply_history, apply_step
 from converter.convert import ConvertOptions, convert, read_legacy
+from converter.diff import diff_snapshots
 from converter.errors import DatabaseError, UsageError
 from converter.history import read_revision_file
 
@@ -79,13 +80,14 @@ def _objects(url: str) -> list[str]:
                     )
                 ]
             if conn.dialect.name == "mysql":
-                names += [
-                    f"routine {r[0]}"
-                    for r in conn.exec_driver_sql(
-                        "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
-                        "WHERE ROUTINE_SCHEMA = DATABASE()"
-                    )
-                ]
+                for kind, sql in (
+                    ("routine", "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA"),
+                    ("event", "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA"),
+                    ("trigger", "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA"),
+                    ("sequence", "SELECT TABLE_NAME FROM information_schema.TABLES "
+                     "WHERE TABLE_TYPE = 'SEQUENCE' AND TABLE_SCHEMA"),
+                ):  # fmt: skip
+                    names += [f"{kind} {r[0]}" for r in conn.exec_driver_sql(f"{sql} = DATABASE()")]
             if conn.dialect.name == "sqlite":
                 names += [
                     r[0]
@@ -249,10 +251,15 @@ END//
 DELIMITER ;
 CREATE VIEW zz_people AS SELECT id, name FROM people;
 CREATE VIEW aa_names AS SELECT name FROM zz_people;
+CREATE SEQUENCE ticket_seq START WITH 100;
+CREATE TABLE tickets (id INT NOT NULL DEFAULT NEXTVAL(ticket_seq) PRIMARY KEY);
+CREATE EVENT purge_audit ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM audit WHERE id < 0;
 """,
         """INSERT INTO ref_country VALUES ('FR', 'France'), ('JP', 'Japan'), ('NZ', 'It''s \\\\ here');
 INSERT INTO people (name, country, born, wake, photo)
     VALUES ('Ann', 'FR', '1990-01-02', '07:30:00', X'00FF'), ('Bob', NULL, NULL, NULL, NULL);
+INSERT INTO tickets VALUES (DEFAULT), (DEFAULT);
+DELETE FROM people WHERE name = 'Bob';
 """,
         "ALTER TABLE people ADD COLUMN nick VARCHAR(20);\n",
     ],
@@ -266,6 +273,7 @@ CREATE TABLE people (
 );
 CREATE INDEX ix_people_lower_name ON people (lower(name));
 CREATE UNIQUE INDEX ux_people_name ON people (name) WHERE country IS NOT NULL;
+CREATE VIRTUAL TABLE notes USING fts5(body);
 """,
         """CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL);
 CREATE TRIGGER people_audit AFTER INSERT ON people BEGIN
@@ -287,12 +295,15 @@ CREATE VIEW people_names AS SELECT name FROM people;
         """INSERT INTO ref_country VALUES ('FR', 'France'), ('NZ', 'It''s here');
 INSERT INTO people (name, country, photo) VALUES ('Ann', 'FR', X'00FF'), ('Bob', NULL, NULL);
 DELETE FROM people WHERE name = 'Bob';
+INSERT INTO notes (body) VALUES ('first note'), ('second note');
 """,
         "ALTER TABLE people ADD COLUMN nick TEXT;\n",
     ],
 }
 RICH_DATA = dict.fromkeys(RICH, "ref_*,people,audit")
 RICH_DATA["postgresql"] += ",events*,*_thing"
+RICH_DATA["mysql"] += ",tickets"
+RICH_DATA["sqlite"] += ",notes"
 
 
 def write_history(root: Path, scripts: list[str]) -> Path:
@@ -535,12 +546,13 @@ def test_bad_data_choices_are_refused(spec, message, tmp_path):
 def test_max_rows_chooses_the_small_tables(tmp_path):
     legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
     out = tmp_path / "out"
-    # at 3: people holds 1 row, ref_country 2, audit none (an empty table carries nothing);
+    # at 3: people holds 1 row, ref_country and notes 2 (its FTS5 shadow tables are not
+    # tables of their own here), audit none (an empty table carries nothing);
     # people's rows reference ref_country
     with pytest.raises(UsageError, match="rows of people reference rows of ref_country"):
         convert(legacy_dir, out, _sqlite_options("3", baseline_data="max-rows:1"))
     result = convert(legacy_dir, out, _sqlite_options("3", baseline_data="max-rows:2"))
-    assert result.plans[0].migration.baseline_data == ("people", "ref_country")
+    assert result.plans[0].migration.baseline_data == ("notes", "people", "ref_country")
 
 
 def test_pg_dump_that_is_not_there_is_a_clear_error(monkeypatch, pg_server, server, tmp_path):
@@ -663,7 +675,7 @@ SAMPLE_FORMATS = sorted(
 @pytest.mark.parametrize("fmt", SAMPLE_FORMATS)
 def test_every_sample_baselined_at_its_middle_version(fmt, dialect, make_db, server, tmp_path):
     legacy_dir = SAMPLES / fmt / dialect
-    migrations = _legacy(dialect, legacy_dir)
+    _, migrations, callbacks = read_legacy(legacy_dir, ConvertOptions(dialect=dialect), dialect)
     cut = (len(migrations) - 1) // 2
     version = migrations[cut].version
     out = tmp_path / "alembic"
@@ -680,21 +692,43 @@ def test_every_sample_baselined_at_its_middle_version(fmt, dialect, make_db, ser
     legacy_url, alembic_url = make_db(dialect), make_db(dialect)
     legacy = engine_for(legacy_url)
     cfg = alembic_config(out, alembic_url)
+    # With migrate callbacks both sides run them, a migrate run per step (the legacy side one
+    # per covered migration, the baseline one): the callbacks' own log rows differ in number,
+    # so the schemas are compared; without callbacks, schemas and data.
+    same = _assert_same_schema if callbacks else assert_same
     try:
-        apply_history(legacy, migrations[: cut + 1], dialect)
+        if callbacks:
+            applied: set[str] = set()
+            for m in migrations[: cut + 1]:
+                apply_step(legacy, m, dialect, callbacks, applied)
+                applied.add(m.version)
+        else:
+            apply_history(legacy, migrations[: cut + 1], dialect)
         command.upgrade(cfg, result.plans[0].revision)
-        assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} at the baseline ({version})")
-        apply_history(legacy, migrations[cut + 1 :], dialect)
+        same(legacy_url, alembic_url, f"{fmt}/{dialect} at the baseline ({version})")
+        for m, plan in zip(migrations[cut + 1 :], result.plans[1:], strict=True):
+            if callbacks:
+                apply_step(legacy, m, dialect, callbacks, applied)
+                applied.add(m.version)
+            else:
+                apply_history(legacy, [m], dialect)
+            command.upgrade(cfg, plan.revision)
     finally:
         legacy.dispose()
-    command.upgrade(cfg, "head")
-    assert_same(legacy_url, alembic_url, f"{fmt}/{dialect} at head")
+    same(legacy_url, alembic_url, f"{fmt}/{dialect} at head")
     empty_url = make_db(dialect)
     cfg = alembic_config(out, empty_url)
     command.upgrade(cfg, result.plans[0].revision)
     command.downgrade(cfg, "base")
-    assert _objects(empty_url) == []
+    # what the callbacks create is theirs (env.py runs them; never on downgrade)
+    left = [o for o in _objects(empty_url) if not o.startswith("migration_log")]
+    assert left == [] and (not callbacks or "migration_log" in _objects(empty_url))
     assert convert(legacy_dir, out, options).up_to_date
+
+
+def _assert_same_schema(legacy_url: str, alembic_url: str, where: str) -> None:
+    diff = diff_snapshots(snapshot(legacy_url, data=False), snapshot(alembic_url, data=False))
+    assert diff.is_empty, f"{where}:\n{diff}"
 
 
 # -- a long generated history ----------------------------------------------------------------------
@@ -785,3 +819,91 @@ def test_placeholders_are_replaced_before_the_prefix_is_applied(tmp_path):
     refused = CliRunner().invoke(cli, [*args, "--force"])
     assert refused.exit_code == 1
     assert "V1__step_1.sql:1" in refused.output and "table" in refused.output
+
+
+def test_a_kept_baseline_is_dated_like_a_built_one(tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    options = ConvertOptions(dialect="sqlite", date_from="mtime", baseline_at="3")
+    first = convert(legacy_dir, out, options)
+    again = convert(legacy_dir, out, options)
+    assert again.up_to_date and again.plans[0].date == first.plans[0].date
+
+
+def test_assert_converted_takes_the_baseline_options(tmp_path):
+    from converter.testing import assert_converted
+
+    legacy_dir = write_history(tmp_path / "legacy", RICH["sqlite"])
+    out = tmp_path / "alembic"
+    convert(legacy_dir, out, _sqlite_options(None))
+    with pytest.raises(AssertionError, match=r"remove versions/20240101_step_1.py \(folded"):
+        assert_converted(legacy_dir, out, "sqlite", date_from="20240101", baseline_at="2")
+    convert(legacy_dir, out, _sqlite_options("2"))
+    assert_converted(legacy_dir, out, "sqlite", date_from="20240101", baseline_at="2")
+
+
+NEXT_VALUES = {  # what the next row or sequence value is, asked the same way of both databases
+    "sqlite": ["INSERT INTO people (name) VALUES ('Cy') RETURNING id"],
+    "postgresql": [
+        "SELECT nextval('ticket_seq')",
+        "INSERT INTO people (name) VALUES ('Cy') RETURNING id",
+        "INSERT INTO audit (what) VALUES ('x') RETURNING id",
+    ],
+    "mysql": [
+        "INSERT INTO people (name) VALUES ('Cy')",
+        "SELECT LAST_INSERT_ID()",
+        "INSERT INTO audit (what) VALUES ('x')",
+        "SELECT LAST_INSERT_ID()",
+    ],
+}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_counters_continue_where_the_legacy_database_left_them(dialect, make_db, server, tmp_path):
+    legacy_dir = write_history(tmp_path / "legacy", RICH[dialect])
+    out = tmp_path / "alembic"
+    options = ConvertOptions(
+        dialect=dialect,
+        date_from="20240101",
+        baseline_at="3",
+        baseline_data=RICH_DATA[dialect],
+        url=server(dialect),
+    )
+    result = convert(legacy_dir, out, options)
+    legacy_url, alembic_url = make_db(dialect), make_db(dialect)
+    legacy = engine_for(legacy_url)
+    try:
+        apply_history(legacy, _legacy(dialect, legacy_dir)[:3], dialect)
+    finally:
+        legacy.dispose()
+    command.upgrade(alembic_config(out, alembic_url), result.plans[0].revision)
+
+    def next_values(url: str) -> list:
+        engine = engine_for(url)
+        try:
+            with engine.begin() as conn:
+                return [
+                    conn.exec_driver_sql(sql).rowcount
+                    if sql.startswith("INSERT") and "RETURNING" not in sql
+                    else conn.exec_driver_sql(sql).scalar()
+                    for sql in NEXT_VALUES[dialect]
+                ]
+        finally:
+            engine.dispose()
+
+    expected = next_values(legacy_url)
+    assert max(expected) > 2  # the legacy history moved the counters on
+    assert next_values(alembic_url) == expected
+
+
+def test_pg_dump_missing_from_path_is_a_clear_error(monkeypatch, pg_server, server, tmp_path):
+    monkeypatch.delenv("CONVERTER_PG_DUMP", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    legacy_dir = write_history(tmp_path / "legacy", RICH["postgresql"])
+    with pytest.raises(UsageError, match="pg_dump, which is not installed") as exc:
+        convert(
+            legacy_dir,
+            tmp_path / "out",
+            ConvertOptions(dialect="postgresql", baseline_at="2", url=server("postgresql")),
+        )
+    assert "CONVERTER_PG_DUMP" in str(exc.value.hint)

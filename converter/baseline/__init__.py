@@ -36,6 +36,19 @@ legacy version folded in, in history order), their `files`, `sha256` (`covered_c
 Decisions: a baseline is built from one engine, so several dialects are refused (convert
 once per database); VERSION may be the last version (the baseline is then the whole
 history); a placeholder code migration inside the prefix is refused (it cannot be applied).
+The legacy tool's migrate callbacks (Flyway's `beforeMigrate.sql`, ...) are not run in the
+scratch database: the converted history runs them itself (env.py, at every upgrade, around
+the baseline as around any revision), so what they create and write stays theirs; a
+baseline that also created it would collide with them.
+
+Re-runs (`reusable`, `fold_existing`): an intact baseline built from the same legacy files
+(checksum), dialect and data choice is kept as it is, never rebuilt (the rows a history
+writes may hold the time it ran; rebuilding could not be byte-identical); --force rebuilds.
+Otherwise the baseline takes the revision id of VERSION's revision on disk when there is
+one (a converted revision, or the baseline at VERSION), so databases stamped there stay
+right, and the revisions of ours it now covers (an earlier baseline included) are removed;
+one edited by hand or adopted is refused, naming it. Moving a baseline earlier is refused:
+databases stamped at it never ran the revisions that would come back.
 """
 
 from __future__ import annotations
@@ -68,10 +81,10 @@ class BaselineRequest:
 def find_cut(migrations: list[LegacyMigration], version: str, where: Path) -> int:
     """The index of the migration whose version is `version`; UsageError listing nearby
     versions when there is none."""
-    versions = [m.version for m in migrations]
     for i, m in enumerate(migrations):
         if m.version == version and m.kind is not Kind.REPEATABLE:
             return i
+    versions = [m.version for m in migrations if m.version and m.kind is not Kind.REPEATABLE]
     close = difflib.get_close_matches(version, versions, n=3, cutoff=0.5)
     around = _around(versions, version)
     hint = "versions of this history: " + ", ".join(around)
@@ -170,12 +183,12 @@ def build(
     scratch database holds after them, its down script drops all of it."""
     check_covered(covered)
     last = covered[-1]
-    if reuse:
-        return _synthetic(covered, dialect, request, (), (), (), last.path or Path("."))
+    if reuse:  # not rebuilt: a stand-in (its file is kept); its path dates it like the real one
+        return _synthetic(covered, dialect, request, ("",), (), (), last.path or Path("."))
     with scratch_databases(request.url, ("baseline",), prefix=SCRATCH_PREFIX, notes=notes) as urls:
         engine = engine_for(urls["baseline"])
         try:
-            apply_history(engine, covered, dialect)
+            apply_history(engine, covered, dialect)  # without callbacks: see the docstring
             reader = reader_for(dialect)
             with engine.connect() as conn:
                 schema: SchemaText = reader.read_schema(conn, urls["baseline"])

@@ -15,6 +15,7 @@ import fnmatch
 
 import sqlalchemy as sa
 
+from converter.baseline import sqlite
 from converter.baseline.common import Reader
 from converter.errors import UsageError
 from converter.snapshot.model import DEFAULT_TRACKING_TABLES
@@ -25,7 +26,9 @@ MAX_ROWS = "max-rows:"
 
 def user_tables(conn: sa.Connection) -> list[str]:
     """The tables of the default schema, without the migration tools' tracking tables."""
-    names = sa.inspect(conn).get_table_names()
+    names = set(sa.inspect(conn).get_table_names())
+    if conn.dialect.name == "sqlite":  # a virtual table's own tables follow its rows
+        names -= sqlite.shadow_tables(conn)
     return sorted(
         n for n in names if n not in DEFAULT_TRACKING_TABLES and not n.startswith("sqlite_")
     )

@@ -8,10 +8,12 @@ views in dependency order (a view naming another comes after it), and after the 
 Removed from the server's text: DEFINER clauses (who built the scratch database) and the
 scratch database's name, which MySQL writes into view definitions, and `AUTO_INCREMENT=N`,
 which is set after the rows instead (`ALTER TABLE ... AUTO_INCREMENT = N`). Routines and
-triggers are written between `DELIMITER ;;` lines, as mysqldump does. Events and MariaDB
-sequences are not read (a history that creates them is refused).
+triggers are written between `DELIMITER ;;` lines, as mysqldump does. MariaDB sequences come
+first (a default may call NEXTVAL) and are set as mysqldump sets them (`SETVAL(s,
+next_not_cached_value, 0)`); events come last.
 
-Down: triggers and views (reverse order), routines, then tables in reverse foreign-key order.
+Down: events, triggers and views (reverse order), routines, tables in reverse foreign-key
+order, sequences.
 Rows: strings holding a backslash or NUL are written as `CONVERT(X'..' USING ...)`, so they
 read back the same whatever the session's NO_BACKSLASH_ESCAPES says.
 """
@@ -25,7 +27,6 @@ import re
 import sqlalchemy as sa
 
 from converter.baseline.common import SchemaText, quote, sql_string
-from converter.errors import UsageError
 
 _DEFINER = re.compile(r"\s+DEFINER\s*=\s*(`[^`]*`|'[^']*'|\w+)@(`[^`]*`|'[^']*'|[\w.%-]+)", re.I)
 _AUTO_INCREMENT = re.compile(r" AUTO_INCREMENT=(\d+)")
@@ -43,25 +44,24 @@ def read_schema(conn: sa.Connection, url: str) -> SchemaText:
     def clean(text: str) -> str:
         return unqualified.sub("", _DEFINER.sub("", text, count=1))
 
-    other = _names(
+    sequences = _names(
         conn,
-        "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-        "DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW') ORDER BY TABLE_NAME",
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_TYPE = 'SEQUENCE' ORDER BY TABLE_NAME",
     )
     events = _names(
-        conn, "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()"
+        conn,
+        "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() "
+        "ORDER BY EVENT_NAME",
     )
-    if other or events:
-        what = [f"{t.lower()} {n}" for n, t in other] + [f"event {e}" for (e,) in events]
-        raise UsageError(
-            "the baseline cannot carry these objects yet: " + ", ".join(what),
-            hint="choose a --baseline-at version before they are created",
-        )
     inspector = sa.inspect(conn)
     ordered = inspector.get_sorted_table_and_fkc_names()
     tables = [t for t, _ in ordered if t is not None]
     cyclic = any(t is None and fks for t, fks in ordered)
     schema = SchemaText()
+    for (name,) in sequences:  # MariaDB: a table's default may call NEXTVAL of one
+        text = conn.exec_driver_sql(f"SHOW CREATE SEQUENCE {quote(conn, name)}").one()[1]
+        schema.up.append(unqualified.sub("", text))
     if cyclic:
         schema.up.append("SET FOREIGN_KEY_CHECKS = 0")
     for t in tables:
@@ -88,6 +88,11 @@ def read_schema(conn: sa.Connection, url: str) -> SchemaText:
         text = conn.exec_driver_sql(f"SHOW CREATE TRIGGER {quote(conn, name)}").one()[2]
         schema.after_data.append(clean(text))
 
+    for (name,) in events:
+        text = conn.exec_driver_sql(f"SHOW CREATE EVENT {quote(conn, name)}").one()[3]
+        schema.after_data.append(clean(text))
+
+    schema.down.extend(f"DROP EVENT {quote(conn, n)}" for (n,) in reversed(events))
     schema.down.extend(f"DROP TRIGGER {quote(conn, n)}" for (n,) in reversed(triggers))
     schema.down.extend(f"DROP VIEW {quote(conn, n)}" for n, _ in reversed(views))
     schema.down.extend(f"DROP {k} {quote(conn, n)}" for k, n in reversed(routines))
@@ -96,6 +101,7 @@ def read_schema(conn: sa.Connection, url: str) -> SchemaText:
     schema.down.extend(f"DROP TABLE {quote(conn, t)}" for t in reversed(tables))
     if cyclic:
         schema.down.append("SET FOREIGN_KEY_CHECKS = 1")
+    schema.down.extend(f"DROP SEQUENCE {quote(conn, n)}" for (n,) in reversed(sequences))
     return schema
 
 
@@ -120,6 +126,15 @@ def _view_order(conn: sa.Connection, names: list[str], clean) -> list[tuple[str,
 
 def counters(conn: sa.Connection) -> list[str]:
     out = []
+    sequences = _names(
+        conn,
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_TYPE = 'SEQUENCE' ORDER BY TABLE_NAME",
+    )
+    for (name,) in sequences:  # what mysqldump writes: the next value not cached yet
+        q = quote(conn, name)
+        value = conn.exec_driver_sql(f"SELECT next_not_cached_value FROM {q}").scalar_one()
+        out.append(f"SELECT SETVAL({q}, {int(value)}, 0)")
     for t in sorted(sa.inspect(conn).get_table_names()):
         text = conn.exec_driver_sql(f"SHOW CREATE TABLE {quote(conn, t)}").one()[1]
         m = _AUTO_INCREMENT.search(text)

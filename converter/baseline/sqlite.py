@@ -4,7 +4,8 @@ Tables first, then indexes, views and (after the rows) triggers, each kind in cr
 order (rowid): a table
 rebuilt by a later migration (create, copy, drop, rename) sorts after the views that read
 it, and SQLite checks a view's tables only when it is used, a trigger's table when it is
-created. The automatic indexes of UNIQUE and PRIMARY KEY (no SQL) come with their tables.
+created. The automatic indexes of UNIQUE and PRIMARY KEY (no SQL) come with their tables, the shadow
+tables of a virtual table (FTS5, R*Tree) with it.
 Down: views, then tables, each in reverse creation order (indexes and triggers go with
 their tables). Counters: `sqlite_sequence` rows set to the scratch database's values.
 """
@@ -18,11 +19,25 @@ from converter.baseline.common import SchemaText, plain_script, quote, sql_strin
 KIND_ORDER = ("table", "index", "view", "trigger")
 
 
+def shadow_tables(conn: sa.Connection) -> set[str]:
+    """The tables a virtual table (FTS5, R*Tree) keeps for itself: it creates them."""
+    try:
+        rows = conn.exec_driver_sql("PRAGMA main.table_list").all()
+    except sa.exc.DBAPIError:  # SQLite before 3.37 has no table_list
+        return set()
+    return {r[1] for r in rows if r[2] == "shadow"}
+
+
 def read_schema(conn: sa.Connection, url: str) -> SchemaText:
-    rows = conn.exec_driver_sql(
-        "SELECT type, name, sql FROM sqlite_master "
-        "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
-    ).all()
+    shadows = shadow_tables(conn)
+    rows = [
+        r
+        for r in conn.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master "
+            "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
+        )
+        if r[1] not in shadows
+    ]
     schema = SchemaText()
     for kind in KIND_ORDER:
         into = schema.after_data if kind == "trigger" else schema.up

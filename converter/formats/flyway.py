@@ -10,7 +10,9 @@
 Versions turn `_` into `.` and compare numerically part by part, missing parts being zero:
 `1` = `1.0` = `001`, `1.10` > `1.9`. The description is the text after the first `__` with
 `_` shown as spaces. Callback scripts (`afterMigrate.sql`, `beforeEachMigrate__x.sql`, ...)
-are not migrations. `<script>.sql.conf` next to a script holds per-script settings:
+are not migrations: those of the events in `model.CALLBACK_EVENTS` are read into
+`Scan.callbacks` (the converted history runs them, `revision_helpers.MigrateCallbacks`), the
+others are named in a warning. `<script>.sql.conf` next to a script holds per-script settings:
 `executeInTransaction=false` and `encoding=...` are honoured here. The tracking table records
 Flyway's CRC32 checksum of each script, which `flyway_checksum` computes the same way.
 
@@ -60,7 +62,8 @@ from converter.formats.tracking import (
     select_rows,
     truthy,
 )
-from converter.model import WARNING, Kind, LegacyMigration, Scan, Script
+from converter.model import CALLBACK_EVENTS as CARRIED_EVENTS
+from converter.model import WARNING, Kind, LegacyCallback, LegacyMigration, Scan, Script
 from converter.textio import read_text
 
 # Flyway's callback events (org.flywaydb.core.api.callback.Event, all editions and versions).
@@ -123,6 +126,15 @@ CALLBACK_LIKE = re.compile(r"^((?:before|after)[A-Za-z]*)(?:__.*)?$", re.I)
 MIGRATE_CALLBACKS = frozenset(
     e for e in CALLBACK_EVENTS if "Migrate" in e or e in ("beforeRepeatables", "afterVersioned")
 )
+# the events of `flyway migrate` that the converted history does not run, and why
+NOT_CARRIED = {
+    "beforeEachMigrateStatement": "before every statement of a migration, Flyway Teams",
+    "afterEachMigrateStatement": "after every statement of a migration, Flyway Teams",
+    "afterEachMigrateStatementError": "after a statement fails, Flyway Teams",
+    "afterEachMigrateError": "after a migration fails",
+    "afterMigrateError": "after a failed migrate",
+    "afterMigrateOperationFinish": "when the migrate operation ends, even after a failure",
+}
 # After the prefix letter: `<version>` then optionally `__<description>` (first `__` splits).
 PREFIXED = re.compile(r"^(?P<prefix>[VUBR])(?P<rest>.*)$")
 # A version once `_` is turned into `.`: numbers separated by single dots.
@@ -396,6 +408,7 @@ class FlywayFormat(LegacyFormat):
             if item is not None:
                 found.append(item)
 
+        result.callbacks = self._read_callbacks(root, callbacks, confs, options, result)
         for script_path, conf_path in confs.items():
             if script_path not in callbacks:
                 result.warn(
@@ -455,6 +468,61 @@ class FlywayFormat(LegacyFormat):
         # Flyway records no checksum for a Java migration (unless the class computes one)
         return Found(path, parsed, script, None, ScriptConf(), code)
 
+    def _read_callbacks(
+        self,
+        root: Path,
+        paths: set[Path],
+        confs: dict[Path, Path],
+        options: ReadOptions,
+        result: Scan,
+    ) -> list[LegacyCallback]:
+        """The SQL callbacks of the migrate events the converted history runs (env.py, with
+        converter_helpers.MigrateCallbacks), in the order Flyway runs them."""
+        found: list[LegacyCallback] = []
+        names: dict[str, Path] = {}
+        for path in sorted(paths):
+            stem = path.name[: -len(SQL_SUFFIX)]
+            event, sep, description = stem.partition("__")
+            if event not in CARRIED_EVENTS:
+                continue
+            if stem in names:  # Flyway: "Found more than 1 SQL callback script called ..."
+                result.error(
+                    "duplicate-callback",
+                    f"Flyway refuses two SQL callbacks called {stem} ({names[stem]} and {path}); "
+                    "rename or remove one of them",
+                    path,
+                )
+                continue
+            names[stem] = path
+            conf = read_conf(confs[path], options, result) if path in confs else ScriptConf()
+            script = sql_script(root, path, options, conf.encoding or options.encoding)
+            if conf.placeholder_replacement:
+                self._warn_placeholder(script, path, result)
+            found.append(
+                LegacyCallback(
+                    event,
+                    description if sep else None,
+                    script,
+                    transactional=conf.execute_in_transaction is not False,
+                )
+            )
+        return sorted(found, key=lambda c: c.order)
+
+    def _warn_placeholder(self, script: Script, path: Path, result: Scan) -> None:
+        lines = 0
+        for piece in script.pieces():
+            m = PLACEHOLDER.search(piece)
+            if m:
+                result.warn(
+                    "placeholder",
+                    f"uses the Flyway placeholder {m.group()}, which Flyway replaces when it runs the "
+                    "script; the converted SQL keeps it as written: put in its value",
+                    path,
+                    lines + piece.count("\n", 0, m.start()) + 1,
+                )
+                return
+            lines += piece.count("\n")
+
     # -- sorting files ---------------------------------------------------------------------
 
     def _sort_file(
@@ -474,13 +542,13 @@ class FlywayFormat(LegacyFormat):
             if CALLBACK.match(stem):
                 callbacks.add(path)
                 event = stem.split("__", 1)[0]
-                if event in MIGRATE_CALLBACKS:
+                if event in MIGRATE_CALLBACKS and event not in CARRIED_EVENTS:
                     result.warn(
                         "callback-not-carried",
-                        f"Flyway callback: runs at {event} on every migrate; the converted "
+                        f"Flyway callback: runs at {event} ({NOT_CARRIED[event]}); the converted "
                         "history does not run it, so a database built by Alembic misses what it "
-                        "does: move its SQL into a migration (an R__ repeatable re-runs on "
-                        "change), or run it yourself after `alembic upgrade`",
+                        "does: move its SQL into a migration or into a carried callback "
+                        f"({', '.join(CARRIED_EVENTS)}), or run it yourself",
                         path,
                     )
                 return

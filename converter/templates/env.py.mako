@@ -74,8 +74,18 @@ def database_url() -> str:
     return url
 
 
+def migrate_callbacks():
+    """The legacy tool's migrate callbacks that converter carried (converter_callbacks.py
+    beside this file, absent when there are none): run at the same events of every
+    `alembic upgrade`; see MigrateCallbacks in converter_helpers.py."""
+    from converter_helpers import MigrateCallbacks
+
+    return MigrateCallbacks.load(HERE)
+
+
 def run_migrations_offline() -> None:
-    context.configure(
+    migrate_callbacks().configure(
+        context,
         url=database_url(),
         literal_binds=True,
         transaction_per_migration=True,
@@ -118,7 +128,8 @@ def migrate(connection: Connection) -> None:
         if mysql:
             event.listen(connection, "after_cursor_execute", remember)
             stack.callback(event.remove, connection, "after_cursor_execute", remember)
-        context.configure(
+        migrate_callbacks().configure(
+            context,
             connection=connection,
             transaction_per_migration=True,
             on_version_apply=next_revision,

@@ -287,7 +287,7 @@ def test_baseline_sorts_before_the_versioned_of_its_version_without_a_duplicate(
 # -- files that are not migrations -----------------------------------------------------------
 
 
-def test_callbacks_are_not_migrations_and_migrate_ones_are_named(tmp_path):
+def test_callbacks_are_not_migrations_and_migrate_ones_are_carried_or_named(tmp_path):
     write(tmp_path / "V1__a.sql")
     for name in (
         "beforeMigrate.sql",
@@ -297,19 +297,21 @@ def test_callbacks_are_not_migrations_and_migrate_ones_are_named(tmp_path):
         "callbacks/afterMigrateError.sql",
         "beforeClean.sql",
         "afterMigrate.sql",
-        "afterMigrate.sql.conf",
     ):
         write(tmp_path / name)
+    write(tmp_path / "afterMigrate.sql.conf", "executeInTransaction=false\n")
     result = scan(tmp_path, "flyway")
-    # the callbacks of `flyway migrate` change what it builds: named (issue 19), never dropped
-    # silently; beforeClean changes nothing `alembic upgrade` builds
+    # the callbacks of `flyway migrate` change what it builds: carried (issue 19), or named
+    # when the converted history does not run them; beforeClean changes nothing it builds
+    assert [(c.event, c.name, c.transactional) for c in result.callbacks] == [
+        ("beforeMigrate", "beforeMigrate.sql", True),
+        ("afterMigrate", "afterMigrate.sql", False),
+        ("afterMigrate", "afterMigrate__refresh_views.sql", True),
+    ]
     assert sorted(p.path.name for p in result.problems) == [
         "afterEachMigrateError.sql",
-        "afterMigrate.sql",
         "afterMigrateError.sql",
-        "afterMigrate__refresh_views.sql",
         "beforeEachMigrateStatement.sql",
-        "beforeMigrate.sql",
     ]
     assert {p.code for p in result.problems} == {"callback-not-carried"}
     assert [m.name for m in result.migrations] == ["V1__a.sql"]

@@ -32,7 +32,7 @@ from converter.formats.liquibase.patterns import (
     dbms_matches,
     is_formatted,
 )
-from converter.model import Kind, LegacyMigration, Scan, Script
+from converter.model import Kind, LegacyCallback, LegacyMigration, Scan, Script
 
 # What ET.parse raises on bad XML: ParseError, and LookupError / ValueError for an XML
 # declaration naming an unknown (`encoding="UUTF-8"`) or multi-byte (`utf-32`) encoding.
@@ -328,6 +328,17 @@ class ChangelogReader:
             self.result.migrations.append(
                 replace(unit.migration, version=version, sort_key=unit.sort_key)
             )
+            if "runAlways" in unit.migration.notes:  # again at every update, once applied
+                self.result.callbacks.append(
+                    LegacyCallback(
+                        "beforeMigrate",
+                        f"{c.author}:{c.id}",
+                        unit.migration.up[0],
+                        transactional=unit.migration.transactional,
+                        position=len(self.result.callbacks),
+                        after_version=version,
+                    )
+                )
 
     def _check_duplicates(self) -> None:
         """Liquibase refuses two changesets with one identity that would both run."""

@@ -530,7 +530,8 @@ class FormattedSqlParser:
                 self.result.warn(
                     "run-on-change",
                     f"changeset {c.author}:{c.id} has runOnChange:true: Liquibase re-runs it when "
-                    "its SQL changes; after conversion it runs once",
+                    "its SQL changes; after conversion it runs once (a re-run of convert names it "
+                    "when it changed: write a new revision for databases that already ran it)",
                     self.path,
                     c.line,
                 )

@@ -1,0 +1,1 @@
+INSERT INTO migration_log (note) VALUES ('after each migration');

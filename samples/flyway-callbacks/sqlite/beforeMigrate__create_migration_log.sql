@@ -1,0 +1,5 @@
+-- Runs before every migrate: the log the per-migration callbacks write to.
+CREATE TABLE IF NOT EXISTS migration_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    note VARCHAR(100) NOT NULL
+);
