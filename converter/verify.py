@@ -17,8 +17,10 @@ had a down; the walk stops there.
 
 A baseline revision pairs with every legacy migration it covers: they all run on the legacy
 side, then the rows of the tables the baseline does not carry are removed there
-(`converter.baseline_rows`; the report names them); its downgrade is compared with the
-database before it (empty), never with the legacy down of its last version.
+(`converter.baseline_rows`; the report names them), then one migrate run's callbacks; its
+downgrade is compared with what the downs of all its covered migrations leave (in reverse,
+when each has one), else with the database before it, never with the legacy down of its
+last version alone.
 
 Revisions without a `legacy_version` that come before the legacy history (it was chained
 after an existing head) are applied to both databases first; those after it (an existing
@@ -504,30 +506,20 @@ class _Run:
             step.message = (
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
-        # a baseline: the migrations it covers run first, the migrate callbacks once around
-        # its last one (the Alembic side runs them once, around the baseline revision)
-        for each in pair.covers[:-1]:
-            try:
-                apply_migration(self.legacy, each, self.dialect)
-            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-                self.fail(
-                    step, ERROR, f"the {legacy_text(each)} failed: {self.error_text(exc)}", exc
-                )
+        if pair.is_baseline:
+            if not self.run_baseline_legacy(pair, step):
                 self.done(step, started)
                 return
-            self.applied.add(each.version)
-        try:
-            apply_step(self.legacy, m, self.dialect, self.callbacks, self.applied)
-        except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-            what = legacy_text(m) if m is not None else "legacy migrate callbacks"
-            self.fail(step, ERROR, f"the {what} failed: {self.error_text(exc)}", exc)
-            self.done(step, started)
-            return
-        if m is not None:
-            self.applied.add(m.version)
-        if pair.is_baseline and not self.run_baseline_data(pair, step):
-            self.done(step, started)
-            return
+        else:
+            try:
+                apply_step(self.legacy, m, self.dialect, self.callbacks, self.applied)
+            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+                what = legacy_text(m) if m is not None else "legacy migrate callbacks"
+                self.fail(step, ERROR, f"the {what} failed: {self.error_text(exc)}", exc)
+                self.done(step, started)
+                return
+            if m is not None:
+                self.applied.add(m.version)
         try:
             self.history.upgrade(self.alembic_url, pair.revision.revision)
         except Exception as exc:  # noqa: BLE001
@@ -562,6 +554,31 @@ class _Run:
         else:
             step.status = APPLIED
         self.done(step, started)
+
+    def run_baseline_legacy(self, pair: Pair, step: StepResult) -> bool:
+        """The legacy side of a baseline step: the migrations it covers (the baseline was
+        built from them without the migrate callbacks), the rows it does not carry removed,
+        then one migrate run's callbacks, as env.py runs them once around the baseline
+        revision. False when something failed (the step is then failed)."""
+        for each in pair.covers:
+            try:
+                apply_migration(self.legacy, each, self.dialect)
+            except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+                self.fail(
+                    step, ERROR, f"the {legacy_text(each)} failed: {self.error_text(exc)}", exc
+                )
+                return False
+            self.applied.add(each.version)
+        if not self.run_baseline_data(pair, step):
+            return False
+        try:
+            apply_step(self.legacy, None, self.dialect, self.callbacks, self.applied)
+        except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
+            self.fail(
+                step, ERROR, f"the legacy migrate callbacks failed: {self.error_text(exc)}", exc
+            )
+            return False
+        return True
 
     def run_baseline_data(self, pair: Pair, step: StepResult) -> bool:
         """After the legacy migrations a baseline covers: empty the legacy database's tables
@@ -727,6 +744,21 @@ class _Run:
         before = self.legacy_states[state]
         if pair is not None and pair.is_baseline:
             m = None  # the legacy down of its last version alone undoes nothing of the rest
+            if self.legacy_follows and all(c.has_down for c in pair.covers):
+                # every covered migration has a down: the legacy side walks them all back
+                for each in reversed(pair.covers):
+                    try:
+                        apply_migration(self.legacy, each, self.dialect, direction="down")
+                    except Exception as exc:  # noqa: BLE001 - reported
+                        self.fail(
+                            step,
+                            ERROR,
+                            f"the down of {legacy_text(each)} failed: {self.error_text(exc)}",
+                            exc,
+                        )
+                        self.done(step, started)
+                        return
+                before = self.snapshot(self.legacy)  # (what the legacy downs leave)
         if m is not None and m.has_down and self.legacy_follows:
             try:
                 apply_migration(self.legacy, m, self.dialect, direction="down")
@@ -746,8 +778,9 @@ class _Run:
                 self.report.notes.append(step.message)
         else:
             expected = before
-            self.follow(step.revision, target)
-        self.compare(step, expected, rows=expected is not before)
+            if pair is None or not pair.is_baseline or before is self.legacy_states[state]:
+                self.follow(step.revision, target)
+        self.compare(step, expected, rows=expected is not self.legacy_states[state])
         if step.status == DIFFERENT:
             what = (
                 f"what the down of {legacy_text(m)} leaves"
