@@ -57,7 +57,14 @@ from converter.legacy import read_legacy_history, versions_elsewhere
 from converter.model import Kind, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
-from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
+from converter.scratch import (
+    dialect_of,
+    engine_for,
+    mask,
+    not_durable,
+    redact,
+    scratch_databases,
+)
 from converter.snapshot import SchemaSnapshot, Snapshotter, left_out
 from converter.snapshot.rows import differing_rows
 from converter.split import StatementKind, split_script
@@ -269,8 +276,10 @@ class _Run:
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
         self.started = datetime.now(UTC)  # constants folded from this run's clock (diff.RunClock)
         # pooled: a step's snapshots reuse one connection instead of connecting anew
-        self.legacy = engine_for(self.legacy_url, pooled=True)
-        self.alembic = engine_for(self.alembic_url, pooled=True)
+        self.legacy = engine_for(self.legacy_url, pooled=True, scratch=True)
+        self.alembic = engine_for(self.alembic_url, pooled=True, scratch=True)
+        # every step's env.py: one open connection
+        history.keep_connected(self.alembic_url, not_durable)
         # the two databases are snapshotted at the same time: the servers' waits overlap
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-snapshot")
         # one per database: each snapshot reads again only what may have changed
@@ -286,6 +295,7 @@ class _Run:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        self.history.close()
         self.legacy.dispose()
         self.alembic.dispose()
 
@@ -306,6 +316,28 @@ class _Run:
         finally:
             wait([alembic])  # never leave a snapshot running behind an error
         return legacy, alembic.result()
+
+    def same_signatures(self) -> bool:
+        """Whether the two databases' signatures (`Snapshotter.signature`) say that their
+        snapshots are equal: then neither is taken. Not with --downgrade (the legacy
+        snapshot of every step is kept for the walk down)."""
+        if self.options.downgrade:
+            return False
+
+        def signature(engine: sa.Engine) -> str | None:
+            with engine.connect() as conn:
+                return self.snapshotters[id(engine)].signature(conn)
+
+        if self.dialect == "sqlite":
+            legacy, alembic = signature(self.legacy), signature(self.alembic)
+        else:
+            other = self.pool.submit(signature, self.alembic)
+            try:
+                legacy = signature(self.legacy)
+            finally:
+                wait([other])
+            alembic = other.result()
+        return legacy is not None and legacy == alembic
 
     def compare(
         self,
@@ -473,26 +505,52 @@ class _Run:
             step.message = (
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
-        else:
+        # on a server, the legacy migration runs beside the revision (two connections)
+        beside = (
+            self.pool.submit(apply_migration, self.legacy, m, self.dialect)
+            if m is not None and self.dialect != "sqlite"
+            else None
+        )
+        legacy_error: BaseException | None = None
+        alembic_error: Exception | None = None
+        if m is not None and beside is None:
             try:
                 apply_migration(self.legacy, m, self.dialect)
             except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-                self.fail(step, ERROR, f"the {legacy_text(m)} failed: {self.error_text(exc)}", exc)
-                self.done(step, started)
-                return
-        try:
-            self.history.upgrade(self.alembic_url, pair.revision.revision)
-        except Exception as exc:  # noqa: BLE001
+                legacy_error = exc
+        if legacy_error is None:
+            try:
+                self.history.upgrade(self.alembic_url, pair.revision.revision)
+            except Exception as exc:  # noqa: BLE001
+                alembic_error = exc
+        if beside is not None:
+            wait([beside])
+            legacy_error = beside.exception()
+        if m is not None and legacy_error is not None:
             self.fail(
                 step,
                 ERROR,
-                f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(exc)}",
-                exc,
+                f"the {legacy_text(m)} failed: {self.error_text(legacy_error)}",
+                legacy_error,
+            )
+            self.done(step, started)
+            return
+        if alembic_error is not None:
+            self.fail(
+                step,
+                ERROR,
+                f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(alembic_error)}",
+                alembic_error,
             )
             self.done(step, started)
             return
         legacy_state = alembic_state = None
         same = data_only(m, self.dialect)
+        # equal signatures: no snapshot (the last step is always snapshotted, for its notes)
+        if compare and pair is not self.plan.pairs[-1] and self.same_signatures():
+            step.diff, step.status = SchemaDiff(labels=LABELS), EQUAL
+            self.done(step, started)
+            return
         if compare:
             legacy_state, alembic_state = self.both(same)
         elif self.options.downgrade:

@@ -30,6 +30,7 @@ from converter.snapshot.facts import (
     normalise_sql,
 )
 from converter.snapshot.impl import CatalogReader, SnapshotImpl
+from converter.snapshot.model import Excluder
 
 SQLITE_MASTER = "SELECT type, name, tbl_name, sql FROM sqlite_master"
 
@@ -305,6 +306,64 @@ def _sqlite_has_atan2(conn: sa.Connection) -> bool:
         return False
 
 
+SQLITE_COLUMNS = """
+SELECT m.name AS table_name, m.sql, p.name FROM sqlite_master AS m
+JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table' AND m.name IN ({names})
+ORDER BY m.name, p.cid
+"""
+
+
+def _sqlite_database_signature(
+    conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+) -> str | None:
+    """Every `sqlite_master` row but the excluded tables' and their indexes' and triggers'
+    (the whole schema: every fact a snapshot holds is read from these SQL texts by the same
+    SQLite library), then, with `data`, each table's row count and rows as `quote()` text
+    of every column in storage order, a negative zero marked in any column. None when a
+    table has more than SQLITE_SIGNED_ROWS rows or SQLite has no atan2 (its math functions)."""
+    kept = []
+    tables: dict[str, str] = {}  # name -> its SQL
+    for type_, name, tbl_name, sql in conn.exec_driver_sql(SQLITE_MASTER):
+        if excluder.table(None, tbl_name) or (type_ == "table" and name.startswith("sqlite_")):
+            continue
+        kept.append(f"{type_}\x1f{name}\x1f{tbl_name}\x1f{sql}")
+        if type_ == "table":
+            tables[name] = sql
+    kept.sort()
+    if not data or not tables:
+        return "\x1e".join(kept)
+    if "atan2" not in memo:
+        memo["atan2"] = _sqlite_has_atan2(conn)
+    if not memo["atan2"]:
+        return None
+    selects = memo.setdefault("selects", {})  # (table, SQL) -> its signature SELECT
+    q = conn.dialect.identifier_preparer.quote
+    unknown = sorted(name for name, sql in tables.items() if (name, sql) not in selects)
+    if unknown:
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in unknown)
+        columns: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for name, sql, column in conn.exec_driver_sql(SQLITE_COLUMNS.format(names=names)):
+            columns[(name, sql)].append(
+                f"CASE WHEN typeof({q(column)}) = 'real' AND {q(column)} = 0 "
+                f"AND atan2({q(column)}, -1) < 0 THEN '-' ELSE '' END || quote({q(column)})"
+            )
+        for key, values in columns.items():
+            selects[key] = (
+                "count(*), group_concat(r, char(10)) FROM (SELECT "
+                + " || ',' || ".join(values)
+                + f" AS r FROM main.{q(key[0])} LIMIT {SQLITE_SIGNED_ROWS + 1})"
+            )
+    order = sorted(tables)
+    queries = [f"SELECT {n}, {selects[(name, tables[name])]}" for n, name in enumerate(order)]
+    for start in range(0, len(queries), SQLITE_COMPOUND):
+        sql = " UNION ALL ".join(queries[start : start + SQLITE_COMPOUND])
+        for n, rows, text in conn.exec_driver_sql(sql):
+            if rows > SQLITE_SIGNED_ROWS:
+                return None
+            kept.append(f"{order[n]}\x1f{rows}\x1f{text}")
+    return "\x1e".join(kept)
+
+
 class SQLiteImpl(SnapshotImpl):
     """SQLite: sqlite_master and PRAGMA extras, incremental signatures."""
 
@@ -325,3 +384,8 @@ class SQLiteImpl(SnapshotImpl):
         memo: dict[str, tuple[dict[str, Any], str | None]],
     ) -> dict[str, str]:
         return _sqlite_data_signatures(conn, items, memo)
+
+    def database_signature(
+        self, conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+    ) -> str | None:
+        return _sqlite_database_signature(conn, excluder, data, memo)
