@@ -120,9 +120,7 @@ class AlembicHistory:
     def stamp(self, url: str, target: str) -> None:
         self._run(url, target, lambda rev, ctx: self.script._stamp_revs((target,), rev))
 
-    def keep_connected(
-        self, url: str, prepare: Callable[[sa.Engine], None] | None = None
-    ) -> None:
+    def keep_connected(self, url: str, prepare: Callable[[sa.Engine], None] | None = None) -> None:
         """Run every later command against `url` through one pooled engine (one connection
         kept open), handed to env.py as `config.attributes["connection"]`, instead of
         env.py building an engine and connecting for each command; `prepare` is called
