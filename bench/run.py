@@ -70,7 +70,10 @@ SERVERS = {
 }
 SUITES = ("convert", "verify", "stamp")
 # verify is measured on small corpora: it costs far more than convert per migration
-VERIFY_CORPORA = {False: (("ddl", 100), ("data", 100), ("ddl", 300)), True: (("ddl", 100),)}
+VERIFY_CORPORA = {
+    False: (("ddl", 100), ("data", 100), ("ddl", 300), ("data", 300)),
+    True: (("ddl", 100),),
+}
 
 
 # -- workers (each runs in a child process) ---------------------------------------------------

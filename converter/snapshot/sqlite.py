@@ -307,10 +307,19 @@ def _sqlite_has_atan2(conn: sa.Connection) -> bool:
 
 
 SQLITE_COLUMNS = """
-SELECT m.name AS table_name, m.sql, p.name FROM sqlite_master AS m
+SELECT m.name AS table_name, m.sql, p.name, p.type FROM sqlite_master AS m
 JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table' AND m.name IN ({names})
 ORDER BY m.name, p.cid
 """
+
+
+def _sqlite_keeps_negative_zero(table_sql: str, declared: str | None) -> bool:
+    """Whether a column may hold -0.0 (which quote() writes as 0.0): BLOB affinity (a
+    declared type with BLOB in it, or none), or any column of a table that may be STRICT
+    (ANY keeps it); see `_sqlite_loses_negative_zero`."""
+    if "STRICT" in table_sql.upper():
+        return True
+    return not (declared or "").strip() or "BLOB" in (declared or "").upper()
 
 
 def _sqlite_database_signature(
@@ -342,11 +351,14 @@ def _sqlite_database_signature(
     if unknown:
         names = ", ".join("'" + n.replace("'", "''") + "'" for n in unknown)
         columns: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for name, sql, column in conn.exec_driver_sql(SQLITE_COLUMNS.format(names=names)):
-            columns[(name, sql)].append(
-                f"CASE WHEN typeof({q(column)}) = 'real' AND {q(column)} = 0 "
-                f"AND atan2({q(column)}, -1) < 0 THEN '-' ELSE '' END || quote({q(column)})"
-            )
+        for name, sql, column, declared in conn.exec_driver_sql(SQLITE_COLUMNS.format(names=names)):
+            if _sqlite_keeps_negative_zero(sql, declared):
+                columns[(name, sql)].append(
+                    f"CASE WHEN typeof({q(column)}) = 'real' AND {q(column)} = 0 "
+                    f"AND atan2({q(column)}, -1) < 0 THEN '-' ELSE '' END || quote({q(column)})"
+                )
+            else:
+                columns[(name, sql)].append(f"quote({q(column)})")
         for key, values in columns.items():
             selects[key] = (
                 "count(*), group_concat(r, char(10)) FROM (SELECT "
