@@ -24,9 +24,15 @@ naming both.
 
 The Alembic ScriptDirectory is loaded once and reused for every step (alembic.command
 would reload every revision file per call, which is quadratic), and env.py is run for every
-step through alembic's EnvironmentContext, exactly as `alembic upgrade` does.
+step through alembic's EnvironmentContext, as `alembic upgrade` does, handed one open
+connection to the Alembic database (`AlembicHistory.keep_connected`). On a server, a step's
+legacy migration and revision run side by side (two connections). Before a step's snapshots,
+the two databases' signatures are compared (`Snapshotter.signature`): equal, the step is
+equal and no snapshot is taken (not with --downgrade, which keeps every legacy snapshot; the
+last step is always snapshotted, for its notes). The scratch databases do not wait for the
+disk (`scratch.not_durable`): they are dropped at the end.
 
-Why one module of about 600 lines: the steps of a run (before, each pair, after, each step
+Why one module of about 750 lines: the steps of a run (before, each pair, after, each step
 down) share the run's state (two engines, the kept legacy states, the report), which `_Run`
 holds; the report's data lives in `verify_report.py`, the rows behind a data difference in
 `snapshot/rows.py`.

@@ -471,3 +471,103 @@ def test_signatures_differ_where_the_snapshots_differ(dialect, case, make_db):
     assert first != second  # the case is a real difference
     a, b = _signatures(urls, dialect)
     assert a is not None and b is not None and a != b
+
+
+# ---------------------------------------------------------------------------------------
+# Alembic through one open connection; scratch databases that do not wait for the disk
+
+
+def _history(tmp_path: Path) -> Path:
+    legacy = _plain_history(tmp_path)
+    out = tmp_path / "alembic"
+    convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101", style="sql"))
+    return out
+
+
+def test_kept_connected_every_step_runs_through_one_connection(tmp_path):
+    from converter.history import AlembicHistory
+    from converter.scratch import not_durable
+
+    history = AlembicHistory(_history(tmp_path))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    connects: list[object] = []
+
+    def prepare(engine: sa.Engine) -> None:
+        not_durable(engine)
+        sa.event.listen(engine, "connect", lambda dbapi, record: connects.append(dbapi))
+
+    history.keep_connected(url, prepare)
+    try:
+        for rev in history.chain():
+            history.upgrade(url, rev.revision)
+        assert len(connects) == 1  # five steps, one connection (env.py made none of its own)
+        with history._engines[url].connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
+    finally:
+        history.close()
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                history.chain()[-1].revision
+            )
+            assert conn.exec_driver_sql("SELECT n FROM b").scalar() == 10
+    finally:
+        engine.dispose()
+
+
+def test_an_env_py_that_ignores_the_connection_still_runs(tmp_path):
+    """A hand-written env.py that only reads the URL: it connects by itself, as before."""
+    from converter.history import AlembicHistory
+
+    out = _history(tmp_path)
+    (out / "env.py").write_text(
+        "from alembic import context\n"
+        "from sqlalchemy import create_engine, pool\n\n"
+        "engine = create_engine(context.config.get_main_option('sqlalchemy.url'), "
+        "poolclass=pool.NullPool)\n"
+        "with engine.connect() as connection:\n"
+        "    context.configure(connection=connection)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    legacy = tmp_path / "legacy"
+    report = verify(legacy, out, VerifyOptions())
+    assert report.equivalent, report.text()
+    history = AlembicHistory(out)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    history.keep_connected(url)
+    try:
+        history.upgrade(url, "head")
+    finally:
+        history.close()
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT n FROM b").scalar() == 10
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_scratch_engines_do_not_wait_for_the_disk_and_still_roll_back(dialect, make_db):
+    from converter.scratch import engine_for
+
+    engine = engine_for(make_db(dialect), pooled=True, scratch=True)
+    try:
+        with engine.connect() as conn:
+            if dialect == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0
+            else:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id int)")
+        with pytest.raises(ZeroDivisionError), engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE u (id int)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            raise ZeroDivisionError
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+            assert "u" not in sa.inspect(conn).get_table_names()  # DDL rolled back too
+    finally:
+        engine.dispose()

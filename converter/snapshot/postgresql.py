@@ -9,6 +9,13 @@ gives every table a schema signature, one every catalog's row versions, and one 
 table's row count and row hashes. Reading a table's contents on an AUTOCOMMIT connection
 opens a transaction (a server-side cursor needs one).
 
+For verify, `database_signature` renders the same catalogs as text two databases built
+alike share (no row versions, no object ids): the tables' signatures and, per other kind of
+object, the snapshot's own catalog query's rows, hashed in the database.
+
+Over 600 lines: every kind's catalog query is read twice, by the snapshot and by the
+database signature, and both readings belong beside the queries they share.
+
 Stands on `converter.snapshot.impl` (the shared implementation it overrides) and `.facts`.
 """
 

@@ -58,6 +58,10 @@ class Snapshotter:
     `sqlite.SQLITE_SIGNED_ROWS` rows) are always read. MySQL/MariaDB have no signatures here:
     every snapshot is a full one.
 
+    `signature(conn)` is the database's `SnapshotImpl.database_signature`: text that two
+    databases (verify's legacy and Alembic ones) share only when their snapshots are equal,
+    so that equal texts need no snapshot on either side (SQLite, PostgreSQL, MariaDB).
+
     The snapshots share the facts of unchanged tables: treat them as read-only."""
 
     def __init__(

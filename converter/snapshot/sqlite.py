@@ -6,7 +6,8 @@ table_xinfo` declared types (INT PRIMARY KEY is not a rowid alias, INTEGER PRIMA
 `PRAGMA index_list/index_xinfo` (including the automatic indexes of inline UNIQUE, so
 SQLAlchemy's index reflection is not asked for), WITHOUT ROWID and STRICT, views and
 triggers. For `Snapshotter`, a table's schema signature is the SQL text of it, of its indexes
-and of the tables it refers to, and its content signature its rows as `quote()` text.
+and of the tables it refers to, and its content signature its rows as `quote()` text. Its
+database signature (verify) is every `sqlite_master` row and every table's rows as text.
 
 Stands on `converter.snapshot.impl` (the shared implementation it overrides) and `.facts`.
 """
