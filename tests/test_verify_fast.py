@@ -571,3 +571,16 @@ def test_scratch_engines_do_not_wait_for_the_disk_and_still_roll_back(dialect, m
             assert "u" not in sa.inspect(conn).get_table_names()  # DDL rolled back too
     finally:
         engine.dispose()
+
+
+def test_a_mariadb_signature_leaves_the_session_as_it_found_it(make_db):
+    """The signature's connection is the one legacy migrations run on."""
+    engine = _engine("mysql", make_db("mysql"))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (a int)")
+            conn.exec_driver_sql("SET SESSION group_concat_max_len = 1024")
+            assert Snapshotter().signature(conn) is not None
+            assert conn.exec_driver_sql("SELECT @@SESSION.group_concat_max_len").scalar() == 1024
+    finally:
+        engine.dispose()

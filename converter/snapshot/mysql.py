@@ -353,7 +353,18 @@ def _mariadb_database_signature(
         return None
     if "columns" not in memo:
         memo["columns"] = _mariadb_view_columns(conn)
+    # the connection is the one the legacy migrations run on: its setting is put back
+    before = conn.exec_driver_sql("SELECT @@SESSION.group_concat_max_len").scalar()
     conn.exec_driver_sql("SET SESSION group_concat_max_len = 4294967295")
+    try:
+        return _mariadb_signature_text(conn, excluder, data, memo)
+    finally:
+        conn.exec_driver_sql(f"SET SESSION group_concat_max_len = {int(before or 1048576)}")
+
+
+def _mariadb_signature_text(
+    conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+) -> str | None:
     names = [
         name
         for (name,) in conn.exec_driver_sql(
