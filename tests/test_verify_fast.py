@@ -573,9 +573,9 @@ def test_scratch_engines_do_not_wait_for_the_disk_and_still_roll_back(dialect, m
         engine.dispose()
 
 
-def test_a_mariadb_signature_leaves_the_session_as_it_found_it(make_db):
+def test_a_mariadb_signature_leaves_the_session_as_it_found_it(mysql_url):
     """The signature's connection is the one legacy migrations run on."""
-    engine = _engine("mysql", make_db("mysql"))
+    engine = _engine("mysql", mysql_url)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("CREATE TABLE t (a int)")
