@@ -23,6 +23,9 @@ is computed per round and the median of those is reported, next to the median ti
   beforehand (not timed), so the measurement is verify's own cost. Target: ratio <= 3;
   linear in the number of migrations (300 against 100: <= 3.3x). One round unless --runs
   is given (a stepwise verify of 1,000 migrations took 14 minutes on SQLite when written).
+  verify's scratch databases do not wait for the disk on commit (`scratch.not_durable`), the
+  floor does: each round also applies the chain that way ("no-fsync apply"), and the ratio
+  to it is printed beside, so that a busy disk cannot flatter verify unseen.
 - stamp --jobs 4, fingerprints cached (a first stamp builds the cache, not timed): databases
   per second over 40 scratch databases at four states of the ddl-100 history (one round
   unless --runs is given). Targets: 50/s
@@ -70,7 +73,10 @@ SERVERS = {
 }
 SUITES = ("convert", "verify", "stamp")
 # verify is measured on small corpora: it costs far more than convert per migration
-VERIFY_CORPORA = {False: (("ddl", 100), ("data", 100), ("ddl", 300)), True: (("ddl", 100),)}
+VERIFY_CORPORA = {
+    False: (("ddl", 100), ("data", 100), ("ddl", 300), ("data", 300)),
+    True: (("ddl", 100),),
+}
 
 
 # -- workers (each runs in a child process) ---------------------------------------------------
@@ -145,19 +151,23 @@ def worker_verify(path: Path, dialect: str) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def legacy_engine(url: str, dialect: str):
+def legacy_engine(url: str, dialect: str, durable: bool = True):
     import sqlalchemy as sa
 
     from converter.apply import sqlite_transactional_ddl
+    from converter.scratch import not_durable
 
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     if dialect == "sqlite":
         sqlite_transactional_ddl(engine)
+    if not durable:
+        not_durable(engine)
     return engine
 
 
-def worker_apply(path: Path, dialect: str) -> dict:
-    """verify's floor: the legacy chain applied once, the legacy tool's way."""
+def worker_apply(path: Path, dialect: str, durable: bool = True) -> dict:
+    """verify's floor: the legacy chain applied once, the legacy tool's way (`durable`
+    False: with commits that do not wait for the disk, as verify's scratch databases)."""
     from converter.apply import apply_migration
     from converter.formats.base import ReadOptions
     from converter.legacy import scan
@@ -165,7 +175,7 @@ def worker_apply(path: Path, dialect: str) -> dict:
 
     migrations = scan(path, None, ReadOptions(dialect=dialect)).migrations
     with scratch_databases(server_url(dialect), ["legacy"], prefix="bench_apply") as urls:
-        engine = legacy_engine(urls["legacy"], dialect)
+        engine = legacy_engine(urls["legacy"], dialect, durable)
         try:
             start = time.perf_counter()
             for m in migrations:
@@ -247,6 +257,7 @@ WORKERS = {
     "floor": lambda a: worker_floor(Path(a.path), a.worker_dialect),
     "verify": lambda a: worker_verify(Path(a.path), a.worker_dialect),
     "apply": lambda a: worker_apply(Path(a.path), a.worker_dialect),
+    "apply-nd": lambda a: worker_apply(Path(a.path), a.worker_dialect, durable=False),
     "stamp": lambda a: worker_stamp(Path(a.path), a.worker_dialect),
 }
 
@@ -306,6 +317,7 @@ class Row:
     corpus: generate.Corpus
     tool: list[Sample] = field(default_factory=list)
     floor: list[Sample] = field(default_factory=list)
+    floor_nd: list[Sample] = field(default_factory=list)  # verify: the floor without fsync
     error: str | None = None
 
     @property
@@ -319,6 +331,14 @@ class Row:
     @property
     def floor_seconds(self) -> float:
         return statistics.median(s.seconds for s in self.floor)
+
+    @property
+    def ratio_nd(self) -> float | None:
+        if not self.floor_nd:
+            return None
+        return statistics.median(
+            t.seconds / f.seconds for t, f in zip(self.tool, self.floor_nd, strict=False)
+        )
 
     @property
     def rss(self) -> float:
@@ -425,6 +445,8 @@ def run_suite(args: argparse.Namespace) -> list[Row]:
                     row.tool.append(measure(suite, corpus.root, dialect, args))
                     if floor:
                         row.floor.append(measure(floor, corpus.root, dialect, args))
+                    if suite == "verify":
+                        row.floor_nd.append(measure("apply-nd", corpus.root, dialect, args))
         except WorkerFailed as exc:
             row.error = str(exc)
             console.log(f"[red]{exc}[/]")
@@ -527,7 +549,8 @@ def render(rows: list[Row], args: argparse.Namespace) -> dict[str, str]:
     if verify:
         table = Table(title="verify --stepwise vs applying the legacy chain once")
         for col in ("dialect", "corpus", "migrations", "verify s", "apply once s", "ratio",
-                    f"<= {VERIFY_TARGET:g}x", "peak RSS MB", "result"):  # fmt: skip
+                    f"<= {VERIFY_TARGET:g}x", "no-fsync apply s", "ratio to it", "peak RSS MB",
+                    "result"):  # fmt: skip
             table.add_column(
                 col, justify="left" if col in ("dialect", "corpus", "result") else "right"
             )
@@ -542,13 +565,17 @@ def render(rows: list[Row], args: argparse.Namespace) -> dict[str, str]:
                     "",
                     "",
                     "",
+                    "",
+                    "",
                     r.error or "",
                 )
                 continue
             equivalent = all(s.info.get("equivalent") for s in r.tool)
             table.add_row(
                 r.dialect, r.corpus.name, str(r.corpus.migrations), f"{r.seconds:.2f}",
-                f"{r.floor_seconds:.2f}", f"{r.ratio:.2f}", verdict(r.ratio <= VERIFY_TARGET), f"{r.rss:.0f}",
+                f"{r.floor_seconds:.2f}", f"{r.ratio:.2f}", verdict(r.ratio <= VERIFY_TARGET),
+                f"{statistics.median(s.seconds for s in r.floor_nd):.2f}" if r.floor_nd else "",
+                f"{r.ratio_nd:.2f}" if r.ratio_nd is not None else "", f"{r.rss:.0f}",
                 "equivalent" if equivalent else r.tool[-1].info.get("summary", "")[:60],
             )  # fmt: skip
         console.print(table)
@@ -643,6 +670,8 @@ def save_json(rows: list[Row], args: argparse.Namespace, path: Path) -> None:
                 "floor_rss_mb": [s.rss_mb for s in r.floor],
                 "info": [s.info for s in r.tool],
                 "ratio": r.ratio if r.ok and r.floor else None,
+                "floor_not_durable_seconds": [s.seconds for s in r.floor_nd],
+                "ratio_not_durable": r.ratio_nd if r.ok else None,
             }
             for r in rows
         ],

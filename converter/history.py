@@ -1,7 +1,11 @@
 """The Alembic side of a conversion: an Alembic directory read through Alembic's own API.
 
 `AlembicHistory` loads ALEMBIC_DIR's `ScriptDirectory` once and runs upgrade, downgrade and
-stamp through its own env.py against a given URL (as `alembic upgrade` does). The helpers
+stamp through its own env.py against a given URL (as `alembic upgrade` does). A caller that
+runs many steps against one database (verify) asks `keep_connected(url)`: env.py is then
+handed one pooled engine for that URL in `config.attributes["connection"]` (the generated
+env.py uses it; another env.py builds its own from the URL, as before), and env.py is compiled
+once per history instead of once per step. The helpers
 here read what a revision knows about its legacy source (`legacy_version`) and what a
 database has in `alembic_version` (`current_heads`). verify, stamp, drift and the fingerprint
 cache all stand on this module; none of them reads an Alembic directory another way.
@@ -15,6 +19,7 @@ import contextlib
 import functools
 import os
 import sys
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +58,8 @@ class AlembicHistory:
             )
         self.dir = directory
         self.ini = find_ini(directory)
+        self._engines: dict[str, sa.Engine] = {}  # see keep_connected
+        self._env: types.CodeType | None = None  # env.py compiled, see _run_env
         if str(directory) not in sys.path:  # the revisions import converter_helpers from here
             sys.path.insert(0, str(directory))
         try:
@@ -113,8 +120,26 @@ class AlembicHistory:
     def stamp(self, url: str, target: str) -> None:
         self._run(url, target, lambda rev, ctx: self.script._stamp_revs((target,), rev))
 
+    def keep_connected(self, url: str, prepare: Callable[[sa.Engine], None] | None = None) -> None:
+        """Run every later command against `url` through one pooled engine (one connection
+        kept open), handed to env.py as `config.attributes["connection"]`, instead of
+        env.py building an engine and connecting for each command; `prepare` is called
+        with the new engine (event listeners). `close()` disposes it."""
+        if url not in self._engines:
+            engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+            if prepare is not None:
+                prepare(engine)
+            self._engines[url] = engine
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+
     def _run(self, url: str, destination: str, fn: Callable) -> None:
         cfg = self.config(url)
+        if url in self._engines:
+            cfg.attributes["connection"] = self._engines[url]
         with (
             _no_bytecode(),
             _database_url(url),
@@ -128,7 +153,17 @@ class AlembicHistory:
                 tag=None,
             ),
         ):
-            self.script.run_env()
+            self._run_env()
+
+    def _run_env(self) -> None:
+        """`ScriptDirectory.run_env()`: env.py run as a new module, as Alembic loads it, but
+        compiled once (Alembic compiles it on every call when no bytecode may be written)."""
+        path = self.dir / "env.py"
+        if self._env is None:
+            self._env = compile(path.read_bytes(), str(path), "exec")
+        module = types.ModuleType("env_py")
+        module.__file__ = str(path)
+        exec(self._env, module.__dict__)  # noqa: S102 - env.py, as `alembic upgrade` runs it
 
 
 def find_ini(directory: Path) -> Path | None:

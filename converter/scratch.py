@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -469,6 +470,13 @@ def drop_databases(engine: sa.Engine, names: Sequence[str]) -> list[str]:
     Returns the names that could not be dropped."""
     if not names:
         return []
+    if len(names) > 1:
+        # side by side, one connection each: PostgreSQL's DROP DATABASE waits for a
+        # checkpoint, and two drops waiting at once are served by one
+        with ThreadPoolExecutor(max_workers=min(len(names), 4), thread_name_prefix="drop") as pool:
+            return [
+                n for part in pool.map(lambda n: drop_databases(engine, [n]), names) for n in part
+            ]
     dialect = dialect_of(engine.url)
     failed: list[str] = []
     try:
@@ -517,9 +525,10 @@ def leftover_databases(url: str, prefix: str = "converter_") -> list[str]:
         engine.dispose()
 
 
-def engine_for(url: str, pooled: bool = False) -> sa.Engine:
+def engine_for(url: str, pooled: bool = False, scratch: bool = False) -> sa.Engine:
     """An engine for a scratch or target database; `pooled` keeps one connection open
-    between uses (verify's own engines), else each use connects anew."""
+    between uses (verify's own engines), else each use connects anew; `scratch`: see
+    `not_durable`."""
     engine = (
         create_engine(url, pool_size=1, max_overflow=1)
         if pooled
@@ -527,4 +536,31 @@ def engine_for(url: str, pooled: bool = False) -> sa.Engine:
     )
     if engine.dialect.name == "sqlite":
         sqlite_transactional_ddl(engine)
+    if scratch:
+        not_durable(engine)
     return engine
+
+
+def not_durable(engine: sa.Engine) -> None:
+    """A scratch database is thrown away after the run: its commits need not wait for the
+    disk. SQLite: `PRAGMA synchronous = OFF` and the rollback journal in memory; PostgreSQL:
+    `synchronous_commit = off` (a commit does not wait for its WAL flush). Transactions
+    (and their rollback) work as before; only a crash of the machine could lose them.
+    MySQL/MariaDB: nothing (the setting is the server's, not the session's)."""
+    name = engine.dialect.name
+    if name not in ("sqlite", "postgresql"):
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        try:
+            if name == "sqlite":
+                cursor.execute("PRAGMA synchronous = OFF")
+                cursor.execute("PRAGMA journal_mode = MEMORY")
+            else:
+                cursor.execute("SET synchronous_commit = off")
+        finally:
+            cursor.close()
+        if name == "postgresql" and not dbapi_connection.autocommit:
+            dbapi_connection.commit()  # the SET, before SQLAlchemy resets the connection

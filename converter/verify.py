@@ -31,9 +31,15 @@ naming both.
 
 The Alembic ScriptDirectory is loaded once and reused for every step (alembic.command
 would reload every revision file per call, which is quadratic), and env.py is run for every
-step through alembic's EnvironmentContext, exactly as `alembic upgrade` does.
+step through alembic's EnvironmentContext, as `alembic upgrade` does, handed one open
+connection to the Alembic database (`AlembicHistory.keep_connected`). On a server, a step's
+legacy migration and revision run side by side (two connections). Before a step's snapshots,
+the two databases' signatures are compared (`Snapshotter.signature`): equal, the step is
+equal and no snapshot is taken (not with --downgrade, which keeps every legacy snapshot; the
+last step is always snapshotted, for its notes). The scratch databases do not wait for the
+disk (`scratch.not_durable`): they are dropped at the end.
 
-Why one module of about 600 lines: the steps of a run (before, each pair, after, each step
+Why one module of about 750 lines: the steps of a run (before, each pair, after, each step
 down) share the run's state (two engines, the kept legacy states, the report), which `_Run`
 holds; the report's data lives in `verify_report.py`, the rows behind a data difference in
 `snapshot/rows.py`.
@@ -65,7 +71,14 @@ from converter.legacy import read_legacy_history, versions_elsewhere
 from converter.model import Kind, LegacyCallback, LegacyMigration
 from converter.pairing import Pair, PairedHistory, legacy_text, pair_history, rev_text
 from converter.parse import is_dml
-from converter.scratch import dialect_of, engine_for, mask, redact, scratch_databases
+from converter.scratch import (
+    dialect_of,
+    engine_for,
+    mask,
+    not_durable,
+    redact,
+    scratch_databases,
+)
 from converter.snapshot import SchemaSnapshot, Snapshotter, left_out
 from converter.snapshot.rows import differing_rows
 from converter.split import StatementKind, split_script
@@ -288,8 +301,10 @@ class _Run:
         self.legacy_url, self.alembic_url = urls["legacy"], urls["alembic"]
         self.started = datetime.now(UTC)  # constants folded from this run's clock (diff.RunClock)
         # pooled: a step's snapshots reuse one connection instead of connecting anew
-        self.legacy = engine_for(self.legacy_url, pooled=True)
-        self.alembic = engine_for(self.alembic_url, pooled=True)
+        self.legacy = engine_for(self.legacy_url, pooled=True, scratch=True)
+        self.alembic = engine_for(self.alembic_url, pooled=True, scratch=True)
+        # every step's env.py: one open connection
+        history.keep_connected(self.alembic_url, not_durable)
         # the two databases are snapshotted at the same time: the servers' waits overlap
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-snapshot")
         # one per database: each snapshot reads again only what may have changed
@@ -307,6 +322,7 @@ class _Run:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        self.history.close()
         self.legacy.dispose()
         self.alembic.dispose()
 
@@ -327,6 +343,28 @@ class _Run:
         finally:
             wait([alembic])  # never leave a snapshot running behind an error
         return legacy, alembic.result()
+
+    def same_signatures(self) -> bool:
+        """Whether the two databases' signatures (`Snapshotter.signature`) say that their
+        snapshots are equal: then neither is taken. Not with --downgrade (the legacy
+        snapshot of every step is kept for the walk down)."""
+        if self.options.downgrade:
+            return False
+
+        def signature(engine: sa.Engine) -> str | None:
+            with engine.connect() as conn:
+                return self.snapshotters[id(engine)].signature(conn)
+
+        if self.dialect == "sqlite":
+            legacy, alembic = signature(self.legacy), signature(self.alembic)
+        else:
+            other = self.pool.submit(signature, self.alembic)
+            try:
+                legacy = signature(self.legacy)
+            finally:
+                wait([other])
+            alembic = other.result()
+        return legacy is not None and legacy == alembic
 
     def compare(
         self,
@@ -506,33 +544,56 @@ class _Run:
             step.message = (
                 f"no legacy migration for {self.dialect} (another database's): compared as a no-op"
             )
+        legacy_error: BaseException | None = None
+        alembic_error: Exception | None = None
+        beside = None
         if pair.is_baseline:
             if not self.run_baseline_legacy(pair, step):
                 self.done(step, started)
                 return
+        elif self.dialect != "sqlite":
+            # on a server, the legacy step runs beside the revision (two connections)
+            beside = self.pool.submit(
+                apply_step, self.legacy, m, self.dialect, self.callbacks, self.applied
+            )
         else:
             try:
                 apply_step(self.legacy, m, self.dialect, self.callbacks, self.applied)
             except Exception as exc:  # noqa: BLE001 - the legacy side failing is reported
-                what = legacy_text(m) if m is not None else "legacy migrate callbacks"
-                self.fail(step, ERROR, f"the {what} failed: {self.error_text(exc)}", exc)
-                self.done(step, started)
-                return
-            if m is not None:
-                self.applied.add(m.version)
-        try:
-            self.history.upgrade(self.alembic_url, pair.revision.revision)
-        except Exception as exc:  # noqa: BLE001
+                legacy_error = exc
+        if legacy_error is None:
+            try:
+                self.history.upgrade(self.alembic_url, pair.revision.revision)
+            except Exception as exc:  # noqa: BLE001
+                alembic_error = exc
+        if beside is not None:
+            wait([beside])
+            legacy_error = beside.exception()
+        if legacy_error is not None:
+            what = legacy_text(m) if m is not None else "legacy migrate callbacks"
+            self.fail(
+                step, ERROR, f"the {what} failed: {self.error_text(legacy_error)}", legacy_error
+            )
+            self.done(step, started)
+            return
+        if m is not None:
+            self.applied.add(m.version)
+        if alembic_error is not None:
             self.fail(
                 step,
                 ERROR,
-                f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(exc)}",
-                exc,
+                f"upgrading to {rev_text(pair.revision)} failed: {self.error_text(alembic_error)}",
+                alembic_error,
             )
             self.done(step, started)
             return
         legacy_state = alembic_state = None
         same = data_only(m, self.dialect)
+        # equal signatures: no snapshot (the last step is always snapshotted, for its notes)
+        if compare and pair is not self.plan.pairs[-1] and self.same_signatures():
+            step.diff, step.status = SchemaDiff(labels=LABELS), EQUAL
+            self.done(step, started)
+            return
         if compare:
             legacy_state, alembic_state = self.both(same)
         elif self.options.downgrade:

@@ -312,3 +312,275 @@ def test_a_table_with_the_same_rows_on_both_sides_is_digested_once(dialect, make
     finally:
         for engine in engines:
             engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------
+# Equal database signatures: verify takes no snapshot, so they must never hide a difference
+
+
+@pytest.fixture
+def signed(monkeypatch):
+    """Every time verify finds both databases' signatures equal, full snapshots of both are
+    taken too, and they must be equal; `signed.hits` counts those steps."""
+    original = converter.verify._Run.same_signatures
+
+    def checked_same(run) -> bool:
+        same = original(run)
+        if same:
+            with run.legacy.connect() as a, run.alembic.connect() as b:
+                assert take_snapshot(a).canonical() == take_snapshot(b).canonical()
+            checked_same.hits += 1  # type: ignore[attr-defined]
+        return same
+
+    checked_same.hits = 0  # type: ignore[attr-defined]
+    monkeypatch.setattr(converter.verify._Run, "same_signatures", checked_same)
+    return checked_same
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_every_sample_equal_signatures_are_equal_snapshots(dialect, server, signed, tmp_path):
+    url = server(dialect)
+    ran = 0
+    for root in legacy_roots(dialect):
+        out = tmp_path / root.name
+        try:
+            convert(root, out, ConvertOptions(dialect=dialect, date_from="20240101"))
+        except InputError as exc:  # a sample without this dialect's history, nothing else
+            if f"no {dialect} folder" not in exc.message:
+                raise
+            continue
+        report = verify(root, out, VerifyOptions(url=url, dialect=dialect))
+        assert report.equivalent, report.text()
+        ran += 1
+    assert ran >= 3
+    assert signed.hits > 0  # the signatures were compared, and found equal, somewhere
+
+
+def _signatures(urls: list[str], dialect: str, data: bool = True) -> list[str | None]:
+    out = []
+    for url in urls:
+        engine = _engine(dialect, url)
+        try:
+            with engine.connect() as conn:
+                out.append(Snapshotter(data=data).signature(conn))
+        finally:
+            engine.dispose()
+    return out
+
+
+def _snapshots(urls: list[str], dialect: str, data: bool = True) -> list[str]:
+    out = []
+    for url in urls:
+        engine = _engine(dialect, url)
+        try:
+            with engine.connect() as conn:
+                out.append(take_snapshot(conn, data=data).canonical())
+        finally:
+            engine.dispose()
+    return out
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_signatures_of_two_databases_built_alike_are_equal_after_every_step(dialect, make_db):
+    """The steps of every kind of change, run on two databases (one with a tracking table
+    of its own, as verify's legacy and Alembic databases have): after every step their
+    signatures are equal, and so are their full snapshots."""
+    urls = [make_db(dialect), make_db(dialect)]
+    engines = [_engine(dialect, url) for url in urls]
+    try:
+        with engines[1].begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)"
+            )
+            conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('abc')")
+        for k, step in enumerate(_steps(dialect)):
+            for engine in engines:
+                with engine.begin() as conn:
+                    for sql in step:
+                        conn.exec_driver_sql(sql)
+            for data in (True, False):
+                a, b = _signatures(urls, dialect, data)
+                assert a is not None and a == b, f"step {k + 1}: {step}"
+                first, second = _snapshots(urls, dialect, data)
+                assert first == second, f"step {k + 1}: {step}"
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+# (statements for both databases, then one database's, then the other's): each pair leaves
+# two databases whose snapshots differ in one detail only
+_DIFFERENT = {
+    "sqlite": [
+        ([], ["CREATE TABLE t (a INT)"], ["CREATE TABLE t (a INTEGER)"]),
+        (["CREATE TABLE t (a)"], ["INSERT INTO t VALUES (0.0)"], ["INSERT INTO t VALUES (-0.0)"]),
+        (["CREATE TABLE t (a)"], ["INSERT INTO t VALUES ('x')"], ["INSERT INTO t VALUES (X'78')"]),
+        (["CREATE TABLE t (a REAL)"], ["INSERT INTO t VALUES (0.3)"], ["INSERT INTO t VALUES (0.1 + 0.2)"]),
+        (["CREATE TABLE t (a TEXT)"], ["CREATE INDEX ix ON t (a)"], ["CREATE INDEX ix ON t (a DESC)"]),
+        (["CREATE TABLE t (a TEXT)"], ["CREATE VIEW v AS SELECT a FROM t"], ["CREATE VIEW v AS SELECT a AS b FROM t"]),
+    ],
+    "postgresql": [
+        (["CREATE TABLE t (a text)"], ["ALTER TABLE t ALTER a SET DEFAULT 'x'"], ["ALTER TABLE t ALTER a SET DEFAULT 'y'"]),
+        (["CREATE TABLE t (a float8)"], ["INSERT INTO t VALUES (0.3)"], ["INSERT INTO t VALUES (0.30000000000000004)"]),
+        (["CREATE TABLE t (a int)"], ["COMMENT ON COLUMN t.a IS 'one'"], ["COMMENT ON COLUMN t.a IS 'two'"]),
+        ([], ["CREATE TYPE e AS ENUM ('a', 'b')"], ["CREATE TYPE e AS ENUM ('b', 'a')"]),
+        (["CREATE TABLE t (a int)"], ["ALTER TABLE t ADD CHECK (a > 0)"], ["ALTER TABLE t ADD CHECK (a > 0) NOT VALID"]),
+        (
+            ["CREATE TABLE t (a int)", "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+             "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()"],
+            [],
+            ["ALTER TABLE t DISABLE TRIGGER tr"],
+        ),
+        (["CREATE TABLE t (a int)"], ["CREATE MATERIALIZED VIEW m AS SELECT a FROM t", "CREATE INDEX ix ON m (a)"],
+         ["CREATE MATERIALIZED VIEW m AS SELECT a FROM t", "CREATE UNIQUE INDEX ix ON m (a)"]),
+        ([], ["CREATE SEQUENCE s INCREMENT 1"], ["CREATE SEQUENCE s INCREMENT 2"]),
+        ([], ["CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'"], ["CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 2'"]),
+    ],
+    "mysql": [
+        (["CREATE TABLE t (a varchar(10))"], ["INSERT INTO t VALUES ('a')"], ["INSERT INTO t VALUES ('A')"]),
+        (["CREATE TABLE t (a double)"], ["INSERT INTO t VALUES (0.3)"], ["INSERT INTO t VALUES (1e-1 + 2e-1)"]),
+        ([], ["CREATE TABLE t (a varchar(10) CHARACTER SET latin1)"], ["CREATE TABLE t (a varchar(10) CHARACTER SET utf8mb4)"]),
+        (["CREATE TABLE t (a int, b int)"], ["CREATE INDEX i1 ON t (a)", "CREATE INDEX i2 ON t (b)"],
+         ["CREATE INDEX i2 ON t (b)", "CREATE INDEX i1 ON t (a)"]),
+        (["CREATE TABLE t (a int)"], ["ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)"], ["ALTER TABLE t ADD CONSTRAINT c CHECK (a > 1)"]),
+        (["CREATE TABLE t (a int)"], ["CREATE VIEW v AS SELECT a FROM t"], ["CREATE VIEW v AS SELECT a AS b FROM t"]),
+        (["CREATE TABLE t (a int)", "CREATE TABLE u (a int)"],
+         ["CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW INSERT INTO u VALUES (NEW.a)"],
+         ["CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW INSERT INTO u VALUES (NEW.a + 1)"]),
+        (["CREATE TABLE t (a int)"], ["ALTER TABLE t COMMENT 'one'"], ["ALTER TABLE t COMMENT 'two'"]),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "dialect, case",
+    [(d, k) for d, cases in _DIFFERENT.items() for k in range(len(cases))],
+)
+def test_signatures_differ_where_the_snapshots_differ(dialect, case, make_db):
+    both, one, other = _DIFFERENT[dialect][case]
+    urls = [make_db(dialect), make_db(dialect)]
+    for url, own in zip(urls, (one, other), strict=True):
+        engine = _engine(dialect, url)
+        try:
+            with engine.begin() as conn:
+                for sql in [*both, *own]:
+                    conn.exec_driver_sql(sql)
+        finally:
+            engine.dispose()
+    first, second = _snapshots(urls, dialect)
+    assert first != second  # the case is a real difference
+    a, b = _signatures(urls, dialect)
+    assert a is not None and b is not None and a != b
+
+
+# ---------------------------------------------------------------------------------------
+# Alembic through one open connection; scratch databases that do not wait for the disk
+
+
+def _history(tmp_path: Path) -> Path:
+    legacy = _plain_history(tmp_path)
+    out = tmp_path / "alembic"
+    convert(legacy, out, ConvertOptions(dialect="sqlite", date_from="20240101", style="sql"))
+    return out
+
+
+def test_kept_connected_every_step_runs_through_one_connection(tmp_path):
+    from converter.history import AlembicHistory
+    from converter.scratch import not_durable
+
+    history = AlembicHistory(_history(tmp_path))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    connects: list[object] = []
+
+    def prepare(engine: sa.Engine) -> None:
+        not_durable(engine)
+        sa.event.listen(engine, "connect", lambda dbapi, record: connects.append(dbapi))
+
+    history.keep_connected(url, prepare)
+    try:
+        for rev in history.chain():
+            history.upgrade(url, rev.revision)
+        assert len(connects) == 1  # five steps, one connection (env.py made none of its own)
+        with history._engines[url].connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
+    finally:
+        history.close()
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                history.chain()[-1].revision
+            )
+            assert conn.exec_driver_sql("SELECT n FROM b").scalar() == 10
+    finally:
+        engine.dispose()
+
+
+def test_an_env_py_that_ignores_the_connection_still_runs(tmp_path):
+    """A hand-written env.py that only reads the URL: it connects by itself, as before."""
+    from converter.history import AlembicHistory
+
+    out = _history(tmp_path)
+    (out / "env.py").write_text(
+        "from alembic import context\n"
+        "from sqlalchemy import create_engine, pool\n\n"
+        "engine = create_engine(context.config.get_main_option('sqlalchemy.url'), "
+        "poolclass=pool.NullPool)\n"
+        "with engine.connect() as connection:\n"
+        "    context.configure(connection=connection)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    legacy = tmp_path / "legacy"
+    report = verify(legacy, out, VerifyOptions())
+    assert report.equivalent, report.text()
+    history = AlembicHistory(out)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    history.keep_connected(url)
+    try:
+        history.upgrade(url, "head")
+    finally:
+        history.close()
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT n FROM b").scalar() == 10
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_scratch_engines_do_not_wait_for_the_disk_and_still_roll_back(dialect, make_db):
+    from converter.scratch import engine_for
+
+    engine = engine_for(make_db(dialect), pooled=True, scratch=True)
+    try:
+        with engine.connect() as conn:
+            if dialect == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0
+            else:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id int)")
+        with pytest.raises(ZeroDivisionError), engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE u (id int)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            raise ZeroDivisionError
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+            assert "u" not in sa.inspect(conn).get_table_names()  # DDL rolled back too
+    finally:
+        engine.dispose()
+
+
+def test_a_mariadb_signature_leaves_the_session_as_it_found_it(mysql_url):
+    """The signature's connection is the one legacy migrations run on."""
+    engine = _engine("mysql", mysql_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (a int)")
+            conn.exec_driver_sql("SET SESSION group_concat_max_len = 1024")
+            assert Snapshotter().signature(conn) is not None
+            assert conn.exec_driver_sql("SELECT @@SESSION.group_concat_max_len").scalar() == 1024
+    finally:
+        engine.dispose()

@@ -265,6 +265,18 @@ class SnapshotImpl:
         keeps what the implementation builds per table between calls."""
         return {}
 
+    def database_signature(
+        self, conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+    ) -> str | None:
+        """Text that two databases of this kind (on one server, or two SQLite files read by
+        one library) have in common only when their snapshots are equal (with `data`, their
+        contents too), so that equal texts need no snapshot at all; or None (not known
+        here: snapshot). Unlike the signatures above, it holds nothing that differs between
+        two databases built alike (row versions, object ids); texts that differ may still
+        belong to equal snapshots. `memo` keeps what the implementation builds between
+        calls on one database."""
+        return None
+
 
 def impl_for(dialect_name: str) -> SnapshotImpl:
     """The implementation registered for a SQLAlchemy dialect name, or the shared one."""

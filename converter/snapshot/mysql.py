@@ -8,7 +8,9 @@ as SHOW CREATE TABLE lists them), and every CHECK (SQLAlchemy misses MariaDB's
 column-level ones, so its check reflection is not asked for); and views, triggers, functions,
 procedures and events. MySQL writes the database's own name into stored definitions: it is
 taken out, since two builds live in two databases. There are no signatures here: every
-`Snapshotter` snapshot of MySQL is a full one.
+`Snapshotter` snapshot of MySQL is a full one. For MariaDB, a database signature
+(`database_signature`: the information_schema rows of the database and its tables' rows, as
+text) lets verify skip both snapshots when two databases have the same one.
 
 Stands on `converter.snapshot.impl` (the shared implementation it overrides) and `.facts`.
 """
@@ -23,6 +25,7 @@ import sqlalchemy as sa
 
 from converter.snapshot.facts import drop_empty, plain
 from converter.snapshot.impl import CatalogReader, SnapshotImpl, name_unknown_types
+from converter.snapshot.model import Excluder
 
 MY_TABLES = """
 SELECT t.TABLE_NAME AS `name`, t.ENGINE AS `engine`, t.ROW_FORMAT AS `row_format`,
@@ -239,8 +242,159 @@ class MySQLImpl(SnapshotImpl):
     def read_extras(self, reader: CatalogReader) -> None:
         _my_extras(reader)
 
+    def database_signature(
+        self, conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+    ) -> str | None:
+        return _mariadb_database_signature(conn, excluder, data, memo)
+
 
 class MariaDBImpl(MySQLImpl):
     """MariaDB through SQLAlchemy's mariadb dialect name: the same reading."""
 
     dialect = "mariadb"
+
+
+# information_schema views a MariaDB database signature reads: (view, the column naming the
+# database, the column naming the table a row belongs to, or None)
+MARIADB_SIGNED_VIEWS: tuple[tuple[str, str, str | None], ...] = (
+    ("TABLES", "TABLE_SCHEMA", "TABLE_NAME"),
+    ("COLUMNS", "TABLE_SCHEMA", "TABLE_NAME"),
+    ("STATISTICS", "TABLE_SCHEMA", "TABLE_NAME"),
+    ("TABLE_CONSTRAINTS", "CONSTRAINT_SCHEMA", "TABLE_NAME"),
+    ("REFERENTIAL_CONSTRAINTS", "CONSTRAINT_SCHEMA", "TABLE_NAME"),
+    ("KEY_COLUMN_USAGE", "CONSTRAINT_SCHEMA", "TABLE_NAME"),
+    ("CHECK_CONSTRAINTS", "CONSTRAINT_SCHEMA", "TABLE_NAME"),
+    ("VIEWS", "TABLE_SCHEMA", None),
+    ("TRIGGERS", "TRIGGER_SCHEMA", "EVENT_OBJECT_TABLE"),
+    ("ROUTINES", "ROUTINE_SCHEMA", None),
+    ("PARAMETERS", "SPECIFIC_SCHEMA", None),
+    ("EVENTS", "EVENT_SCHEMA", None),
+)
+
+# columns that differ between two databases built alike, or say nothing a snapshot holds:
+# names of the catalog and of the database, statistics, sizes, counters, times, definers
+MARIADB_UNSIGNED_COLUMNS = frozenset(
+    """TABLE_CATALOG TABLE_SCHEMA CONSTRAINT_CATALOG CONSTRAINT_SCHEMA INDEX_SCHEMA
+    UNIQUE_CONSTRAINT_CATALOG UNIQUE_CONSTRAINT_SCHEMA TRIGGER_CATALOG TRIGGER_SCHEMA
+    EVENT_OBJECT_CATALOG EVENT_OBJECT_SCHEMA ROUTINE_CATALOG ROUTINE_SCHEMA SPECIFIC_CATALOG
+    SPECIFIC_SCHEMA EVENT_CATALOG EVENT_SCHEMA TABLE_ROWS AVG_ROW_LENGTH DATA_LENGTH
+    MAX_DATA_LENGTH INDEX_LENGTH DATA_FREE AUTO_INCREMENT CREATE_TIME UPDATE_TIME CHECK_TIME
+    CHECKSUM MAX_INDEX_LENGTH CARDINALITY CREATED LAST_ALTERED LAST_EXECUTED STARTS DEFINER
+    PRIVILEGES""".split()
+)
+
+MARIADB_SIGNED_ROWS = 10_000  # bigger tables: no signature (the text would be big)
+
+
+def _mariadb_view_columns(conn: sa.Connection) -> dict[str, list[str]]:
+    rows = conn.exec_driver_sql(
+        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = 'information_schema' ORDER BY TABLE_NAME, ORDINAL_POSITION"
+    )
+    out: dict[str, list[str]] = defaultdict(list)
+    for view, column in rows:
+        if column not in MARIADB_UNSIGNED_COLUMNS:
+            out[view].append(column)
+    return out
+
+
+def _mariadb_signed(expr: str) -> str:
+    """A value as unambiguous text, the database's own name taken out (`_my_unqualifier`)."""
+    return f"QUOTE(REPLACE({expr}, CONCAT('`', DATABASE(), '`.'), ''))"
+
+
+def _mariadb_schema_query(columns: dict[str, list[str]], excluded: list[str]) -> str:
+    leave_out = ", ".join("'" + name.replace("'", "''") + "'" for name in excluded) or "''"
+    selects = []
+    for view, schema, table in MARIADB_SIGNED_VIEWS:
+        names = columns.get(view)
+        if not names:
+            continue
+        row = (
+            "CONCAT_WS(',', "
+            + ", ".join(
+                _mariadb_signed(
+                    f"IF(`{c}` = DATABASE(), '', `{c}`)"
+                    if c == "REFERENCED_TABLE_SCHEMA"
+                    else f"`{c}`"
+                )
+                for c in names
+            )
+            + ")"
+        )
+        where = f"`{schema}` = DATABASE()"
+        if view == "TABLES":  # views are in VIEWS (here their comment names the database)
+            where += " AND TABLE_TYPE <> 'VIEW'"
+        if table is not None:
+            where += f" AND LOWER(`{table}`) NOT IN ({leave_out})"
+        selects.append(
+            f"SELECT '{view}', COUNT(*), SHA2(GROUP_CONCAT({row} ORDER BY {row} SEPARATOR '\\n'), 256) "
+            f"FROM information_schema.`{view}` WHERE {where}"
+        )
+    # the engine's order of each table's indexes (`index_order`), as the snapshot reads it
+    selects.append(
+        "SELECT 'index_order', COUNT(*), SHA2(GROUP_CONCAT(CONCAT_WS(',', QUOTE(TABLE_NAME), "
+        "QUOTE(INDEX_NAME)) SEPARATOR '\\n'), 256) FROM information_schema.STATISTICS "
+        f"WHERE TABLE_SCHEMA = DATABASE() AND SEQ_IN_INDEX = 1 AND LOWER(TABLE_NAME) NOT IN ({leave_out})"
+    )
+    return " UNION ALL ".join(selects)
+
+
+def _mariadb_database_signature(
+    conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+) -> str | None:
+    """MariaDB: per information_schema view (tables, columns, indexes, constraints, views,
+    triggers, routines, events), the count and SHA-256 of the sorted rows of this database's
+    objects, every column but those in MARIADB_UNSIGNED_COLUMNS, the database's name taken
+    out; the engine's index order; with `data`, each table's row count and rows as `QUOTE()`
+    text in the engine's order. None on MySQL (not tried there) and for a table of more than
+    MARIADB_SIGNED_ROWS rows."""
+    if not getattr(conn.dialect, "is_mariadb", False):
+        return None
+    if "columns" not in memo:
+        memo["columns"] = _mariadb_view_columns(conn)
+    # the connection is the one the legacy migrations run on: its setting is put back
+    before = conn.exec_driver_sql("SELECT @@SESSION.group_concat_max_len").scalar()
+    conn.exec_driver_sql("SET SESSION group_concat_max_len = 4294967295")
+    try:
+        return _mariadb_signature_text(conn, excluder, data, memo)
+    finally:
+        conn.exec_driver_sql(f"SET SESSION group_concat_max_len = {int(before or 1048576)}")
+
+
+def _mariadb_signature_text(
+    conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+) -> str | None:
+    names = [
+        name
+        for (name,) in conn.exec_driver_sql(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
+        )
+    ]
+    excluded = sorted({n.lower() for n in names if excluder.table(None, n)})
+    if memo.get("excluded") != excluded:
+        memo["excluded"], memo["query"] = excluded, _mariadb_schema_query(memo["columns"], excluded)
+    parts = [
+        f"{view}\x1f{n}\x1f{digest}" for view, n, digest in conn.exec_driver_sql(memo["query"])
+    ]
+    tables = [n for n in names if not excluder.table(None, n)]
+    if data and tables:
+        q = conn.dialect.identifier_preparer.quote
+        columns: dict[str, list[str]] = defaultdict(list)
+        for table, column in conn.exec_driver_sql(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION"
+        ):
+            columns[table].append(column)
+        selects = [
+            f"SELECT {n}, COUNT(*), SHA2(GROUP_CONCAT(CONCAT_WS(',', "
+            + ", ".join(f"QUOTE({q(c)})" for c in columns[table])
+            + f") SEPARATOR '\\n'), 256) FROM {q(table)}"
+            for n, table in enumerate(tables)
+        ]
+        for n, rows, digest in conn.exec_driver_sql(" UNION ALL ".join(selects)):
+            if rows > MARIADB_SIGNED_ROWS:
+                return None
+            parts.append(f"data\x1f{tables[n]}\x1f{rows}\x1f{digest}")
+    return "\x1e".join(parts)

@@ -9,6 +9,13 @@ gives every table a schema signature, one every catalog's row versions, and one 
 table's row count and row hashes. Reading a table's contents on an AUTOCOMMIT connection
 opens a transaction (a server-side cursor needs one).
 
+For verify, `database_signature` renders the same catalogs as text two databases built
+alike share (no row versions, no object ids): the tables' signatures and, per other kind of
+object, the snapshot's own catalog query's rows, hashed in the database.
+
+Over 600 lines: every kind's catalog query is read twice, by the snapshot and by the
+database signature, and both readings belong beside the queries they share.
+
 Stands on `converter.snapshot.impl` (the shared implementation it overrides) and `.facts`.
 """
 
@@ -28,6 +35,7 @@ from converter.snapshot.impl import (
     has_unknown_types,
     name_unknown_types,
 )
+from converter.snapshot.model import Excluder
 
 PG_SYSTEM_SCHEMA = re.compile(r"^(pg_|information_schema$)")
 
@@ -489,6 +497,86 @@ def _pg_data_signatures(
     return out
 
 
+PG_USER_SCHEMAS = """
+SELECT nspname FROM pg_namespace
+WHERE nspname !~ '^(pg_|information_schema$)' OR nspname = current_schema() ORDER BY 1
+"""
+
+# the table signature without the row version (differs between two databases built alike)
+PG_COMPARABLE_TABLES = PG_TABLE_SIGNATURES.replace("c.xmin::text, ", "", 1)
+
+# what the snapshot reads about everything but the tables (whose signature holds the
+# rest), as (kind, query, the columns naming the table a row belongs to: rows of excluded
+# tables are left out, as the snapshot leaves them out)
+PG_COMPARED_KINDS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
+    # materialized views' indexes (the tables' own are in their signatures)
+    ("indexes", f"SELECT * FROM ({PG_INDEXES}) AS x WHERE x.relkind = 'm'", None),
+    ("enums", PG_ENUMS, None),
+    ("domains", PG_DOMAINS, None),
+    ("types", PG_COMPOSITES, None),
+    ("sequences", PG_SEQUENCES, ("owner_schema", "owner_table")),
+    ("views", PG_VIEWS, None),
+    ("functions", PG_FUNCTIONS, None),
+    ("triggers", PG_TRIGGERS, ("schema", "table_name")),
+    ("policies", PG_POLICIES, ("schema", "table_name")),
+    ("extensions", PG_EXTENSIONS, None),
+)
+
+
+def _pg_kinds_query() -> str:
+    """One statement: per kind, the row count and the SHA-256 of its rows' text, sorted."""
+    selects = []
+    for kind, sql, owner in PG_COMPARED_KINDS:
+        where = ""
+        if owner is not None:
+            schema, table = owner
+            where = f" WHERE NOT coalesce(q.{schema} || '.' || q.{table} = ANY(CAST(:excluded AS text[])), false)"
+        selects.append(
+            f"SELECT '{kind}' AS kind, count(*) AS n, encode(sha256(convert_to(coalesce("
+            f"string_agg(q::text, E'\\n' ORDER BY q::text), ''), 'UTF8')), 'hex') AS digest "
+            f"FROM ({sql}) AS q{where}"
+        )
+    return "\nUNION ALL\n".join(selects)
+
+
+PG_KINDS = _pg_kinds_query()
+
+
+def _pg_database_signature(
+    conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+) -> str | None:
+    """The schemas looked at; every table's signature without its row version (its
+    columns with rendered types and defaults, constraints, indexes, comments, options,
+    parents, identity sequences); per other kind of object, the text of every row the
+    snapshot's own catalog query returns; with `data`, every table's row count and row
+    hashes (`PG_ROW_SIGNATURE`)."""
+    default = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    schemas = [
+        name
+        for (name,) in conn.exec_driver_sql(PG_USER_SCHEMAS)
+        if not excluder.schema(name) or name == default
+    ]
+    parts = ["schemas\x1f" + ",".join(schemas)]
+    tables: list[tuple[str, str, str]] = []
+    excluded = []
+    for row in conn.execute(sa.text(PG_COMPARABLE_TABLES), {"schemas": schemas}).mappings():
+        if excluder.table(row["schema"], row["name"]):
+            excluded.append(f"{row['schema']}.{row['name']}")
+        else:
+            tables.append((row["schema"], row["name"], row["signature"]))
+    tables.sort()
+    parts += [f"table\x1f{schema}\x1f{name}\x1f{sig}" for schema, name, sig in tables]
+    kinds = conn.execute(sa.text(PG_KINDS), {"schemas": schemas, "excluded": excluded})
+    parts += [f"{kind}\x1f{n}\x1f{digest}" for kind, n, digest in kinds]
+    if data:
+        items: list[DataItem] = [
+            (f"{schema}.{name}", (schema, name), {}) for schema, name, _ in tables
+        ]
+        signatures = _pg_data_signatures(conn, items, {})
+        parts += [f"data\x1f{key}\x1f{signatures[key]}" for key, _, _ in items]
+    return "\x1e".join(parts)
+
+
 class PostgresqlImpl(SnapshotImpl):
     """PostgreSQL: every user schema, the catalogs' extras, incremental signatures."""
 
@@ -535,3 +623,8 @@ class PostgresqlImpl(SnapshotImpl):
         memo: dict[str, tuple[dict[str, Any], str | None]],
     ) -> dict[str, str]:
         return _pg_data_signatures(conn, items, memo)
+
+    def database_signature(
+        self, conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+    ) -> str | None:
+        return _pg_database_signature(conn, excluder, data, memo)

@@ -58,6 +58,10 @@ class Snapshotter:
     `sqlite.SQLITE_SIGNED_ROWS` rows) are always read. MySQL/MariaDB have no signatures here:
     every snapshot is a full one.
 
+    `signature(conn)` is the database's `SnapshotImpl.database_signature`: text that two
+    databases (verify's legacy and Alembic ones) share only when their snapshots are equal,
+    so that equal texts need no snapshot on either side (SQLite, PostgreSQL, MariaDB).
+
     The snapshots share the facts of unchanged tables: treat them as read-only."""
 
     def __init__(
@@ -79,6 +83,7 @@ class Snapshotter:
         self.reflected = self.read = 0  # tables reflected and read by the last take()
         self.schema_kept = 0  # takes that found the catalogs unchanged (PostgreSQL)
         self._queries: dict[str, tuple[dict[str, Any], str | None]] = {}  # data signature SQL
+        self._signature_memo: dict[str, Any] = {}  # see signature()
         # (catalog signature, tables, objects, locations) of the last snapshot
         self._last: tuple[str | None, dict[str, Any], dict[str, Any], dict[str, Any]] | None = None
 
@@ -121,6 +126,16 @@ class Snapshotter:
             snapshot.data = self._take_data(conn, impl, reader.locations, tables, fresh)
         self._last = (catalog, tables, snapshot.objects, dict(reader.locations))
         return snapshot
+
+    def signature(self, conn: sa.Connection) -> str | None:
+        """The database's `SnapshotImpl.database_signature`: two databases whose texts are
+        equal (not None) have equal snapshots, and neither needs taking. None: not known
+        (a database without one, or a query it could not run): take the snapshots."""
+        impl = impl_for(conn.dialect.name)
+        try:
+            return impl.database_signature(conn, self.excluder, self.data, self._signature_memo)
+        except sa.exc.DBAPIError:
+            return None
 
     def _take_data(
         self,

@@ -6,7 +6,8 @@ table_xinfo` declared types (INT PRIMARY KEY is not a rowid alias, INTEGER PRIMA
 `PRAGMA index_list/index_xinfo` (including the automatic indexes of inline UNIQUE, so
 SQLAlchemy's index reflection is not asked for), WITHOUT ROWID and STRICT, views and
 triggers. For `Snapshotter`, a table's schema signature is the SQL text of it, of its indexes
-and of the tables it refers to, and its content signature its rows as `quote()` text.
+and of the tables it refers to, and its content signature its rows as `quote()` text. Its
+database signature (verify) is every `sqlite_master` row and every table's rows as text.
 
 Stands on `converter.snapshot.impl` (the shared implementation it overrides) and `.facts`.
 """
@@ -30,6 +31,7 @@ from converter.snapshot.facts import (
     normalise_sql,
 )
 from converter.snapshot.impl import CatalogReader, SnapshotImpl
+from converter.snapshot.model import Excluder
 
 SQLITE_MASTER = "SELECT type, name, tbl_name, sql FROM sqlite_master"
 
@@ -305,6 +307,76 @@ def _sqlite_has_atan2(conn: sa.Connection) -> bool:
         return False
 
 
+SQLITE_COLUMNS = """
+SELECT m.name AS table_name, m.sql, p.name, p.type FROM sqlite_master AS m
+JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table' AND m.name IN ({names})
+ORDER BY m.name, p.cid
+"""
+
+
+def _sqlite_keeps_negative_zero(table_sql: str, declared: str | None) -> bool:
+    """Whether a column may hold -0.0 (which quote() writes as 0.0): BLOB affinity (a
+    declared type with BLOB in it, or none), or any column of a table that may be STRICT
+    (ANY keeps it); see `_sqlite_loses_negative_zero`."""
+    if "STRICT" in table_sql.upper():
+        return True
+    return not (declared or "").strip() or "BLOB" in (declared or "").upper()
+
+
+def _sqlite_database_signature(
+    conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+) -> str | None:
+    """Every `sqlite_master` row but the excluded tables' and their indexes' and triggers'
+    (the whole schema: every fact a snapshot holds is read from these SQL texts by the same
+    SQLite library), then, with `data`, each table's row count and rows as `quote()` text
+    of every column in storage order, a negative zero marked in any column. None when a
+    table has more than SQLITE_SIGNED_ROWS rows or SQLite has no atan2 (its math functions)."""
+    kept = []
+    tables: dict[str, str] = {}  # name -> its SQL
+    for type_, name, tbl_name, sql in conn.exec_driver_sql(SQLITE_MASTER):
+        if excluder.table(None, tbl_name) or (type_ == "table" and name.startswith("sqlite_")):
+            continue
+        kept.append(f"{type_}\x1f{name}\x1f{tbl_name}\x1f{sql}")
+        if type_ == "table":
+            tables[name] = sql
+    kept.sort()
+    if not data or not tables:
+        return "\x1e".join(kept)
+    if "atan2" not in memo:
+        memo["atan2"] = _sqlite_has_atan2(conn)
+    if not memo["atan2"]:
+        return None
+    selects = memo.setdefault("selects", {})  # (table, SQL) -> its signature SELECT
+    q = conn.dialect.identifier_preparer.quote
+    unknown = sorted(name for name, sql in tables.items() if (name, sql) not in selects)
+    if unknown:
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in unknown)
+        columns: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for name, sql, column, declared in conn.exec_driver_sql(SQLITE_COLUMNS.format(names=names)):
+            if _sqlite_keeps_negative_zero(sql, declared):
+                columns[(name, sql)].append(
+                    f"CASE WHEN typeof({q(column)}) = 'real' AND {q(column)} = 0 "
+                    f"AND atan2({q(column)}, -1) < 0 THEN '-' ELSE '' END || quote({q(column)})"
+                )
+            else:
+                columns[(name, sql)].append(f"quote({q(column)})")
+        for key, values in columns.items():
+            selects[key] = (
+                "count(*), group_concat(r, char(10)) FROM (SELECT "
+                + " || ',' || ".join(values)
+                + f" AS r FROM main.{q(key[0])} LIMIT {SQLITE_SIGNED_ROWS + 1})"
+            )
+    order = sorted(tables)
+    queries = [f"SELECT {n}, {selects[(name, tables[name])]}" for n, name in enumerate(order)]
+    for start in range(0, len(queries), SQLITE_COMPOUND):
+        sql = " UNION ALL ".join(queries[start : start + SQLITE_COMPOUND])
+        for n, rows, text in conn.exec_driver_sql(sql):
+            if rows > SQLITE_SIGNED_ROWS:
+                return None
+            kept.append(f"{order[n]}\x1f{rows}\x1f{text}")
+    return "\x1e".join(kept)
+
+
 class SQLiteImpl(SnapshotImpl):
     """SQLite: sqlite_master and PRAGMA extras, incremental signatures."""
 
@@ -325,3 +397,8 @@ class SQLiteImpl(SnapshotImpl):
         memo: dict[str, tuple[dict[str, Any], str | None]],
     ) -> dict[str, str]:
         return _sqlite_data_signatures(conn, items, memo)
+
+    def database_signature(
+        self, conn: sa.Connection, excluder: Excluder, data: bool, memo: dict[str, Any]
+    ) -> str | None:
+        return _sqlite_database_signature(conn, excluder, data, memo)
