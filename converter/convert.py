@@ -24,7 +24,6 @@ from pathlib import Path
 
 from mako.template import Template
 
-from converter.bulk import data_spool
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError, write_error
 from converter.existing import (
@@ -48,7 +47,8 @@ from converter.naming import (
     migration_date,
     revision_ids,
 )
-from converter.plan import STYLES, RevisionPlan, plan_revision, plan_warnings
+from converter.parallel import PlanTask, default_jobs, plan_all
+from converter.plan import STYLES, RevisionPlan, plan_warnings
 from converter.render import render_revisions, scaffold_files
 from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
@@ -78,6 +78,7 @@ class ConvertOptions:
     # port by hand, or an error
     code_migrations: str = "placeholder"
     java_dirs: tuple[Path, ...] = ()  # Flyway: source folders holding Java migrations
+    jobs: int | None = None  # processes planning revisions at once (None: one per CPU)
 
     @property
     def dialects(self) -> list[str]:
@@ -167,6 +168,8 @@ def check_options(o: ConvertOptions) -> None:
             f"unknown --rev-id {o.rev_id!r}", hint="use one of " + ", ".join(REV_ID_STYLES)
         )
     check_date_from(o.date_from)
+    if o.jobs is not None and o.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {o.jobs}")
 
 
 def check_paths(legacy_dir: Path, out_dir: Path) -> None:
@@ -337,35 +340,36 @@ def convert(
             return previous[module]
         return base_down
 
+    tasks = []
+    first_of_module = set()
+    for i, m in enumerate(migrations):
+        if options.modules and m.module not in previous:
+            first_of_module.add(i)
+        tasks.append(
+            PlanTask(
+                variants=rows[i],
+                revision=ids[i],
+                down_revision=down_of(i, m.module),
+                filename=names[i],
+                date=dates[i],
+                style=options.style,
+                spool=spool if len(dialects) == 1 else None,
+            )
+        )
+        previous[m.module] = ids[i]
     try:
-        for i, m in enumerate(migrations):
-            first_of_module = m.module not in previous
-            variants = {
-                d: None
-                if v is None
-                else plan_revision(
-                    v,
-                    revision=ids[i],
-                    down_revision=down_of(i, m.module),
-                    filename=names[i],
-                    date=dates[i],
-                    dialect=d,
-                    style=options.style,
-                    spool=data_spool(spool, names[i], v.name or v.version, ids[i])
-                    if len(dialects) == 1
-                    else None,
-                )
-                for d, v in rows[i].items()
-            }
+        for i, variants in enumerate(plan_all(tasks, options.jobs or default_jobs())):
+            for d, p in variants.items():
+                if p is not None:  # the caller's own migration object, not a worker's copy
+                    p.migration = rows[i][d]  # type: ignore[assignment]
             plan = next(p for p in variants.values() if p is not None)
             if len(dialects) > 1:
                 plan = dataclasses.replace(
                     plan, variants=variants, missing_variant=options.missing_variant
                 )
                 plan.merge_variant_stats()
-            if options.modules and first_of_module:
-                plan.branch_labels = (str(m.module),)
-            previous[m.module] = ids[i]
+            if i in first_of_module:
+                plan.branch_labels = (str(migrations[i].module),)
             result.plans.append(plan)
             result.warnings.extend(plan.stats.sqlglot_log)
             if progress is not None:
