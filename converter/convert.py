@@ -53,6 +53,7 @@ from converter.render import render_revisions, scaffold_files
 from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
 CODE_MIGRATIONS = ("placeholder", "error")
+RENDER_CHUNK = 250  # revisions rendered (and formatted by one ruff run) at a time
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 
@@ -357,6 +358,17 @@ def convert(
             )
         )
         previous[m.module] = ids[i]
+    # revisions are rendered a few hundred at a time while the rest is planned (the plans
+    # of module branches only at the end: their dependencies need every plan)
+    streaming = not options.modules
+    revisions: dict[str, str] = {}
+    pending: list[RevisionPlan] = []
+
+    def render_pending() -> None:
+        for p, text in zip(pending, render_revisions(pending), strict=True):
+            revisions[f"versions/{p.filename}"] = text
+        pending.clear()
+
     try:
         for i, variants in enumerate(plan_all(tasks, options.jobs or default_jobs())):
             for d, p in variants.items():
@@ -372,17 +384,20 @@ def convert(
                 plan.branch_labels = (str(migrations[i].module),)
             result.plans.append(plan)
             result.warnings.extend(plan.stats.sqlglot_log)
+            if streaming and i not in kept:
+                pending.append(plan)
+                if len(pending) >= RENDER_CHUNK:
+                    render_pending()
             if progress is not None:
                 progress(i + 1, len(migrations))
         if options.modules:
             _module_dependencies(result.plans, declared, set(ids) | existing.ids())
+            pending.extend(p for i, p in enumerate(result.plans) if i not in kept)
+        render_pending()
         result.warnings.extend(plan_warnings(result.plans))
 
-        rendering = [p for i, p in enumerate(result.plans) if i not in kept]
-        files: dict = {
-            f"versions/{p.filename}": text
-            for p, text in zip(rendering, render_revisions(rendering), strict=True)
-        }
+        files: dict = dict(revisions)
+        revisions.clear()
         for i, p in enumerate(result.plans):
             if p.data_file is not None:
                 files[f"versions/{p.data_file.name}"] = p.data_file
