@@ -162,7 +162,7 @@ def test_the_suite_runs_end_to_end_on_a_tiny_corpus(tmp_path, monkeypatch, capsy
     assert code == 0
     text = results.read_text(encoding="utf-8")
     for title in (
-        "convert (--style ops) vs the floor",
+        "convert (--style ops, --jobs one per CPU) vs the floor",
         "verify --stepwise vs applying",
         "stamp --jobs 4",
     ):
