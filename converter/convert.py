@@ -371,9 +371,6 @@ def convert(
 
     try:
         for i, variants in enumerate(plan_all(tasks, options.jobs or default_jobs())):
-            for d, p in variants.items():
-                if p is not None:  # the caller's own migration object, not a worker's copy
-                    p.migration = rows[i][d]  # type: ignore[assignment]
             plan = next(p for p in variants.values() if p is not None)
             if len(dialects) > 1:
                 plan = dataclasses.replace(

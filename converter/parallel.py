@@ -19,8 +19,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,9 @@ from converter.textio import TextFile, script_source
 POOL_MIN_TASKS = 40
 # Tasks handed to a worker at once: fewer round trips, still an even spread at the end.
 CHUNK = 8
+# Chunks submitted ahead of the one the caller waits for, per worker: enough to keep the
+# workers busy, few enough that plans do not pile up when the caller is slower.
+AHEAD = 4
 
 
 def default_jobs() -> int:
@@ -106,27 +110,50 @@ def plan_all(tasks: list[PlanTask], jobs: int) -> Iterator[dict[str, RevisionPla
         yield from map(plan_task, tasks)
         return
     pool = _pool(jobs)
+    chunks = (pooled[i : i + CHUNK] for i in range(0, len(pooled), CHUNK))
+    ahead: deque[Future] = deque()  # submitted, in order; at most AHEAD per worker
+
+    def fill() -> None:
+        while len(ahead) < AHEAD * jobs:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            ahead.append(pool.submit(_plan_chunk, chunk))
+
     try:
-        futures = iter(_submit(pool, pooled))
         current: list = []
         for task in tasks:
             if task.local:
                 yield plan_task(task)
                 continue
             if not current:
-                current = list(next(futures).result())
-            yield current.pop(0)
+                fill()
+                current = list(ahead.popleft().result())
+                fill()
+            yield _with_migrations(current.pop(0), task)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _submit(pool: Executor, tasks: list[PlanTask]) -> Iterable[Future]:
-    """Every task submitted at once, in chunks; the futures in order."""
-    return [pool.submit(_plan_chunk, tasks[i : i + CHUNK]) for i in range(0, len(tasks), CHUNK)]
-
-
 def _plan_chunk(tasks: list[PlanTask]) -> list[dict[str, RevisionPlan | None]]:
-    return [plan_task(t) for t in tasks]
+    """In a worker: the plans, without the legacy migrations the caller already holds (not
+    sent back; `_with_migrations` puts the caller's own in their place)."""
+    planned = [plan_task(t) for t in tasks]
+    for plans in planned:
+        for plan in plans.values():
+            if plan is not None:
+                plan.migration = None  # type: ignore[assignment]
+    return planned
+
+
+def _with_migrations(
+    plans: dict[str, RevisionPlan | None], task: PlanTask
+) -> dict[str, RevisionPlan | None]:
+    for dialect, plan in plans.items():
+        m = task.variants[dialect]
+        if plan is not None and m is not None:
+            plan.migration = m
+    return plans
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
