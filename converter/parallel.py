@@ -19,6 +19,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,6 +40,7 @@ CHUNK = 8
 # Chunks submitted ahead of the one the caller waits for, per worker: enough to keep the
 # workers busy, few enough that plans do not pile up when the caller is slower.
 AHEAD = 4
+ORPHAN_CHECK_SECONDS = 0.5  # how often a worker checks that its caller is still there
 
 
 def default_jobs() -> int:
@@ -158,11 +161,23 @@ def _with_migrations(
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
     """Workers forked from this process where the platform can (nothing to import again,
-    caches warm), which leave Ctrl-C to the caller."""
+    caches warm), which leave Ctrl-C to the caller and end when the caller is gone."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_sigint)
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+    )
 
 
-def _ignore_sigint() -> None:
+def _worker_start(caller: int) -> None:
+    """Ctrl-C is the caller's to handle; and a worker whose caller was killed (SIGKILL, no
+    clean-up) ends instead of waiting for work forever: a forked worker holds the other end
+    of its own queue, so it would never see the caller's end close."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(caller,), daemon=True).start()
+
+
+def _end_with(caller: int) -> None:
+    while os.getppid() == caller:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)

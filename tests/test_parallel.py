@@ -5,7 +5,12 @@ without the pool (file, line, what to do). No timing is checked here (bench/run.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -160,3 +165,65 @@ def test_a_slimmed_plan_renders_the_same_and_pickles(tmp_path):
         assert all(b.ops == [] and b.rendered is not None for b in blocks if b.kind == "ops")
         assert render_revision(again) == before
         assert "# the key" in before  # a comment inside a statement, kept through slimming
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_end_when_convert_is_killed(tmp_path):
+    """SIGKILL leaves no clean-up to the caller: its workers notice and end by themselves
+    (they would otherwise wait for work forever)."""
+    legacy = history(tmp_path / "legacy", count=200)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "converter",
+            "convert",
+            str(legacy),
+            "--out",
+            str(tmp_path / "out" / "alembic"),
+            "--dialect",
+            "postgresql",
+            "--jobs",
+            "2",
+            "--date-from",
+            "20240101",
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    for _ in range(600):  # the pool starts once the history is read
+        workers = {p for p in _children(proc.pid) if "converter" in _cmdline(p)}
+        if len(workers) >= 2 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert len(workers) >= 2, "convert finished before its pool was seen"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for _ in range(400):
+        if not any(Path(f"/proc/{p}").exists() for p in workers):
+            break
+        time.sleep(0.05)
+    left = [p for p in workers if Path(f"/proc/{p}").exists()]
+    for p in left:  # never leave them behind, even when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert left == []
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
