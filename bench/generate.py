@@ -10,6 +10,9 @@ Every corpus is a directory of plain numbered files (`00001_create_t00001.sql` p
 - `data-N`: a few tables, then N migrations of data: multi-row INSERTs with explicit ids
   (strings with quotes, `%`, `:name` and non-ASCII letters), UPDATE backfills and DELETEs;
   downs delete what the up inserted.
+- `app-N` (PostgreSQL): the history of a long-lived application (`AppHistory`): enums
+  extended with ADD VALUE, views and materialized views dropped and recreated, PL/pgSQL
+  functions replaced, triggers, columns added, widened and backfilled, reference data.
 - `seed-<MB>mb`: one table-creating migration and one seed file of that many megabytes of
   multi-row INSERTs (the "legacy seed data" case), without a down.
 
@@ -51,6 +54,15 @@ FULL = (
     ("seed", 100),
 )
 QUICK = (("ddl", 100), ("ddl", 1000), ("data", 100), ("data", 1000), ("seed", 10))
+# the history of a long-lived application, PostgreSQL only (`AppHistory`)
+APP = (("app", 300),)
+APP_DIALECTS = ("postgresql",)
+
+
+def corpora(dialect: str, quick: bool = False) -> tuple[tuple[str, float], ...]:
+    """The (kind, count) pairs of the suite (or of --quick) for one dialect."""
+    return (QUICK if quick else FULL) + (APP if dialect in APP_DIALECTS else ())
+
 
 WORDS = (
     "account amount balance billing city code comment country created customer device "
@@ -433,6 +445,302 @@ def data_migration(
     return "_".join(dict.fromkeys(words)), ups, downs
 
 
+# -- the history of a long-lived application (PostgreSQL) -------------------------------------
+
+
+@dataclass
+class View:
+    """A view (or materialized view) over one table, recreated as the table grows."""
+
+    name: str
+    table: str
+    materialized: bool
+    definition: list[str] = field(default_factory=list)  # the current CREATE statement(s)
+
+
+class AppHistory:
+    """Migrations as a PostgreSQL application accumulates them over years: core tables and
+    enums first, then columns added and backfilled, views and materialized views dropped
+    and recreated (a column they show changes, a definition is reworked), PL/pgSQL functions
+    replaced and triggers added, enums extended with ADD VALUE (each in its own migration:
+    a value added in a transaction cannot be used in it), reference data seeded, indexes
+    added. A down undoes its up exactly where PostgreSQL can; ADD VALUE and backfills have
+    none (an enum value cannot be dropped; a backfill is not undone). Rows are seeded with
+    explicit ids (nothing else inserts into those tables; `events`, filled by backfills
+    through its sequence, is never seeded)."""
+
+    CORE = {
+        "users": [("email", "VARCHAR(120)", "'u@example.org'"), ("display_name", "TEXT", "''")],
+        "accounts": [("plan_code", "VARCHAR(40)", "'free'"), ("balance", "NUMERIC(12, 2)", "0")],
+        "products": [("sku", "VARCHAR(40)", "''"), ("price", "NUMERIC(12, 2)", "0")],
+        "orders": [("total", "NUMERIC(12, 2)", "0"), ("placed_at", "TIMESTAMP", "now()")],
+        "order_items": [("quantity", "INTEGER", "1"), ("unit_price", "NUMERIC(12, 2)", "0")],
+        "events": [("kind", "VARCHAR(60)", "'note'"), ("payload", "JSONB", "'{}'")],
+    }
+    PARENTS = {"accounts": "users", "orders": "accounts", "order_items": "orders"}
+    ENUMS = {"order_status": ["new", "paid"], "account_state": ["trial", "active"]}
+    ENUM_COLUMNS = {"orders": "order_status", "accounts": "account_state"}
+    NEW_VALUES = ("shipped", "cancelled", "refunded", "on_hold", "disputed", "archived",
+                  "suspended", "closed", "reopened", "migrated", "frozen", "returned")  # fmt: skip
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.tables: dict[str, list[str]] = {}  # table -> its columns
+        self.widths: dict[tuple[str, str], int] = {}  # varchar columns -> their length
+        self.enum_values = {k: list(v) for k, v in self.ENUMS.items()}
+        self.views: list[View] = []
+        self.functions: dict[str, str] = {}  # name -> current CREATE OR REPLACE text
+        self.triggers: set[str] = set()  # tables with the updated_at trigger
+        self.next_ids: dict[str, int] = {}
+        self.counter = 0
+        self.values_left = list(self.NEW_VALUES)
+
+    def _n(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def migration(self, number: int) -> tuple[str, list[str], list[str] | None]:
+        """(description, up statements, down statements or None: no down file)."""
+        core = list(self.CORE)
+        if number == 1:
+            ups = [f"CREATE TYPE {name} AS ENUM ({', '.join(map(sql_string, values))});"
+                   for name, values in self.ENUMS.items()]  # fmt: skip
+            ups.append(self._touch_function())
+            return (
+                "enums_and_functions",
+                ups,
+                [
+                    "DROP FUNCTION set_updated_at();",
+                    *(f"DROP TYPE {name};" for name in reversed(self.ENUMS)),
+                ],
+            )
+        if number - 2 < len(core):
+            return self.create_table(core[number - 2])
+        rng = self.rng
+        steps = [
+            (self.add_column, 22), (self.recreate_view, 14), (self.recreate_matview, 8),
+            (self.widen_column, 6), (self.replace_function, 8), (self.add_trigger, 5),
+            (self.enum_add_value, 5), (self.backfill, 10), (self.seed, 12),
+            (self.create_index, 7), (self.refresh, 3),
+        ]  # fmt: skip
+        step = rng.choices([s for s, _ in steps], weights=[w for _, w in steps])[0]
+        return step()
+
+    # -- pieces
+
+    def _touch_function(self) -> str:
+        return (
+            "CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger AS $$\n"
+            "BEGIN\n    NEW.updated_at = now();\n    RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;"
+        )
+
+    def create_table(self, name: str) -> tuple[str, list[str], list[str]]:
+        lines = ["    id BIGSERIAL PRIMARY KEY"]
+        cols = ["id"]
+        for col, sql_type, default in self.CORE[name]:
+            lines.append(f"    {col} {sql_type} NOT NULL DEFAULT {default}")
+            cols.append(col)
+            if sql_type.startswith("VARCHAR"):
+                self.widths[(name, col)] = int(sql_type[8:-1])
+        parent = self.PARENTS.get(name)
+        if parent:
+            lines.append(f"    {parent}_id BIGINT REFERENCES {parent} (id) ON DELETE CASCADE")
+            cols.append(f"{parent}_id")
+        enum = self.ENUM_COLUMNS.get(name)
+        if enum:
+            first = self.ENUMS[enum][0]
+            lines.append(f"    state {enum} NOT NULL DEFAULT {sql_string(first)}")
+            cols.append("state")
+        lines.append("    updated_at TIMESTAMP NOT NULL DEFAULT now()")
+        cols.append("updated_at")
+        self.tables[name] = cols
+        self.next_ids[name] = 1
+        ups = [f"CREATE TABLE {name} (\n" + ",\n".join(lines) + "\n);"]
+        return f"create_{name}", ups, [f"DROP TABLE {name};"]
+
+    def add_column(self) -> tuple[str, list[str], list[str]]:
+        table = self.rng.choice(list(self.tables))
+        col = f"{self.rng.choice(WORDS)}_{self._n()}"
+        sql_type, default = self.rng.choice(
+            (("VARCHAR(80)", "''"), ("INTEGER", "0"), ("BOOLEAN", "FALSE"), ("TIMESTAMP", None))
+        )
+        spec = f"{col} {sql_type}" + (f" NOT NULL DEFAULT {default}" if default else "")
+        if sql_type.startswith("VARCHAR"):
+            self.widths[(table, col)] = 80
+        self.tables[table].append(col)
+        ups = [f"ALTER TABLE {table} ADD COLUMN {spec};"]
+        if default is None:  # a nullable column, filled for the rows there are
+            ups.append(f"UPDATE {table}\nSET {col} = '2024-01-01 00:00:00'\nWHERE {col} IS NULL;")
+        return f"add_{col}", ups, [f"ALTER TABLE {table} DROP COLUMN {col};"]
+
+    def _view_sql(self, view: View, columns: list[str]) -> list[str]:
+        select = ", ".join(columns)
+        if view.materialized:
+            return [
+                f"CREATE MATERIALIZED VIEW {view.name} AS\nSELECT {select}\nFROM {view.table}\n"
+                "WHERE id > 0\nWITH DATA;",
+                f"CREATE UNIQUE INDEX {view.name}_id ON {view.name} (id);",
+            ]
+        return [f"CREATE VIEW {view.name} AS\nSELECT {select}\nFROM {view.table}\nWHERE id > 0;"]
+
+    def _drop(self, view: View) -> str:
+        kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+        return f"DROP {kind} IF EXISTS {view.name};"
+
+    def _recreate(self, materialized: bool) -> tuple[str, list[str], list[str]]:
+        rng = self.rng
+        existing = [v for v in self.views if v.materialized == materialized]
+        if existing and rng.random() < 0.75:
+            view = rng.choice(existing)
+            before = view.definition
+        else:
+            prefix = "mv" if materialized else "v"
+            view = View(f"{prefix}_{rng.choice(WORDS)}_{self._n()}", rng.choice(list(self.tables)),
+                        materialized)  # fmt: skip
+            self.views.append(view)
+            before = []
+        cols = self.tables[view.table]
+        shown = ["id", *rng.sample(cols[1:], min(len(cols) - 1, rng.randint(2, 5)))]
+        view.definition = self._view_sql(view, shown)
+        ups = [self._drop(view), *view.definition] if before else view.definition
+        downs = [self._drop(view), *before]
+        word = "matview" if materialized else "view"
+        return f"recreate_{word}_{view.name}", ups, downs
+
+    def recreate_view(self) -> tuple[str, list[str], list[str]]:
+        return self._recreate(False)
+
+    def recreate_matview(self) -> tuple[str, list[str], list[str]]:
+        return self._recreate(True)
+
+    def widen_column(self) -> tuple[str, list[str], list[str]]:
+        """A VARCHAR grows: the views over its table are dropped first and recreated after
+        (PostgreSQL refuses to change the type of a column a view uses)."""
+        table, col = self.rng.choice(sorted(self.widths))
+        old = self.widths[(table, col)]
+        new = old + 40
+        self.widths[(table, col)] = new
+        over = [v for v in self.views if v.table == table and v.definition]
+        drops = [self._drop(v) for v in reversed(over)]
+        creates = [sql for v in over for sql in v.definition]
+        alter = f"ALTER TABLE {table} ALTER COLUMN {col} TYPE VARCHAR({{}});"
+        ups = [*drops, alter.format(new), *creates]
+        downs = [*drops, alter.format(old), *creates]
+        return f"widen_{table}_{col}", ups, downs
+
+    def replace_function(self) -> tuple[str, list[str], list[str]]:
+        rng = self.rng
+        table = rng.choice(list(self.tables))
+        if self.functions and rng.random() < 0.6:
+            name = rng.choice(sorted(self.functions))
+        else:
+            name = f"{table}_count_{self._n()}"
+        before = self.functions.get(name)
+        limit = rng.randint(1, 10_000)
+        text = (
+            f"CREATE OR REPLACE FUNCTION {name}(p_min BIGINT) RETURNS BIGINT AS $$\n"
+            f"DECLARE\n    n BIGINT;\nBEGIN\n"
+            f"    SELECT count(*) INTO n FROM {table} WHERE id >= p_min AND id < {limit};\n"
+            f"    RETURN n;\nEND;\n$$ LANGUAGE plpgsql STABLE;"
+        )
+        self.functions[name] = text
+        downs = [before] if before else [f"DROP FUNCTION {name}(BIGINT);"]
+        return f"function_{name}", [text], downs
+
+    def add_trigger(self) -> tuple[str, list[str], list[str]]:
+        free = [t for t in self.tables if t not in self.triggers]
+        if not free:
+            return self.replace_function()
+        table = self.rng.choice(free)
+        self.triggers.add(table)
+        up = (
+            f"CREATE TRIGGER trg_{table}_updated_at\nBEFORE UPDATE ON {table}\n"
+            "FOR EACH ROW EXECUTE FUNCTION set_updated_at();"
+        )
+        return f"trigger_{table}", [up], [f"DROP TRIGGER trg_{table}_updated_at ON {table};"]
+
+    def enum_add_value(self) -> tuple[str, list[str], None]:
+        if not self.values_left:
+            return self.backfill()
+        enum = self.rng.choice(sorted(self.enum_values))
+        value = self.values_left.pop(0)
+        self.enum_values[enum].append(value)
+        return f"{enum}_{value}", [f"ALTER TYPE {enum} ADD VALUE {sql_string(value)};"], None
+
+    def backfill(self) -> tuple[str, list[str], None]:
+        rng = self.rng
+        table = rng.choice(sorted(self.ENUM_COLUMNS))
+        enum = self.ENUM_COLUMNS[table]
+        value = rng.choice(self.enum_values[enum])
+        hi = max(1, self.next_ids[table] - 1)
+        lo = rng.randint(1, hi)
+        ups = [
+            f"UPDATE {table}\nSET state = {sql_string(value)}, updated_at = now()\n"
+            f"WHERE id BETWEEN {lo} AND {hi};",
+            f"INSERT INTO events (kind, payload)\nSELECT 'backfill', json_build_object('table', "
+            f"'{table}', 'rows', count(*))::jsonb\nFROM {table}\nWHERE state = {sql_string(value)};",
+        ]
+        return f"backfill_{table}_{value}", ups, None
+
+    def seed(self) -> tuple[str, list[str], list[str]]:
+        rng = self.rng
+        table = rng.choice([t for t in self.tables if t != "events"])  # events: by sequence
+        cols = [c for c in self.tables[table] if c != "id" and not c.endswith("_id")]
+        first = self.next_ids[table]
+        count = rng.randint(3, 20)
+        rows = []
+        for i in range(count):
+            values = [str(first + i)]
+            for c in cols:
+                width = self.widths.get((table, c))
+                if width is not None:
+                    values.append(sql_string(f"{rng.choice(WORDS)} {first + i}"[:width]))
+                elif c == "state":
+                    values.append(sql_string(self.enum_values[self.ENUM_COLUMNS[table]][0]))
+                elif c in ("updated_at", "placed_at"):
+                    values.append("'2024-01-01 00:00:00'")
+                else:
+                    values.append(self._literal(table, c))
+            rows.append("    (" + ", ".join(values) + ")")
+        self.next_ids[table] += count
+        up = f"INSERT INTO {table} ({', '.join(['id', *cols])}) VALUES\n" + ",\n".join(rows) + ";"
+        return (
+            f"seed_{table}",
+            [up],
+            [f"DELETE FROM {table} WHERE id BETWEEN {first} AND {first + count - 1};"],
+        )
+
+    def _literal(self, table: str, col: str) -> str:
+        spec = dict((c, t) for c, t, _ in self.CORE.get(table, []))
+        sql_type = spec.get(col)
+        if sql_type == "JSONB":
+            return "'{\"seeded\": true}'"
+        if sql_type == "TEXT":
+            return sql_string(self.rng.choice(TEXT_SNIPPETS).replace(";", ","))
+        if sql_type and sql_type.startswith("NUMERIC"):
+            return f"{self.rng.randint(0, 9999)}.{self.rng.randint(0, 99):02d}"
+        if sql_type == "INTEGER":
+            return str(self.rng.randint(1, 50))
+        return "DEFAULT"
+
+    def create_index(self) -> tuple[str, list[str], list[str]]:
+        table = self.rng.choice(list(self.tables))
+        col = self.rng.choice(self.tables[table][1:])
+        name = f"ix_{table}_{col}_{self._n()}"
+        return (
+            f"index_{table}_{col}",
+            [f"CREATE INDEX {name} ON {table} ({col});"],
+            [f"DROP INDEX {name};"],
+        )
+
+    def refresh(self) -> tuple[str, list[str], list[str]]:
+        mats = [v for v in self.views if v.materialized]
+        if not mats:
+            return self.recreate_matview()
+        view = self.rng.choice(mats)
+        return f"refresh_{view.name}", [f"REFRESH MATERIALIZED VIEW {view.name};"], []
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -446,17 +754,23 @@ def generate_history(
     root: Path, kind: str, count: int, dialect: str, seed: int = DEFAULT_SEED
 ) -> Corpus:
     """Write a `ddl` or `data` history of `count` migrations into `root` (emptied first)."""
-    if kind not in ("ddl", "data"):
+    if kind not in ("ddl", "data", "app"):
         raise ValueError(f"unknown history kind {kind!r}")
+    if kind == "app" and dialect not in APP_DIALECTS:
+        raise ValueError(f"the app history is written for {', '.join(APP_DIALECTS)} only")
     _fresh(root)
     corpus = Corpus(f"{kind}-{count}", dialect, root)
     rng = random.Random(f"{seed}:{kind}:{count}:{dialect}")
     width = max(5, len(str(count)))
     ddl = DDLHistory(dialect, rng)
+    app = AppHistory(rng)
     tables = data_tables(dialect)
     for number in range(1, count + 1):
+        downs: list[str] | None
         if kind == "ddl":
             desc, ups, downs = ddl.migration(number)
+        elif kind == "app":
+            desc, ups, downs = app.migration(number)
         elif number <= len(tables):
             table = tables[number - 1]
             desc, ups, downs = (
@@ -470,9 +784,11 @@ def generate_history(
         corpus.bytes += _write(
             root / f"{stem}.sql", ups, f"migration {number}: {desc.replace('_', ' ')}"
         )
-        corpus.bytes += _write(root / f"{stem}.down.sql", downs, f"undo migration {number}")
-        corpus.files += 2
-        corpus.statements += len(ups) + len(downs)
+        corpus.files += 1
+        if downs is not None:
+            corpus.bytes += _write(root / f"{stem}.down.sql", downs, f"undo migration {number}")
+            corpus.files += 1
+        corpus.statements += len(ups) + len(downs or ())
         corpus.migrations += 1
     return corpus
 

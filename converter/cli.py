@@ -31,6 +31,7 @@ from converter.errors import ConverterError
 from converter.formats import FORMAT_MODULES
 from converter.formats.base import ReadOptions
 from converter.legacy import scan as scan_directory
+from converter.parallel import default_jobs
 from converter.scratch import mask_text
 
 EXIT_PLACEHOLDERS = 3  # convert: written, but placeholder revisions remain to be ported
@@ -463,6 +464,14 @@ def scan(
     is_flag=True,
     help="Regenerate revisions that were edited by hand (by default they are kept as they are).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="the number of CPUs",
+    help="Processes translating and proving migrations at once (output is the same for any "
+    "number; a small history is planned in one process).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option(
     "--check",
@@ -494,6 +503,7 @@ def convert(
     baseline_data: str | None,
     url: str | None,
     force: bool,
+    jobs: int,
     dry_run: bool,
     check: bool,
     report: str | None,
@@ -526,6 +536,7 @@ def convert(
         baseline_at=baseline_at,
         baseline_data=baseline_data,
         url=url,
+        jobs=jobs,
     )
     with progress_bar("converting") as advance:
         result = convert_directory(legacy_dir, out_dir, options, progress=advance)

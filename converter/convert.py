@@ -25,7 +25,7 @@ from pathlib import Path
 from mako.template import Template
 
 from converter import baseline
-from converter.bulk import data_file_name, data_spool
+from converter.bulk import data_file_name
 from converter.callbacks import callback_files
 from converter.dialects import DIALECTS
 from converter.errors import InputError, OutputError, UsageError, write_error
@@ -50,11 +50,13 @@ from converter.naming import (
     migration_date,
     revision_ids,
 )
-from converter.plan import STYLES, RevisionPlan, plan_revision, plan_warnings
+from converter.parallel import PlanTask, default_jobs, plan_all
+from converter.plan import STYLES, RevisionPlan, plan_warnings
 from converter.render import render_revisions, scaffold_files
 from converter.write import clean_stale_staging, staging_dir, write_file, write_tree
 
 CODE_MIGRATIONS = ("placeholder", "error")
+RENDER_CHUNK = 250  # revisions rendered (and formatted by one ruff run) at a time
 REVISION_ID_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 
@@ -85,6 +87,7 @@ class ConvertOptions:
     baseline_at: str | None = None
     baseline_data: str | None = None  # the tables whose rows the baseline carries
     url: str | None = None  # a server for the baseline's scratch database
+    jobs: int | None = None  # processes planning revisions at once (None: one per CPU)
 
     @property
     def dialects(self) -> list[str]:
@@ -196,6 +199,8 @@ def check_options(o: ConvertOptions) -> None:
             f"unknown --rev-id {o.rev_id!r}", hint="use one of " + ", ".join(REV_ID_STYLES)
         )
     check_date_from(o.date_from)
+    if o.jobs is not None and o.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {o.jobs}")
 
 
 def check_paths(legacy_dir: Path, out_dir: Path) -> None:
@@ -409,48 +414,60 @@ def convert(
             return previous[module]
         return base_down
 
+    tasks = []
+    first_of_module = set()
+    for i, m in enumerate(migrations):
+        if options.modules and m.module not in previous:
+            first_of_module.add(i)
+        tasks.append(
+            PlanTask(
+                variants=rows[i],
+                revision=ids[i],
+                down_revision=down_of(i, m.module),
+                filename=names[i],
+                date=dates[i],
+                style=options.style,
+                spool=spool if len(dialects) == 1 else None,
+            )
+        )
+        previous[m.module] = ids[i]
+    # revisions are rendered a few hundred at a time while the rest is planned (the plans
+    # of module branches only at the end: their dependencies need every plan)
+    streaming = not options.modules
+    revisions: dict[str, str] = {}
+    pending: list[RevisionPlan] = []
+
+    def render_pending() -> None:
+        for p, text in zip(pending, render_revisions(pending), strict=True):
+            revisions[f"versions/{p.filename}"] = text
+        pending.clear()
+
     try:
-        for i, m in enumerate(migrations):
-            first_of_module = m.module not in previous
-            variants = {
-                d: None
-                if v is None
-                else plan_revision(
-                    v,
-                    revision=ids[i],
-                    down_revision=down_of(i, m.module),
-                    filename=names[i],
-                    date=dates[i],
-                    dialect=d,
-                    style=options.style,
-                    spool=data_spool(spool, names[i], v.name or v.version, ids[i])
-                    if len(dialects) == 1
-                    else None,
-                )
-                for d, v in rows[i].items()
-            }
+        for i, variants in enumerate(plan_all(tasks, options.jobs or default_jobs())):
             plan = next(p for p in variants.values() if p is not None)
             if len(dialects) > 1:
                 plan = dataclasses.replace(
                     plan, variants=variants, missing_variant=options.missing_variant
                 )
                 plan.merge_variant_stats()
-            if options.modules and first_of_module:
-                plan.branch_labels = (str(m.module),)
-            previous[m.module] = ids[i]
+            if i in first_of_module:
+                plan.branch_labels = (str(migrations[i].module),)
             result.plans.append(plan)
             result.warnings.extend(plan.stats.sqlglot_log)
+            if streaming and i not in kept:
+                pending.append(plan)
+                if len(pending) >= RENDER_CHUNK:
+                    render_pending()
             if progress is not None:
                 progress(i + 1, len(migrations))
         if options.modules:
             _module_dependencies(result.plans, declared, set(ids) | existing.ids())
+            pending.extend(p for i, p in enumerate(result.plans) if i not in kept)
+        render_pending()
         result.warnings.extend(plan_warnings(result.plans))
 
-        rendering = [p for i, p in enumerate(result.plans) if i not in kept]
-        files: dict = {
-            f"versions/{p.filename}": text
-            for p, text in zip(rendering, render_revisions(rendering), strict=True)
-        }
+        files: dict = dict(revisions)
+        revisions.clear()
         for i, p in enumerate(result.plans):
             if p.data_file is not None:
                 files[f"versions/{p.data_file.name}"] = p.data_file

@@ -27,7 +27,7 @@ from converter.model import DOWN_SKIPPED, WARNING, LegacyMigration, Script
 from converter.parse import is_dml, parse_with_reason, sqlglot_log
 from converter.split import Statement, StatementKind, iter_statements
 from converter.textio import TextFile, script_source
-from converter.translate import Rendered, reverse, translate
+from converter.translate import Rendered, render_ops, reverse, translate
 
 STYLES = ("ops", "sql")
 
@@ -133,6 +133,24 @@ class RevisionPlan:
         self.references = set().union(*(p.references for p in present))
         sources = sorted({p.downgrade.source for p in present})
         self.downgrade = Body(source=sources[0] if len(sources) == 1 else "+".join(sources))
+
+    def slim(self) -> RevisionPlan:
+        """The plan as rendering needs it, small and picklable: every operations block keeps
+        its rendered Python (rendered here when it has none yet: an inverse) instead of the
+        operation objects, and statements drop their tokens (`Statement.slim`). Rendering
+        a slimmed plan gives the same text."""
+        for p in [self, *(v for v in (self.variants or {}).values() if v is not None)]:
+            for body in (p.upgrade, p.downgrade):
+                for b in body.blocks:
+                    if b.kind == "ops":
+                        if b.rendered is None:
+                            imports: set[str] = set()
+                            code = render_ops(b.ops, imports)
+                            b.rendered = Rendered(code, frozenset(imports))
+                        b.ops = []
+                    if b.statement is not None:
+                        b.statement = b.statement.slim()
+        return self
 
     def to_json(self) -> dict:
         m = self.migration

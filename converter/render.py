@@ -125,11 +125,7 @@ def _comment(text: str, indent: str) -> list[str]:
 def statement_comments(st) -> str:
     """Every comment of a statement: the lines before it, those inside it, the one after it."""
     parts = [st.comment] if st.comment else []
-    for tok in st.tokens:
-        for c in getattr(tok, "comments", None) or ():
-            c = c.strip()
-            if c and c not in st.comment:
-                parts.append(c)
+    parts.extend(c for c in st.comments_inside() if c not in st.comment)
     if st.trailing_comment:
         parts.append(st.trailing_comment)
     return "\n".join(parts)

@@ -162,9 +162,46 @@ def test_the_suite_runs_end_to_end_on_a_tiny_corpus(tmp_path, monkeypatch, capsy
     assert code == 0
     text = results.read_text(encoding="utf-8")
     for title in (
-        "convert (--style ops) vs the floor",
+        "convert (--style ops, --jobs one per CPU) vs the floor",
         "verify --stepwise vs applying",
         "stamp --jobs 4",
     ):
         assert title in text
     assert "equivalent" in text  # verify proved the converted tiny corpus equal
+
+
+def test_app_history_is_deterministic_and_looks_like_a_long_lived_application(tmp_path):
+    a = generate.generate_history(tmp_path / "a", "app", 120, "postgresql")
+    b = generate.generate_history(tmp_path / "b", "app", 120, "postgresql")
+    assert digest(a.root) == digest(b.root) and a.manifest() == b.manifest()
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(a.root.glob("*.sql")))
+    for shape in ("CREATE TYPE", "ADD VALUE", "DROP VIEW IF EXISTS", "CREATE MATERIALIZED VIEW",
+                  "DROP MATERIALIZED VIEW IF EXISTS", "LANGUAGE plpgsql", "CREATE TRIGGER",
+                  "EXECUTE FUNCTION", "ALTER COLUMN", "UPDATE ", "INSERT INTO events"):  # fmt: skip
+        assert shape in text, shape
+    found = scan(a.root, None, ReadOptions(dialect="postgresql"))
+    assert [str(p) for p in found.problems] == []
+    assert len(found.migrations) == 120
+    split = sum(len(split_script(s, "postgresql")) for m in found.migrations for s in m.up + m.down)
+    assert split == a.statements
+    with pytest.raises(ValueError, match="postgresql only"):
+        generate.generate_history(tmp_path / "c", "app", 10, "sqlite")
+
+
+def test_app_history_applies_on_postgresql(pg_url, tmp_path):
+    corpus = generate.generate_history(tmp_path / "h", "app", 80, "postgresql")
+    migrations = scan(corpus.root, None, ReadOptions(dialect="postgresql")).migrations
+    engine = engine_for(pg_url)
+    try:
+        for m in migrations:
+            apply_migration(engine, m, "postgresql")
+        with engine.connect() as conn:
+            for catalog in ("pg_matviews", "pg_views", "pg_trigger"):
+                query = f"SELECT count(*) FROM {catalog}" + (
+                    " WHERE NOT tgisinternal" if catalog == "pg_trigger" else
+                    " WHERE schemaname = 'public'"
+                )  # fmt: skip
+                assert conn.exec_driver_sql(query).scalar() > 0, catalog
+            assert "orders" in sa.inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

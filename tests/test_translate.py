@@ -473,6 +473,22 @@ def test_the_proof_catches_a_wrong_operation(monkeypatch):
     assert tr("CREATE TABLE t (id INTEGER PRIMARY KEY)", "postgresql") is None  # SERIAL appears
 
 
+def test_the_proof_reads_each_target_s_sql_when_they_differ(monkeypatch):
+    """MySQL is proven against MySQL and MariaDB; the SQL read back is read once only when
+    both emit the same text: a MariaDB rendering that differs is read, and refused."""
+    import converter.translate.proof as proof_module
+
+    real = proof_module._offline_sql
+
+    def mariadb_drops_the_default(code, target):
+        sql = real(code, target)
+        return sql.replace(" DEFAULT 1", "") if target == "mariadb" else sql
+
+    assert tr("CREATE TABLE t (a INT DEFAULT 1)", "mysql") is not None
+    monkeypatch.setattr(proof_module, "_offline_sql", mariadb_drops_the_default)
+    assert tr("CREATE TABLE t (a INT DEFAULT 1)", "mysql") is None
+
+
 def test_a_trailing_semicolon_is_not_part_of_any_slice():
     expected = code("CREATE INDEX ix ON t (a) WHERE a > 0", "postgresql")
     assert code("CREATE INDEX ix ON t (a) WHERE a > 0;", "postgresql") == expected

@@ -3,7 +3,7 @@ client `Directive`s dropped on the way, and `SplitResult`, both together."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -37,6 +37,26 @@ class Statement:
     # The statement's sqlglot tokens (delimiter excluded); their offsets index `source`.
     tokens: tuple[Token, ...] = field(default=(), repr=False, compare=False)
     source: str = field(default="", repr=False, compare=False)
+    # a slimmed statement (`slim`): the comments its tokens carried, the tokens dropped
+    token_comments: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+
+    def comments_inside(self) -> list[str]:
+        """The comments the statement's tokens carry, in order (stripped, empty ones left out)."""
+        if self.token_comments is not None:
+            return list(self.token_comments)
+        found = []
+        for tok in self.tokens:
+            for c in getattr(tok, "comments", None) or ():
+                if c.strip():
+                    found.append(c.strip())
+        return found
+
+    def slim(self) -> Statement:
+        """The statement without its tokens and source (what is needed once it is planned:
+        its text, place and comments), small and picklable (sqlglot's C tokens are not)."""
+        if self.token_comments is not None:
+            return self
+        return replace(self, tokens=(), source="", token_comments=tuple(self.comments_inside()))
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
+import threading
 from dataclasses import dataclass
 
-from alembic.autogenerate import render_python_code, renderers
+from alembic.autogenerate import render, renderers
+from alembic.autogenerate.api import AutogenContext
 from alembic.migration import MigrationContext
 from alembic.operations import ops
 from sqlalchemy.dialects import postgresql
@@ -62,18 +64,39 @@ def _render_context() -> MigrationContext:
     return MigrationContext.configure(dialect=DefaultDialect())
 
 
+_AUTOGEN = threading.local()
+
+
+def _autogen_context(seen: list) -> AutogenContext:
+    """The AutogenContext `render_python_code` builds on every call, built once per thread
+    and without autogenerate's comparators (which rendering never uses; building them was a
+    sixth of the cost of rendering a statement), its imports emptied for each use. Alembic's
+    `render._render_cmd_body` and `render._indent` are what `render_python_code` calls."""
+    context = getattr(_AUTOGEN, "context", None)
+    if context is None:
+        opts = {
+            "sqlalchemy_module_prefix": "sa.",
+            "alembic_module_prefix": "op.",
+            "render_as_batch": False,
+            "user_module_prefix": None,
+        }
+        context = AutogenContext(_render_context(), opts=opts, autogenerate=False)
+        _AUTOGEN.context = context
+    context.imports = set()
+    context.opts["render_item"] = lambda kind, obj, ctx: _render_item(kind, obj, ctx, seen)
+    return context
+
+
 def render_ops(operations: list[ops.MigrateOperation], imports: set[str] | None = None) -> str:
-    """Python source for the operations (`op.` and `sa.` prefixes), unindented.
+    """Python source for the operations (`op.` and `sa.` prefixes), unindented: what
+    Alembic's `render_python_code` gives, through the same renderer with a reused context.
 
     Dialect types (`mysql.INTEGER(unsigned=True)`) need an import: given an `imports` set,
     the import lines are added to it; otherwise they open the returned code.
     """
     seen: list = []
-    code = render_python_code(
-        ops.UpgradeOps(ops=list(operations)),
-        render_item=lambda kind, obj, ctx: _render_item(kind, obj, ctx, seen),
-        migration_context=_render_context(),
-    )
+    context = _autogen_context(seen)
+    code = render._indent(render._render_cmd_body(ops.UpgradeOps(ops=list(operations)), context))
     lines = [line for line in code.splitlines() if not ALEMBIC_MARKER.match(line)]
     body = textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
     needed = sorted({line for ctx in seen[:1] for line in ctx.imports})

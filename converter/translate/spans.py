@@ -11,12 +11,13 @@ Stands on sqlglot's tokenizer (through `converter.dialects`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from converter.dialects import sqlglot_dialect
 from converter.translate.model import Refused
@@ -43,9 +44,22 @@ OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
 CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})
 
 
+_TOKENIZERS = threading.local()
+
+
+def _tokenizer(dialect: str) -> Tokenizer:
+    """One tokenizer per dialect and thread (a tokenizer resets itself on every call, but
+    building one costs as much as tokenizing a statement)."""
+    found = getattr(_TOKENIZERS, dialect, None)
+    if found is None:
+        found = sqlglot_dialect(dialect).tokenizer()
+        setattr(_TOKENIZERS, dialect, found)
+    return found
+
+
 def tokenize(text: str, dialect: str) -> list[Token]:
     try:
-        return sqlglot_dialect(dialect).tokenize(text)
+        return _tokenizer(dialect).tokenize(text)
     except SqlglotError as exc:
         raise Refused(f"cannot tokenize: {exc}") from exc
 
