@@ -328,6 +328,17 @@ class _Run:
 
     # -- building blocks
 
+    def on_legacy(self, move: Callable[[str, str], None], target: str) -> None:
+        """Stamp, upgrade or downgrade the legacy database with Alembic, which connects on its
+        own; then drop the pooled legacy connection. A SQLite connection caches the schema,
+        and its ALTER TABLE RENAME COLUMN / DROP COLUMN look the column up in that cache
+        without checking that it is current: a later legacy down naming a column Alembic
+        renamed back failed with "no such column" (found by tests/test_property.py)."""
+        try:
+            move(self.legacy_url, target)
+        finally:
+            self.legacy.dispose()
+
     def snapshot(self, engine: sa.Engine, schema_may_be_same: bool = True) -> SchemaSnapshot:
         with engine.connect() as conn:
             return self.snapshotters[id(engine)].take(conn, check_catalog=schema_may_be_same)
@@ -508,7 +519,7 @@ class _Run:
             "to both databases first: " + ", ".join(r.revision for r in self.plan.before)
         )
         try:
-            self.history.upgrade(self.legacy_url, target)
+            self.on_legacy(self.history.upgrade, target)
             self.history.upgrade(self.alembic_url, target)
         except Exception as exc:  # noqa: BLE001 - any failure of a revision is reported
             self.fail(step, ERROR, f"upgrading to {target} failed: {self.error_text(exc)}", exc)
@@ -696,8 +707,8 @@ class _Run:
             return
         down = rev.down_revision
         try:
-            self.history.stamp(self.legacy_url, str(down) if down else "base")
-            self.history.upgrade(self.legacy_url, rev.revision)
+            self.on_legacy(self.history.stamp, str(down) if down else "base")
+            self.on_legacy(self.history.upgrade, rev.revision)
             self.history.upgrade(self.alembic_url, rev.revision)
         except Exception as exc:  # noqa: BLE001 - the port failing is reported
             self.fail(
@@ -722,8 +733,8 @@ class _Run:
         )
         try:
             if last_legacy is not None:
-                self.history.stamp(self.legacy_url, last_legacy.revision)
-            self.history.upgrade(self.legacy_url, revs[-1].revision)
+                self.on_legacy(self.history.stamp, last_legacy.revision)
+            self.on_legacy(self.history.upgrade, revs[-1].revision)
             self.history.upgrade(self.alembic_url, revs[-1].revision)
         except Exception as exc:  # noqa: BLE001
             self.fail(
@@ -871,8 +882,8 @@ class _Run:
         if not self.legacy_follows or revision is None:
             return
         try:
-            self.history.stamp(self.legacy_url, revision)
-            self.history.downgrade(self.legacy_url, target)
+            self.on_legacy(self.history.stamp, revision)
+            self.on_legacy(self.history.downgrade, target)
         except Exception:  # noqa: BLE001 - from here on, compare with the kept states only
             self.legacy_follows = False
 

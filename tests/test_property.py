@@ -212,3 +212,32 @@ def test_a_description_with_quotes_or_backslashes_makes_a_loadable_revision(comm
         )
     ]
     check_history("yoyo", "sqlite", steps, "ops", None)
+
+
+@pytest.mark.parametrize(
+    "down_of_1",
+    [
+        ['ALTER TABLE "T" RENAME COLUMN "B" TO "A"', 'DROP TABLE "T"'],
+        ['ALTER TABLE "T" DROP COLUMN "B"', 'DROP TABLE "T"'],
+    ],
+    ids=["rename-column", "drop-column"],
+)
+def test_a_legacy_down_after_a_derived_downgrade_sees_the_schema_it_left(down_of_1):
+    """Migration 2 has no down, but its rename inverts exactly, so verify moves the legacy
+    database down with the revision's downgrade (Alembic's own connection). SQLite's
+    RENAME COLUMN and DROP COLUMN look the column up in the connection's cached schema
+    without checking it: the legacy down of migration 1 then ran on verify's pooled
+    connection, which still saw "C", and failed with `no such column: "B"` (found by the
+    property above, with diesel)."""
+    steps = [
+        Step(
+            "create_table",
+            [
+                'CREATE TABLE "T" (\n    "id" INTEGER PRIMARY KEY,\n    "A" INTEGER\n)',
+                'ALTER TABLE "T" RENAME COLUMN "A" TO "B"',
+            ],
+            down_of_1,
+        ),
+        Step("rename_column", ['ALTER TABLE "T" RENAME COLUMN "B" TO "C"'], None),
+    ]
+    check_history("plain", "sqlite", steps, "ops", None)
