@@ -4,6 +4,7 @@ statements becomes one script the converter's splitter reads back statement by s
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Protocol
@@ -51,6 +52,27 @@ def quote(conn: sa.Connection, name: str) -> str:
 def sql_string(text: str) -> str:
     """A standard SQL string literal (quotes doubled)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def select_rows(
+    conn: sa.Connection,
+    table: str,
+    columns: list[str],
+    order: list[str],
+    literal: Callable[[object], str],
+) -> list[list[str]]:
+    """A table's rows in a stable order (`order`, else every column), each value as the SQL
+    literal `literal` writes for this database."""
+    cols = ", ".join(quote(conn, c) for c in columns)
+    by = ", ".join(quote(conn, c) for c in order) or ", ".join(
+        str(i + 1) for i in range(len(columns))
+    )
+    result = conn.exec_driver_sql(f"SELECT {cols} FROM {quote(conn, table)} ORDER BY {by}")
+    return [[literal(v) for v in row] for row in result]
+
+
+def insert_head(conn: sa.Connection, table: str, columns: list[str]) -> str:
+    return f"INSERT INTO {quote(conn, table)} ({', '.join(quote(conn, c) for c in columns)})"
 
 
 def plain_script(statements: list[str]) -> str:

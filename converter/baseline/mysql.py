@@ -26,7 +26,8 @@ import re
 
 import sqlalchemy as sa
 
-from converter.baseline.common import SchemaText, quote, sql_string
+from converter.baseline.common import SchemaText, quote, select_rows, sql_string
+from converter.baseline.common import insert_head as insert_head  # this reader's (Reader)
 
 _DEFINER = re.compile(r"\s+DEFINER\s*=\s*(`[^`]*`|'[^']*'|\w+)@(`[^`]*`|'[^']*'|[\w.%-]+)", re.I)
 _AUTO_INCREMENT = re.compile(r" AUTO_INCREMENT=(\d+)")
@@ -144,12 +145,7 @@ def counters(conn: sa.Connection) -> list[str]:
 
 
 def rows(conn: sa.Connection, table: str, columns: list[str], order: list[str]) -> list[list[str]]:
-    cols = ", ".join(quote(conn, c) for c in columns)
-    by = ", ".join(quote(conn, c) for c in order) or ", ".join(
-        str(i + 1) for i in range(len(columns))
-    )
-    result = conn.exec_driver_sql(f"SELECT {cols} FROM {quote(conn, table)} ORDER BY {by}")
-    return [[literal(v) for v in row] for row in result]
+    return select_rows(conn, table, columns, order, literal)
 
 
 def literal(value: object) -> str:
@@ -177,10 +173,6 @@ def literal(value: object) -> str:
     if "\\" in text or "\0" in text:
         return f"CONVERT(X'{text.encode('utf-8').hex().upper()}' USING utf8mb4)"
     return sql_string(text)
-
-
-def insert_head(conn: sa.Connection, table: str, columns: list[str]) -> str:
-    return f"INSERT INTO {quote(conn, table)} ({', '.join(quote(conn, c) for c in columns)})"
 
 
 def script(statements: list[str]) -> str:

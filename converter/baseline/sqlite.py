@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from converter.baseline.common import SchemaText, plain_script, quote, sql_string
+from converter.baseline.common import SchemaText, plain_script, quote, select_rows, sql_string
+from converter.baseline.common import insert_head as insert_head  # this reader's (Reader)
 
 KIND_ORDER = ("table", "index", "view", "trigger")
 
@@ -65,12 +66,7 @@ def counters(conn: sa.Connection) -> list[str]:
 
 
 def rows(conn: sa.Connection, table: str, columns: list[str], order: list[str]) -> list[list[str]]:
-    cols = ", ".join(quote(conn, c) for c in columns)
-    by = ", ".join(quote(conn, c) for c in order) or ", ".join(
-        str(i + 1) for i in range(len(columns))
-    )
-    result = conn.exec_driver_sql(f"SELECT {cols} FROM {quote(conn, table)} ORDER BY {by}")
-    return [[literal(v) for v in row] for row in result]
+    return select_rows(conn, table, columns, order, literal)
 
 
 def literal(value: object) -> str:
@@ -89,10 +85,6 @@ def literal(value: object) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
         return "X'" + bytes(value).hex().upper() + "'"
     return sql_string(str(value))
-
-
-def insert_head(conn: sa.Connection, table: str, columns: list[str]) -> str:
-    return f"INSERT INTO {quote(conn, table)} ({', '.join(quote(conn, c) for c in columns)})"
 
 
 def script(statements: list[str]) -> str:
