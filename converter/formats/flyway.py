@@ -513,13 +513,7 @@ class FlywayFormat(LegacyFormat):
         for piece in script.pieces():
             m = PLACEHOLDER.search(piece)
             if m:
-                result.warn(
-                    "placeholder",
-                    f"uses the Flyway placeholder {m.group()}, which Flyway replaces when it runs the "
-                    "script; the converted SQL keeps it as written: put in its value",
-                    path,
-                    lines + piece.count("\n", 0, m.start()) + 1,
-                )
+                _placeholder_warning(result, m, path, lines + piece.count("\n", 0, m.start()) + 1)
                 return
             lines += piece.count("\n")
 
@@ -607,13 +601,7 @@ class FlywayFormat(LegacyFormat):
             m = None if warned else PLACEHOLDER.search(piece)
             if m:
                 warned = True
-                result.warn(
-                    "placeholder",
-                    f"uses the Flyway placeholder {m.group()}, which Flyway replaces when it runs the "
-                    "script; the converted SQL keeps it as written: put in its value",
-                    path,
-                    lines + piece.count("\n", 0, m.start()) + 1,
-                )
+                _placeholder_warning(result, m, path, lines + piece.count("\n", 0, m.start()) + 1)
             lines += piece.count("\n")
             crc = flyway_crc(piece, crc)
         return Found(path, parsed, script, crc - (1 << 32) if crc >= 1 << 31 else crc, conf)
@@ -710,3 +698,13 @@ class FlywayFormat(LegacyFormat):
 
 
 FORMAT = FlywayFormat()
+
+
+def _placeholder_warning(result: Scan, m: re.Match, path: Path, line: int) -> None:
+    result.warn(
+        "placeholder",
+        f"uses the Flyway placeholder {m.group()}, which Flyway replaces when it runs the "
+        "script; the converted SQL keeps it as written: put in its value",
+        path,
+        line,
+    )
